@@ -1,0 +1,46 @@
+//! The `screener` command line (SPEC §3.1).
+
+mod score;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::ServeConfig;
+
+/// Intake Screener: a de-identified screening aid for problematic cybersex use, after
+/// Weiss (2015). Without a command it runs the web server.
+#[derive(Debug, Parser)]
+#[command(name = "screener", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    #[command(flatten)]
+    serve: ServeConfig,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web server (the default).
+    Serve(ServeConfig),
+    /// Score one answers document (JSON) from FILE, or standard input when FILE is absent,
+    /// and print the result JSON. Touches no database. Exits 2 on invalid input, naming the
+    /// field.
+    Score(score::ScoreArgs),
+}
+
+impl Cli {
+    /// Runs the chosen command and returns the process exit code.
+    pub async fn run(self) -> ExitCode {
+        match self.command {
+            None => serve::run(self.serve).await,
+            Some(Command::Serve(config)) => serve::run(config).await,
+            Some(Command::Score(args)) => score::run(args),
+        }
+    }
+}
+
+/// Exit code for bad input or usage, as clap uses.
+const EXIT_BAD_INPUT: u8 = 2;

@@ -1,0 +1,54 @@
+//! `screener score [FILE]`.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::EXIT_BAD_INPUT;
+use crate::screening::{Answers, RulesVersion};
+
+/// Arguments of `screener score`.
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// The answers document (SPEC §3.2); standard input when absent or `-`.
+    file: Option<PathBuf>,
+}
+
+pub fn run(args: ScoreArgs) -> ExitCode {
+    let text = match read_input(args.file.as_ref()) {
+        Ok(text) => text,
+        Err(message) => {
+            eprintln!("screener score: {message}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    match Answers::from_json(&text) {
+        Ok(answers) => {
+            let outcome = RulesVersion::CURRENT.score(&answers);
+            println!("{:#}", outcome.to_document());
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            for error in &errors.0 {
+                eprintln!("screener score: invalid answers: {error}");
+            }
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+fn read_input(file: Option<&PathBuf>) -> Result<String, String> {
+    match file {
+        Some(path) if path.as_os_str() != "-" => std::fs::read_to_string(path)
+            .map_err(|error| format!("cannot read {}: {error}", path.display())),
+        _ => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|error| format!("cannot read standard input: {error}"))?;
+            Ok(text)
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! Screenings: coded answers, result, rules version and year under a review code.
+
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use super::{Store, StoreError};
+use crate::screening::questions::{CONTROL_FIELD, PATTERN_FIELD};
+use crate::screening::{
+    Answers, Band, Coded, Indicator, IntakeQuestion, Outcome, ReviewCode, RulesVersion,
+};
+
+/// How many screenings a list page shows.
+pub const PAGE_SIZE: u32 = 25;
+
+/// Attempts at a fresh review code before giving up (a clash is a 1-in-10^12 event).
+const CODE_ATTEMPTS: usize = 8;
+
+/// A stored screening, re-scored by the rules version it was stored with.
+#[derive(Debug, Clone)]
+pub struct StoredScreening {
+    pub review_code: ReviewCode,
+    pub year: i32,
+    pub answers: Answers,
+    pub outcome: Outcome,
+}
+
+/// Which screenings to list.
+#[derive(Debug, Clone, Default)]
+pub struct ScreeningQuery {
+    /// Only this band.
+    pub band: Option<Band>,
+    /// Only screenings older than the one with this code (the next page).
+    pub older_than: Option<ReviewCode>,
+}
+
+/// One page of screenings, newest first.
+#[derive(Debug, Clone)]
+pub struct ScreeningPage {
+    pub screenings: Vec<StoredScreening>,
+    /// The code to ask `older_than` for the next page, if there is one.
+    pub next: Option<ReviewCode>,
+}
+
+/// The columns of the coded answers, named after the instrument's fields.
+fn answer_columns() -> impl Iterator<Item = &'static str> {
+    IntakeQuestion::ALL
+        .into_iter()
+        .map(IntakeQuestion::field)
+        .chain([PATTERN_FIELD, CONTROL_FIELD])
+        .chain(Indicator::ALL.iter().map(|indicator| indicator.code()))
+}
+
+/// The result columns, derived from the answers and kept for filtering and counting.
+const RESULT_COLUMNS: [&str; 6] = [
+    "band",
+    "red_flag_count",
+    "further_investigation",
+    "referral",
+    "provisional",
+    "incomplete",
+];
+
+fn insert_sql() -> String {
+    let columns: Vec<&str> = ["review_code", "year", "rules_version"]
+        .into_iter()
+        .chain(answer_columns())
+        .chain(RESULT_COLUMNS)
+        .collect();
+    format!(
+        "INSERT INTO screenings ({}) VALUES ({}) ON CONFLICT (review_code) DO NOTHING",
+        columns.join(", "),
+        vec!["?"; columns.len()].join(", ")
+    )
+}
+
+fn select_sql() -> String {
+    let columns: Vec<&str> = ["review_code", "year", "rules_version"]
+        .into_iter()
+        .chain(answer_columns())
+        .collect();
+    format!("SELECT {} FROM screenings", columns.join(", "))
+}
+
+impl Store {
+    /// Stores a scored screening under a fresh review code and returns the code once the
+    /// transaction is durably committed.
+    pub async fn save_screening(
+        &self,
+        answers: &Answers,
+        outcome: &Outcome,
+        year: i32,
+    ) -> Result<ReviewCode, StoreError> {
+        let sql = insert_sql();
+        for _ in 0..CODE_ATTEMPTS {
+            let code = ReviewCode::generate();
+            let mut query = sqlx::query(&sql)
+                .bind(code.as_str())
+                .bind(year)
+                .bind(outcome.rules_version.as_str());
+            for question in IntakeQuestion::ALL {
+                query = query.bind(intake_code(answers, question));
+            }
+            query = query
+                .bind(answers.pattern.map(|pattern| pattern.code()))
+                .bind(answers.control.code());
+            for &indicator in Indicator::ALL {
+                query = query.bind(answers.observed(indicator));
+            }
+            let inserted = query
+                .bind(outcome.band.code())
+                .bind(outcome.red_flags.len() as i64)
+                .bind(outcome.further_investigation)
+                .bind(outcome.referral)
+                .bind(outcome.provisional)
+                .bind(outcome.incomplete)
+                .execute(&self.writer)
+                .await?;
+            if inserted.rows_affected() == 1 {
+                return Ok(code);
+            }
+        }
+        Err(StoreError::Corrupt(
+            "could not find an unused review code".into(),
+        ))
+    }
+
+    /// The screening with this review code, if there is one.
+    pub async fn find_screening(
+        &self,
+        code: &ReviewCode,
+    ) -> Result<Option<StoredScreening>, StoreError> {
+        let row = sqlx::query(&format!("{} WHERE review_code = ?", select_sql()))
+            .bind(code.as_str())
+            .fetch_optional(&self.readers)
+            .await?;
+        row.map(|row| decode(&row)).transpose()
+    }
+
+    /// A page of screenings, newest first.
+    pub async fn list_screenings(
+        &self,
+        query: &ScreeningQuery,
+    ) -> Result<ScreeningPage, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{} \
+             WHERE (?1 IS NULL OR band = ?1) \
+               AND (?2 IS NULL OR id < (SELECT id FROM screenings WHERE review_code = ?2)) \
+             ORDER BY id DESC LIMIT ?3",
+            select_sql()
+        ))
+        .bind(query.band.map(|band| band.code()))
+        .bind(query.older_than.as_ref().map(|code| code.as_str()))
+        .bind(i64::from(PAGE_SIZE) + 1)
+        .fetch_all(&self.readers)
+        .await?;
+        let mut screenings = rows.iter().map(decode).collect::<Result<Vec<_>, _>>()?;
+        let next = if screenings.len() > PAGE_SIZE as usize {
+            screenings.truncate(PAGE_SIZE as usize);
+            screenings.last().map(|last| last.review_code.clone())
+        } else {
+            None
+        };
+        Ok(ScreeningPage { screenings, next })
+    }
+}
+
+/// The stored form of an intake answer: its code, or question 3's codes joined by spaces.
+fn intake_code(answers: &Answers, question: IntakeQuestion) -> String {
+    match answers.intake(question) {
+        crate::screening::answers::IntakeAnswer::Reply(reply) => reply.code().to_owned(),
+        crate::screening::answers::IntakeAnswer::Escape(escape) => escape.codes().join(" "),
+    }
+}
+
+/// Reads a row back through the same parser the form and the JSON document use, so a stored
+/// screening is exactly as valid as a submitted one.
+fn decode(row: &SqliteRow) -> Result<StoredScreening, StoreError> {
+    let corrupt = |what: String| StoreError::Corrupt(what);
+    let code: String = row.try_get("review_code")?;
+    let review_code: ReviewCode = code
+        .parse()
+        .map_err(|_| corrupt(format!("review code {code:?}")))?;
+    let version: String = row.try_get("rules_version")?;
+    let rules_version = RulesVersion::parse(&version)
+        .ok_or_else(|| corrupt(format!("rules version {version:?}")))?;
+
+    let mut fields: Vec<(&'static str, String)> = Vec::new();
+    for question in IntakeQuestion::ALL {
+        let value: String = row.try_get(question.field())?;
+        if question == IntakeQuestion::Escape {
+            fields.extend(
+                value
+                    .split(' ')
+                    .map(|code| (question.field(), code.to_owned())),
+            );
+        } else {
+            fields.push((question.field(), value));
+        }
+    }
+    let pattern: Option<String> = row.try_get(PATTERN_FIELD)?;
+    fields.push((PATTERN_FIELD, pattern.unwrap_or_default()));
+    fields.push((CONTROL_FIELD, row.try_get(CONTROL_FIELD)?));
+    for &indicator in Indicator::ALL {
+        let observed: bool = row.try_get(indicator.code())?;
+        fields.push((indicator.code(), observed.to_string()));
+    }
+    let answers = Answers::from_form(fields.iter().map(|(field, value)| (*field, value.as_str())))
+        .map_err(|errors| corrupt(format!("answers of {review_code}: {errors}")))?;
+    let outcome = rules_version.score(&answers);
+    Ok(StoredScreening {
+        review_code,
+        year: row.try_get("year")?,
+        answers,
+        outcome,
+    })
+}

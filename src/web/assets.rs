@@ -1,0 +1,51 @@
+//! Static assets, embedded in the binary and served with a content hash in their address so
+//! browsers may cache them for good.
+
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rust_embed::RustEmbed;
+
+use super::error::WebError;
+use super::state::AppState;
+
+#[derive(RustEmbed)]
+#[folder = "static/"]
+struct Assets;
+
+const STYLESHEET: &str = "app.css";
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/static/{file}", get(asset))
+}
+
+/// The stylesheet's address, `/static/app.css?v=<hash>`.
+pub fn stylesheet_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        let hash = Assets::get(STYLESHEET)
+            .map(|file| file.metadata.sha256_hash())
+            .unwrap_or_default();
+        let short: String = hash[..6].iter().map(|byte| format!("{byte:02x}")).collect();
+        format!("/static/{STYLESHEET}?v={short}")
+    })
+}
+
+async fn asset(Path(file): Path<String>) -> Result<Response, WebError> {
+    let asset = Assets::get(&file).ok_or(WebError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, asset.metadata.mimetype().to_owned()),
+            (
+                header::CACHE_CONTROL,
+                "public, max-age=31536000, immutable".to_owned(),
+            ),
+        ],
+        asset.data,
+    )
+        .into_response())
+}

@@ -1,0 +1,71 @@
+//! The web layer's error type: every failure becomes a page with the right status and a
+//! message fit for the user; internal details go to the log only, never client data.
+
+use std::any::Any;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use super::layout::Layout;
+use crate::store::StoreError;
+
+/// A request that could not be served.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// Nothing here, or not yours to see.
+    #[error("not found")]
+    NotFound,
+    /// The request itself is wrong; the message says how.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    title: &'static str,
+    message: String,
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match self {
+            WebError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "There is nothing at this address. Check the review code, or find it in your list of results.".to_owned(),
+            ),
+            WebError::BadRequest(message) => (StatusCode::BAD_REQUEST, "Cannot do that", message),
+            WebError::Store(error) => {
+                tracing::error!(%error, "store failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "The result could not be read or saved. Nothing was changed. Please try again; if it keeps happening, tell your administrator.".to_owned(),
+                )
+            }
+        };
+        let page = ErrorPage {
+            layout: Layout::new(title),
+            title,
+            message,
+        };
+        (status, page).into_response()
+    }
+}
+
+/// The answer to a panic in a handler: a plain 500 page without details.
+pub fn panic_response(_panic: Box<dyn Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Html("<!doctype html><title>Something went wrong</title><h1>Something went wrong</h1><p>Nothing was changed. Please try again.</p>"),
+    )
+        .into_response()
+}

@@ -1,0 +1,204 @@
+//! The result page and the list of results.
+
+use askama::Template;
+use askama_web::WebTemplate;
+
+use crate::screening::answers::IntakeAnswer;
+use crate::screening::guidance::{self, NextStep};
+use crate::screening::{Band, Coded, CopingCode, EscapeAnswer, Indicator, IntakeQuestion};
+use crate::store::StoredScreening;
+use crate::web::layout::Layout;
+
+/// A band as shown: its code (for styling), its word and its description.
+pub struct BandView {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub description: &'static str,
+}
+
+impl BandView {
+    pub fn new(band: Band) -> BandView {
+        BandView {
+            code: band.code(),
+            label: band.label(),
+            description: guidance::band_description(band),
+        }
+    }
+}
+
+/// One recorded answer, in words.
+pub struct AnswerRow {
+    pub question: String,
+    pub answer: String,
+    pub red_flag: bool,
+}
+
+/// `GET /screenings/{code}`.
+#[derive(Template, WebTemplate)]
+#[template(path = "screening_result.html")]
+pub struct ResultPage {
+    pub layout: Layout,
+    pub review_code: String,
+    pub year: i32,
+    pub rules_version: &'static str,
+    pub band: BandView,
+    pub reasons: Vec<String>,
+    pub red_flags: Vec<&'static str>,
+    pub declined: Vec<&'static str>,
+    pub provisional: bool,
+    pub incomplete: bool,
+    pub next_steps: Vec<&'static str>,
+    pub intake_answers: Vec<AnswerRow>,
+    pub detail_answers: Vec<AnswerRow>,
+    pub disclaimer: &'static str,
+}
+
+impl ResultPage {
+    pub fn new(screening: &StoredScreening) -> ResultPage {
+        let outcome = &screening.outcome;
+        let answers = &screening.answers;
+        let topic = |question: &IntakeQuestion| question.topic();
+        let intake_answers = IntakeQuestion::ALL
+            .into_iter()
+            .map(|question| AnswerRow {
+                question: format!("{}. {}", question.number(), question.text()),
+                answer: match answers.intake(question) {
+                    IntakeAnswer::Reply(reply) => reply.label().to_owned(),
+                    IntakeAnswer::Escape(EscapeAnswer::Declined) => "Declined to answer".to_owned(),
+                    IntakeAnswer::Escape(EscapeAnswer::Ways(ways)) => ways
+                        .iter()
+                        .map(|way| CopingCode::label(*way))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                },
+                red_flag: answers.raises_red_flag(question),
+            })
+            .collect();
+        let observed: Vec<&str> = Indicator::ALL
+            .iter()
+            .filter(|&&indicator| answers.observed(indicator))
+            .map(|indicator| indicator.label())
+            .collect();
+        let detail_answers = vec![
+            AnswerRow {
+                question: "Pattern".to_owned(),
+                answer: answers
+                    .pattern
+                    .map_or("Not assessed", |pattern| pattern.label())
+                    .to_owned(),
+                red_flag: false,
+            },
+            AnswerRow {
+                question: "Control".to_owned(),
+                answer: answers.control.label().to_owned(),
+                red_flag: false,
+            },
+            AnswerRow {
+                question: "Observed".to_owned(),
+                answer: if observed.is_empty() {
+                    "None of the six indicators".to_owned()
+                } else {
+                    observed.join(", ")
+                },
+                red_flag: false,
+            },
+        ];
+        ResultPage {
+            layout: Layout::new(format!("Result {}", screening.review_code)),
+            review_code: screening.review_code.to_string(),
+            year: screening.year,
+            rules_version: outcome.rules_version.as_str(),
+            band: BandView::new(outcome.band),
+            reasons: outcome.reasons.iter().map(|reason| reason.text()).collect(),
+            red_flags: outcome.red_flags.iter().map(topic).collect(),
+            declined: outcome.declined.iter().map(topic).collect(),
+            provisional: outcome.provisional,
+            incomplete: outcome.incomplete,
+            next_steps: guidance::next_steps(outcome)
+                .into_iter()
+                .map(NextStep::text)
+                .collect(),
+            intake_answers,
+            detail_answers,
+            disclaimer: guidance::DISCLAIMER,
+        }
+    }
+}
+
+/// One row of the list.
+pub struct ListRow {
+    pub review_code: String,
+    pub year: i32,
+    pub band: BandView,
+    pub red_flag_count: usize,
+    pub provisional: bool,
+    pub incomplete: bool,
+}
+
+/// A band filter link.
+pub struct FilterLink {
+    pub label: &'static str,
+    pub href: String,
+    pub current: bool,
+}
+
+/// `GET /screenings`.
+#[derive(Template, WebTemplate)]
+#[template(path = "screening_list.html")]
+pub struct ListPage {
+    pub layout: Layout,
+    pub filters: Vec<FilterLink>,
+    pub rows: Vec<ListRow>,
+    pub band_label: Option<&'static str>,
+    pub older_href: Option<String>,
+    pub is_first_page: bool,
+    pub first_href: String,
+}
+
+impl ListPage {
+    pub fn new(
+        screenings: &[StoredScreening],
+        band: Option<Band>,
+        next: Option<String>,
+        is_first_page: bool,
+    ) -> ListPage {
+        let href = |band: Option<Band>| match band {
+            Some(band) => format!("/screenings?band={}", band.code()),
+            None => "/screenings".to_owned(),
+        };
+        let mut filters = vec![FilterLink {
+            label: "All",
+            href: href(None),
+            current: band.is_none(),
+        }];
+        filters.extend(Band::ALL.iter().map(|&each| FilterLink {
+            label: each.label(),
+            href: href(Some(each)),
+            current: band == Some(each),
+        }));
+        let older_href = next.map(|code| {
+            let base = href(band);
+            let joiner = if base.contains('?') { '&' } else { '?' };
+            format!("{base}{joiner}older_than={code}")
+        });
+        ListPage {
+            layout: Layout::new("Results"),
+            filters,
+            rows: screenings
+                .iter()
+                .map(|screening| ListRow {
+                    review_code: screening.review_code.to_string(),
+                    year: screening.year,
+                    band: BandView::new(screening.outcome.band),
+                    red_flag_count: screening.outcome.red_flags.len(),
+                    provisional: screening.outcome.provisional,
+                    incomplete: screening.outcome.incomplete,
+                })
+                .collect(),
+            band_label: band.map(Band::label),
+            older_href,
+            is_first_page,
+            first_href: href(band),
+        }
+    }
+}
