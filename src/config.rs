@@ -15,6 +15,9 @@ pub struct ServeConfig {
     #[command(flatten)]
     pub database: DatabaseConfig,
 
+    #[command(flatten)]
+    pub security: SecurityConfig,
+
     /// Write logs as JSON lines instead of human-readable text.
     #[arg(long, env = "SCREENER_LOG_JSON")]
     pub log_json: bool,
@@ -27,7 +30,31 @@ pub struct DatabaseConfig {
     #[arg(
         long = "database",
         env = "DATABASE_URL",
-        default_value = "sqlite://screener.db"
+        default_value = "sqlite://screener.db",
+        global = true
     )]
     pub url: String,
+}
+
+/// Sign-in sessions and transport security.
+#[derive(Debug, Clone, Args)]
+pub struct SecurityConfig {
+    /// Mark the session cookie `Secure` and send HSTS: set this when a TLS reverse proxy
+    /// serves the app over HTTPS.
+    #[arg(long, env = "SCREENER_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+
+    /// Minutes without activity after which a sign-in ends.
+    #[arg(long, env = "SCREENER_SESSION_IDLE_MINUTES", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub session_idle_minutes: u32,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig {
+            secure_cookies: false,
+            session_idle_minutes: 30,
+        }
+    }
 }

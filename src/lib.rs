@@ -2,6 +2,7 @@
 //! Weiss, 2015). The layers point one way: `screening` (pure clinical core) ← `store` (SQL)
 //! ← `web` (HTTP) ← `cli`.
 
+pub mod accounts;
 pub mod cli;
 pub mod config;
 pub mod screening;

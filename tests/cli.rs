@@ -4,6 +4,10 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+mod common;
+
+use common::Browser;
+
 const BIN: &str = env!("CARGO_BIN_EXE_screener");
 
 fn score(input: &str) -> (i32, String, String) {
@@ -14,7 +18,12 @@ fn score(input: &str) -> (i32, String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run screener score");
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     let output = child.wait_with_output().unwrap();
     (
         output.status.code().unwrap_or(-1),
@@ -42,13 +51,20 @@ fn score_prints_the_result_document_of_the_spec_example() {
         result["red_flags"],
         serde_json::json!(["q1_concern_expressed", "q3_escape", "q4_secrets"])
     );
-    assert_eq!(result["declined"], serde_json::json!(["q5_others_disturbed"]));
+    assert_eq!(
+        result["declined"],
+        serde_json::json!(["q5_others_disturbed"])
+    );
     assert_eq!(result["further_investigation"], true);
     assert_eq!(result["referral"], false);
     assert_eq!(result["provisional"], false);
     assert_eq!(result["incomplete"], false);
     let reasons = result["reasons"].as_array().unwrap();
-    assert_eq!(reasons.len(), 4, "pattern, escape use, secrecy, three red flags: {reasons:?}");
+    assert_eq!(
+        reasons.len(),
+        4,
+        "pattern, escape use, secrecy, three red flags: {reasons:?}"
+    );
 }
 
 #[test]
@@ -69,10 +85,22 @@ fn score_reads_a_file() {
 #[test]
 fn score_exits_2_naming_the_field() {
     for (input, field) in [
-        (r#"{"q1_concern_expressed":"maybe","q2_self_concern":"no","q3_escape":["sleep"],"q4_secrets":"no","q5_others_disturbed":"no","q6_shame":"no"}"#, "q1_concern_expressed"),
-        (r#"{"q1_concern_expressed":"no","q2_self_concern":"no","q3_escape":[],"q4_secrets":"no","q5_others_disturbed":"no","q6_shame":"no"}"#, "q3_escape"),
-        (r#"{"q1_concern_expressed":"no","q2_self_concern":"no","q3_escape":["sleep"],"q4_secrets":"no","q5_others_disturbed":"no"}"#, "q6_shame"),
-        (r#"{"q1_concern_expressed":"no","q2_self_concern":"no","q3_escape":["sleep"],"q4_secrets":"no","q5_others_disturbed":"no","q6_shame":"no","mood":"low"}"#, "mood"),
+        (
+            r#"{"q1_concern_expressed":"maybe","q2_self_concern":"no","q3_escape":["sleep"],"q4_secrets":"no","q5_others_disturbed":"no","q6_shame":"no"}"#,
+            "q1_concern_expressed",
+        ),
+        (
+            r#"{"q1_concern_expressed":"no","q2_self_concern":"no","q3_escape":[],"q4_secrets":"no","q5_others_disturbed":"no","q6_shame":"no"}"#,
+            "q3_escape",
+        ),
+        (
+            r#"{"q1_concern_expressed":"no","q2_self_concern":"no","q3_escape":["sleep"],"q4_secrets":"no","q5_others_disturbed":"no"}"#,
+            "q6_shame",
+        ),
+        (
+            r#"{"q1_concern_expressed":"no","q2_self_concern":"no","q3_escape":["sleep"],"q4_secrets":"no","q5_others_disturbed":"no","q6_shame":"no","mood":"low"}"#,
+            "mood",
+        ),
         ("not json", "document"),
     ] {
         let (code, stdout, stderr) = score(input);
@@ -84,78 +112,192 @@ fn score_exits_2_naming_the_field() {
 
 #[test]
 fn score_reports_a_missing_file_with_exit_2() {
-    let output = Command::new(BIN).args(["score", "/nonexistent/answers.json"]).output().unwrap();
+    let output = Command::new(BIN)
+        .args(["score", "/nonexistent/answers.json"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read"));
 }
 
+fn user_command(database: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(BIN)
+        .arg("user")
+        .args(args)
+        .args(["--database", database])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
 #[test]
-fn serve_refuses_a_non_loopback_address_until_accounts_exist() {
+fn user_commands_manage_accounts() {
     let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("s.db").display());
+    let (code, _, stderr) = user_command(&db, &["add", "alice", "--password-stdin"], "too short\n");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("at least 12 characters"), "{stderr}");
+    let (code, stdout, stderr) = user_command(
+        &db,
+        &["add", "Alice", "--admin", "--password-stdin"],
+        "correct horse battery\n",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("administrator alice"));
+    let (code, _, stderr) = user_command(
+        &db,
+        &["add", "alice", "--password-stdin"],
+        "correct horse battery\n",
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("already exists"));
+    let (code, _, _) = user_command(
+        &db,
+        &["add", "bob", "--password-stdin"],
+        "another good password\n",
+    );
+    assert_eq!(code, 0);
+    let (code, _, _) = user_command(&db, &["deactivate", "bob"], "");
+    assert_eq!(code, 0);
+    let (code, _, stderr) = user_command(&db, &["deactivate", "nobody"], "");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no account"));
+    let (code, _, _) = user_command(
+        &db,
+        &["set-password", "alice", "--password-stdin"],
+        "a new long password\n",
+    );
+    assert_eq!(code, 0);
+    let (_, list, _) = user_command(&db, &["list"], "");
+    assert!(list.contains("alice") && list.contains("administrator") && list.contains("active"));
+    assert!(
+        list.lines()
+            .any(|line| line.starts_with("bob") && line.contains("deactivated")),
+        "{list}"
+    );
+    assert!(!list.contains("argon2"), "hashes are never shown");
     let output = Command::new(BIN)
-        .args(["serve", "--addr", "0.0.0.0:0", "--database"])
-        .arg(format!("sqlite://{}", dir.path().join("s.db").display()))
+        .args(["user", "add", "carol", "--database", &db])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("refusing"));
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "--password-stdin is required"
+    );
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[tokio::test]
-async fn logs_name_routes_never_review_codes_or_answers() {
+async fn serve_prints_a_setup_link_and_logs_routes_never_codes_or_answers() {
     let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("s.db").display());
     let port = free_port();
     let mut server = Command::new(BIN)
-        .args(["--addr", &format!("127.0.0.1:{port}"), "--database"])
-        .arg(format!("sqlite://{}", dir.path().join("s.db").display()))
+        .args(["--addr", &format!("127.0.0.1:{port}"), "--database", &db])
         .env("RUST_LOG", "trace")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let mut stdout = BufReader::new(server.stdout.take().unwrap());
     let mut banner = String::new();
-    BufReader::new(server.stdout.take().unwrap()).read_line(&mut banner).unwrap();
-    assert!(banner.contains(&format!("http://127.0.0.1:{port}/")), "{banner}");
-
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let response = client
-        .post(format!("{base}/screenings"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("q1_concern_expressed=yes&q2_self_concern=no&q3_escape=masturbation&q4_secrets=no&q5_others_disturbed=no&q6_shame=yes")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 303);
-    let location = response.headers()["location"].to_str().unwrap().to_owned();
-    let code = location.trim_start_matches("/screenings/").to_owned();
-    assert_eq!(client.get(format!("{base}{location}")).send().await.unwrap().status(), 200);
-    assert_eq!(
-        client.get(format!("{base}/screenings?older_than={code}")).send().await.unwrap().status(),
-        200
+    stdout.read_line(&mut banner).unwrap();
+    assert!(
+        banner.contains(&format!("http://127.0.0.1:{port}/")),
+        "{banner}"
     );
+    let mut explanation = String::new();
+    stdout.read_line(&mut explanation).unwrap();
+    let mut link = String::new();
+    stdout.read_line(&mut link).unwrap();
+    let setup = link
+        .trim()
+        .strip_prefix(&format!("http://127.0.0.1:{port}"))
+        .expect("setup link")
+        .to_owned();
+    assert!(setup.starts_with("/setup?token="), "{link}");
+    let token = setup.trim_start_matches("/setup?token=").to_owned();
+
+    let mut browser = Browser::new(&format!("http://127.0.0.1:{port}"));
+    let html = browser.get_html(&setup).await;
+    browser.csrf_token = common::csrf_token_in(&html);
+    let created = browser
+        .post_form(
+            "/setup",
+            &[
+                ("token", &token),
+                ("username", "alice"),
+                ("password", common::PASSWORD),
+                ("password_confirm", common::PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), 303);
+    browser.refresh_csrf_token().await;
+    let location = browser
+        .submit(&[
+            ("q1_concern_expressed", "yes"),
+            ("q2_self_concern", "no"),
+            ("q3_escape", "masturbation"),
+            ("q4_secrets", "no"),
+            ("q5_others_disturbed", "no"),
+            ("q6_shame", "yes"),
+        ])
+        .await;
+    let code = common::code_of(&location);
+    browser.get_html(&location).await;
+    browser
+        .get_html(&format!("/screenings?older_than={code}"))
+        .await;
 
     send_sigterm(server.id());
     let status = wait_with_timeout(&mut server, Duration::from_secs(5));
     assert_eq!(status, Some(0), "SIGTERM ends the server cleanly");
     let mut logs = String::new();
     std::io::Read::read_to_string(&mut server.stderr.take().unwrap(), &mut logs).unwrap();
-    assert!(logs.contains("/screenings/{code}"), "logs name the route: {logs}");
-    assert!(!logs.contains(&code), "a review code leaked into the logs");
-    assert!(!logs.contains(&code.replace('-', "")), "a review code leaked into the logs");
-    assert!(!logs.contains("masturbation"), "a form body leaked into the logs");
-    assert!(!logs.contains("127.0.0.1:") || !logs.contains("remote"), "client address in logs");
+    assert!(
+        logs.contains("/screenings/{code}"),
+        "logs name the route: {logs}"
+    );
+    for secret in [
+        code.as_str(),
+        &code.replace('-', ""),
+        "masturbation",
+        &token,
+        common::PASSWORD,
+        "127.0.0.1:",
+    ] {
+        assert!(!logs.contains(secret), "{secret:?} leaked into the logs");
+    }
 }
 
 fn send_sigterm(pid: u32) {
-    Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
 }
 
 fn wait_with_timeout(child: &mut std::process::Child, timeout: Duration) -> Option<i32> {

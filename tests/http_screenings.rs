@@ -2,14 +2,13 @@
 
 mod common;
 
-use common::{EXAMPLE_FORM, spawn_app, without};
+use common::{CASUAL_FORM, EXAMPLE_FORM, code_of, spawn_app, without};
 
 #[tokio::test]
 async fn the_form_shows_the_six_questions_and_the_details() {
     let app = spawn_app().await;
-    let response = app.get("/screenings/new").await;
-    assert_eq!(response.status(), 200);
-    let html = response.text().await.unwrap();
+    let alice = app.clinician("alice").await;
+    let html = alice.get_html("/screenings/new").await;
     for field in [
         "q1_concern_expressed",
         "q2_self_concern",
@@ -22,16 +21,25 @@ async fn the_form_shows_the_six_questions_and_the_details() {
         "escape_use",
         "minimizes_or_blames",
     ] {
-        assert!(html.contains(&format!("name=\"{field}\"")), "form lacks {field}");
+        assert!(
+            html.contains(&format!("name=\"{field}\"")),
+            "form lacks {field}"
+        );
     }
-    assert_eq!(html.matches("<fieldset").count(), 9, "six questions and three detail groups");
+    assert_eq!(
+        html.matches("<fieldset").count(),
+        9,
+        "six questions and three detail groups"
+    );
+    assert!(html.contains("<legend>"), "questions have legends");
     assert!(html.contains("Weiss"), "the form cites its source");
 }
 
 #[tokio::test]
-async fn root_redirects_to_the_form() {
+async fn root_leads_to_the_form() {
     let app = spawn_app().await;
-    let response = app.get("/").await;
+    let alice = app.clinician("alice").await;
+    let response = alice.get("/").await;
     assert!(response.status().is_redirection());
     assert_eq!(response.headers()["location"], "/screenings/new");
 }
@@ -39,15 +47,17 @@ async fn root_redirects_to_the_form() {
 #[tokio::test]
 async fn a_valid_submission_is_stored_and_redirects_to_its_result() {
     let app = spawn_app().await;
-    let location = app.submit(EXAMPLE_FORM).await;
-    let code = location.strip_prefix("/screenings/").expect("result path");
+    let alice = app.clinician("alice").await;
+    let location = alice.submit(EXAMPLE_FORM).await;
+    let code = code_of(&location);
     assert_eq!(code.len(), 9);
-    assert!(code.parse::<intake_screener::screening::ReviewCode>().is_ok());
+    assert!(
+        code.parse::<intake_screener::screening::ReviewCode>()
+            .is_ok()
+    );
 
-    let response = app.get(&location).await;
-    assert_eq!(response.status(), 200);
-    let html = response.text().await.unwrap();
-    assert!(html.contains(code));
+    let html = alice.get_html(&location).await;
+    assert!(html.contains(&code));
     assert!(html.contains("At-risk"), "band shown");
     assert!(html.contains("not a diagnosis"), "disclaimer shown");
     assert!(html.contains("rules version 1"));
@@ -59,10 +69,11 @@ async fn a_valid_submission_is_stored_and_redirects_to_its_result() {
 #[tokio::test]
 async fn an_addicted_result_recommends_referral() {
     let app = spawn_app().await;
+    let alice = app.clinician("alice").await;
     let mut form = without(EXAMPLE_FORM, "control");
     form.push(("control", "lost"));
     form.push(("functioning_impaired", "on"));
-    let html = app.get(&app.submit(&form).await).await.text().await.unwrap();
+    let html = alice.get_html(&alice.submit(&form).await).await;
     assert!(html.contains("badge-addicted"));
     assert!(html.contains("IITAP") && html.contains("SASH"));
 }
@@ -70,48 +81,67 @@ async fn an_addicted_result_recommends_referral() {
 #[tokio::test]
 async fn an_invalid_submission_gets_422_with_answers_kept_and_nothing_stored() {
     let app = spawn_app().await;
-    let mut form = without(EXAMPLE_FORM, "q2_self_concern");
+    let alice = app.clinician("alice").await;
+    let mut form = without(&without(EXAMPLE_FORM, "q2_self_concern"), "control");
     form.push(("control", "partial"));
-    let form = without(&form, "control")
-        .into_iter()
-        .chain([("control", "partial")])
-        .collect::<Vec<_>>();
-    let response = app.post_form("/screenings", &form).await;
+    let response = alice.post_form("/screenings", &form).await;
     assert_eq!(response.status(), 422);
     let html = response.text().await.unwrap();
     assert!(html.contains("error-summary"), "summary at the top");
-    assert!(html.contains("id=\"q2_self_concern-error\""), "error beside question 2");
-    assert!(html.contains("id=\"control-error\""), "error beside control");
-    assert!(html.contains("href=\"#q2_self_concern-yes\""), "summary links to the field");
+    assert!(
+        html.contains("id=\"q2_self_concern-error\""),
+        "error beside question 2"
+    );
+    assert!(
+        html.contains("id=\"control-error\""),
+        "error beside control"
+    );
+    assert!(
+        html.contains("href=\"#q2_self_concern-yes\""),
+        "summary links to the field"
+    );
     // Every valid answer is kept.
-    assert!(html.contains("id=\"q1_concern_expressed-yes\" name=\"q1_concern_expressed\" value=\"yes\" checked"));
-    assert!(html.contains("id=\"q3_escape-pornography\" name=\"q3_escape\" value=\"pornography\" checked"));
-    assert!(html.contains("id=\"q3_escape-exercise\" name=\"q3_escape\" value=\"exercise\" checked"));
-    assert!(html.contains("id=\"pattern-intense_periods\" name=\"pattern\" value=\"intense_periods\" checked"));
-    assert!(html.contains("id=\"secrecy\" name=\"secrecy\" value=\"on\" checked"));
+    for (id, name, value) in [
+        ("q1_concern_expressed-yes", "q1_concern_expressed", "yes"),
+        ("q3_escape-pornography", "q3_escape", "pornography"),
+        ("q3_escape-exercise", "q3_escape", "exercise"),
+        ("pattern-intense_periods", "pattern", "intense_periods"),
+        ("secrecy", "secrecy", "on"),
+    ] {
+        let input = format!("id=\"{id}\" name=\"{name}\" value=\"{value}\" checked");
+        assert!(html.contains(&input), "{input} not kept");
+    }
     assert_eq!(app.count_screenings().await, 0);
 }
 
 #[tokio::test]
 async fn declined_mixed_with_ways_of_escaping_is_refused() {
     let app = spawn_app().await;
+    let alice = app.clinician("alice").await;
     let mut form = EXAMPLE_FORM.to_vec();
     form.push(("q3_escape", "declined"));
-    let response = app.post_form("/screenings", &form).await;
+    let response = alice.post_form("/screenings", &form).await;
     assert_eq!(response.status(), 422);
     assert!(response.text().await.unwrap().contains("must stand alone"));
     assert_eq!(app.count_screenings().await, 0);
 }
 
 #[tokio::test]
-async fn an_empty_or_garbled_body_is_a_422_not_a_5xx() {
+async fn a_form_without_answers_or_with_garbled_fields_is_a_422_not_a_5xx() {
     let app = spawn_app().await;
-    for body in ["", "%%%", "q1_concern_expressed=%FF%FE", "\u{0}\u{1}garbage=&&=="] {
-        let response = app
+    let alice = app.clinician("alice").await;
+    let token = alice.csrf_token.clone().unwrap();
+    for body in [
+        format!("csrf_token={token}"),
+        format!("csrf_token={token}&%%%"),
+        format!("csrf_token={token}&q1_concern_expressed=%FF%FE"),
+        format!("csrf_token={token}&\u{0}\u{1}garbage=&&=="),
+    ] {
+        let response = alice
             .client
-            .post(app.url("/screenings"))
+            .post(alice.url("/screenings"))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
+            .body(body.clone())
             .send()
             .await
             .unwrap();
@@ -123,27 +153,19 @@ async fn an_empty_or_garbled_body_is_a_422_not_a_5xx() {
 #[tokio::test]
 async fn the_list_shows_results_newest_first_and_filters_by_band() {
     let app = spawn_app().await;
-    let at_risk = app.submit(EXAMPLE_FORM).await;
-    let casual_form = [
-        ("q1_concern_expressed", "no"),
-        ("q2_self_concern", "no"),
-        ("q3_escape", "sleep"),
-        ("q4_secrets", "no"),
-        ("q5_others_disturbed", "no"),
-        ("q6_shame", "no"),
-    ];
-    let casual = app.submit(&casual_form).await;
-    let code = |path: &str| path.trim_start_matches("/screenings/").to_owned();
+    let alice = app.clinician("alice").await;
+    let at_risk = code_of(&alice.submit(EXAMPLE_FORM).await);
+    let casual = code_of(&alice.submit(CASUAL_FORM).await);
 
-    let html = app.get("/screenings").await.text().await.unwrap();
-    let (first, second) = (html.find(&code(&casual)).unwrap(), html.find(&code(&at_risk)).unwrap());
+    let html = alice.get_html("/screenings").await;
+    let (first, second) = (html.find(&casual).unwrap(), html.find(&at_risk).unwrap());
     assert!(first < second, "newest first");
 
-    let html = app.get("/screenings?band=casual").await.text().await.unwrap();
-    assert!(html.contains(&code(&casual)));
-    assert!(!html.contains(&code(&at_risk)));
+    let html = alice.get_html("/screenings?band=casual").await;
+    assert!(html.contains(&casual));
+    assert!(!html.contains(&at_risk));
 
-    let response = app.get("/screenings?band=severe").await;
+    let response = alice.get("/screenings?band=severe").await;
     assert_eq!(response.status(), 400);
     assert!(response.text().await.unwrap().contains("is not a band"));
 }
@@ -151,24 +173,17 @@ async fn the_list_shows_results_newest_first_and_filters_by_band() {
 #[tokio::test]
 async fn the_list_is_paginated() {
     let app = spawn_app().await;
-    let casual_form = [
-        ("q1_concern_expressed", "no"),
-        ("q2_self_concern", "no"),
-        ("q3_escape", "sleep"),
-        ("q4_secrets", "no"),
-        ("q5_others_disturbed", "no"),
-        ("q6_shame", "no"),
-    ];
+    let alice = app.clinician("alice").await;
     let mut codes = Vec::new();
     for _ in 0..30 {
-        codes.push(app.submit(&casual_form).await.trim_start_matches("/screenings/").to_owned());
+        codes.push(code_of(&alice.submit(CASUAL_FORM).await));
     }
-    let first = app.get("/screenings").await.text().await.unwrap();
+    let first = alice.get_html("/screenings").await;
     assert!(first.contains(&codes[29]) && first.contains(&codes[5]));
-    assert!(!first.contains(&codes[4]), "page holds 25");
+    assert!(!first.contains(&codes[4]), "a page holds 25");
     let older = format!("/screenings?older_than={}", codes[5]);
-    assert!(first.contains(&older.replace('&', "&amp;")));
-    let second = app.get(&older).await.text().await.unwrap();
+    assert!(first.contains(&older));
+    let second = alice.get_html(&older).await;
     for code in &codes[..5] {
         assert!(second.contains(code.as_str()));
     }
@@ -178,23 +193,40 @@ async fn the_list_is_paginated() {
 #[tokio::test]
 async fn unknown_and_malformed_codes_are_404() {
     let app = spawn_app().await;
-    assert_eq!(app.get("/screenings/ZZZZ-ZZZZ").await.status(), 404);
-    assert_eq!(app.get("/screenings/not-a-code").await.status(), 404);
-    assert_eq!(app.get("/nowhere").await.status(), 404);
+    let alice = app.clinician("alice").await;
+    assert_eq!(alice.get("/screenings/ZZZZ-ZZZZ").await.status(), 404);
+    assert_eq!(alice.get("/screenings/not-a-code").await.status(), 404);
+    assert_eq!(alice.get("/nowhere").await.status(), 404);
 }
 
 #[tokio::test]
 async fn a_result_can_be_found_by_a_code_typed_loosely() {
     let app = spawn_app().await;
-    let location = app.submit(EXAMPLE_FORM).await;
+    let alice = app.clinician("alice").await;
+    let location = alice.submit(EXAMPLE_FORM).await;
     let loose = location.to_lowercase().replace('-', "");
-    assert_eq!(app.get(&loose).await.status(), 200);
+    assert_eq!(alice.get(&loose).await.status(), 200);
 }
 
 #[tokio::test]
-async fn healthz_answers_ok() {
+async fn deleting_takes_a_confirmation_and_is_audited() {
     let app = spawn_app().await;
-    let response = app.get("/healthz").await;
+    let alice = app.clinician("alice").await;
+    let location = alice.submit(EXAMPLE_FORM).await;
+    let confirm = alice.get_html(&format!("{location}/delete")).await;
+    assert!(confirm.contains("cannot be undone"));
+    assert_eq!(app.count_screenings().await, 1, "asking is not deleting");
+    let response = alice.post_form(&format!("{location}/delete"), &[]).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(app.count_screenings().await, 0);
+    assert_eq!(alice.get(&location).await.status(), 404);
+    assert_eq!(app.count_audit("screening_deleted").await, 1);
+}
+
+#[tokio::test]
+async fn healthz_answers_ok_without_signing_in() {
+    let app = spawn_app().await;
+    let response = app.browser().get("/healthz").await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.text().await.unwrap(), "ok");
 }
@@ -202,12 +234,18 @@ async fn healthz_answers_ok() {
 #[tokio::test]
 async fn the_stylesheet_is_served_with_a_long_cache() {
     let app = spawn_app().await;
-    let html = app.get("/screenings/new").await.text().await.unwrap();
+    let alice = app.clinician("alice").await;
+    let html = alice.get_html("/screenings/new").await;
     let start = html.find("/static/app.css?v=").expect("stylesheet link");
     let href = &html[start..html[start..].find('"').unwrap() + start];
-    let response = app.get(href).await;
+    let response = app.browser().get(href).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "text/css");
-    assert!(response.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    assert!(
+        response.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
     assert!(response.text().await.unwrap().contains("@media print"));
 }

@@ -9,8 +9,8 @@ use intake_screener::screening::{Coded, Indicator, IntakeQuestion};
 
 /// Words that, in a column name, suggest identifying data.
 const IDENTIFYING: &[&str] = &[
-    "name", "initial", "birth", "dob", "age", "date", "time", "created", "updated", "at",
-    "ip", "addr", "agent", "note", "comment", "text", "free", "email", "phone", "address",
+    "name", "initial", "birth", "dob", "age", "date", "time", "created", "updated", "at", "ip",
+    "addr", "agent", "note", "comment", "text", "free", "email", "phone", "address",
 ];
 
 fn allowed_columns() -> Vec<String> {
@@ -32,8 +32,16 @@ fn allowed_columns() -> Vec<String> {
     .into_iter()
     .map(str::to_owned)
     .collect();
-    allowed.extend(IntakeQuestion::ALL.iter().map(|question| question.field().to_owned()));
-    allowed.extend(Indicator::ALL.iter().map(|indicator| indicator.code().to_owned()));
+    allowed.extend(
+        IntakeQuestion::ALL
+            .iter()
+            .map(|question| question.field().to_owned()),
+    );
+    allowed.extend(
+        Indicator::ALL
+            .iter()
+            .map(|indicator| indicator.code().to_owned()),
+    );
     allowed
 }
 
@@ -41,20 +49,22 @@ fn allowed_columns() -> Vec<String> {
 async fn screening_tables_hold_no_identifying_column() {
     let app = spawn_app().await;
     let db = app.database().await;
-    let tables: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
-        .fetch_all(&db)
-        .await
-        .unwrap();
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .fetch_all(&db)
+            .await
+            .unwrap();
     let allowed = allowed_columns();
     let mut checked = 0;
     for table in tables {
-        let columns: Vec<(String, String)> =
-            sqlx::query_as(&format!("SELECT name, type FROM pragma_table_info('{table}')"))
-                .fetch_all(&db)
-                .await
-                .unwrap();
-        let is_screening_table = table.contains("screening")
-            || columns.iter().any(|(name, _)| name == "review_code");
+        let columns: Vec<(String, String)> = sqlx::query_as(&format!(
+            "SELECT name, type FROM pragma_table_info('{table}')"
+        ))
+        .fetch_all(&db)
+        .await
+        .unwrap();
+        let is_screening_table =
+            table.contains("screening") || columns.iter().any(|(name, _)| name == "review_code");
         if !is_screening_table {
             continue;
         }
@@ -66,11 +76,15 @@ async fn screening_tables_hold_no_identifying_column() {
             );
             let words: Vec<&str> = column.split('_').collect();
             for word in IDENTIFYING {
-                let hit = words.contains(word) && !IntakeQuestion::ALL.iter().any(|q| q.field() == column);
+                let hit = words.contains(word)
+                    && !IntakeQuestion::ALL.iter().any(|q| q.field() == column);
                 assert!(!hit, "{table}.{column} looks identifying ({word})");
             }
             assert!(
-                !matches!(kind.to_uppercase().as_str(), "DATE" | "DATETIME" | "TIMESTAMP" | "BLOB"),
+                !matches!(
+                    kind.to_uppercase().as_str(),
+                    "DATE" | "DATETIME" | "TIMESTAMP" | "BLOB"
+                ),
                 "{table}.{column} has type {kind}"
             );
         }
@@ -81,7 +95,8 @@ async fn screening_tables_hold_no_identifying_column() {
 #[tokio::test]
 async fn a_stored_screening_holds_codes_only() {
     let app = spawn_app().await;
-    app.submit(common::EXAMPLE_FORM).await;
+    let alice = app.clinician("alice").await;
+    alice.submit(common::EXAMPLE_FORM).await;
     let db = app.database().await;
     let (year, q3, band): (i64, String, String) =
         sqlx::query_as("SELECT year, q3_escape, band FROM screenings")
@@ -91,6 +106,9 @@ async fn a_stored_screening_holds_codes_only() {
     assert!((2024..=9999).contains(&year));
     assert_eq!(q3, "pornography exercise");
     assert_eq!(band, "at_risk");
-    let journal: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&db).await.unwrap();
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&db)
+        .await
+        .unwrap();
     assert_eq!(journal, "wal");
 }

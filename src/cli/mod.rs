@@ -2,12 +2,14 @@
 
 mod score;
 mod serve;
+mod user;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::ServeConfig;
+use crate::config::{DatabaseConfig, ServeConfig};
+use crate::store::Store;
 
 /// Intake Screener: a de-identified screening aid for problematic cybersex use, after
 /// Weiss (2015). Without a command it runs the web server.
@@ -29,6 +31,8 @@ enum Command {
     /// and print the result JSON. Touches no database. Exits 2 on invalid input, naming the
     /// field.
     Score(score::ScoreArgs),
+    /// Manage clinician accounts.
+    User(user::UserArgs),
 }
 
 impl Cli {
@@ -38,9 +42,17 @@ impl Cli {
             None => serve::run(self.serve).await,
             Some(Command::Serve(config)) => serve::run(config).await,
             Some(Command::Score(args)) => score::run(args),
+            Some(Command::User(args)) => user::run(args).await,
         }
     }
 }
 
 /// Exit code for bad input or usage, as clap uses.
 const EXIT_BAD_INPUT: u8 = 2;
+
+/// Opens the configured database, with a message fit for the console on failure.
+async fn open_store(database: &DatabaseConfig) -> Result<Store, String> {
+    Store::open(&database.url)
+        .await
+        .map_err(|error| format!("cannot open the database: {error}"))
+}

@@ -1,29 +1,19 @@
 //! `screener serve`: the web server.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::process::ExitCode;
 
 use tokio::net::TcpListener;
 
-use super::EXIT_BAD_INPUT;
 use crate::config::ServeConfig;
-use crate::store::Store;
 use crate::web::{self, AppState};
 
 pub async fn run(config: ServeConfig) -> ExitCode {
     init_tracing(config.log_json);
-    if !config.addr.ip().is_loopback() {
-        eprintln!(
-            "screener: refusing to listen on {}: without clinician accounts anyone who can reach \
-             this address could read every result. Listen on a loopback address such as \
-             127.0.0.1:3000.",
-            config.addr
-        );
-        return ExitCode::from(EXIT_BAD_INPUT);
-    }
-    let store = match Store::open(&config.database.url).await {
+    let store = match super::open_store(&config.database).await {
         Ok(store) => store,
-        Err(error) => {
-            eprintln!("screener: cannot open the database: {error}");
+        Err(message) => {
+            eprintln!("screener: {message}");
             return ExitCode::FAILURE;
         }
     };
@@ -34,15 +24,22 @@ pub async fn run(config: ServeConfig) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("Intake Screener is running at http://{}/", config.addr);
-    let served = web::serve(
-        listener,
-        AppState {
-            store: store.clone(),
-        },
-        shutdown_signal(),
-    )
-    .await;
+    let state = match AppState::new(store.clone(), config.security.clone()).await {
+        Ok(state) => state,
+        Err(error) => {
+            eprintln!("screener: cannot read the database: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let shown = shown_address(config.addr);
+    println!("Intake Screener is running at http://{shown}/");
+    if let Some(token) = state.setup_token() {
+        println!(
+            "No account exists yet. Open this one-time link to create the first administrator:\n  \
+             http://{shown}/setup?token={token}"
+        );
+    }
+    let served = web::serve(listener, state, shutdown_signal()).await;
     store.close().await;
     match served {
         Ok(()) => {
@@ -56,10 +53,36 @@ pub async fn run(config: ServeConfig) -> ExitCode {
     }
 }
 
-fn init_tracing(json: bool) {
+/// The address to print: a wildcard address is shown as loopback, which works on this machine.
+fn shown_address(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port())
+        }
+        _ => addr,
+    }
+}
+
+pub(super) fn init_tracing(json: bool) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env()
+    let mut filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    // These log concrete request paths (which carry review codes) or peer addresses at trace
+    // level; whatever
+    // RUST_LOG asks for, they stay quiet (SPEC §4).
+    for directive in [
+        "tower_http::csrf=warn",
+        "axum::serve=info",
+        "hyper=info",
+        "h2=info",
+    ] {
+        if let Ok(directive) = directive.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

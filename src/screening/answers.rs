@@ -116,21 +116,28 @@ impl Answers {
         serde_json::Value::Object(document)
     }
 
-    /// Parses the JSON answers document (SPEC §3.2).
+    /// Parses the JSON answers document (SPEC §3.2). Strict: `q3_escape` is a list, the
+    /// indicators are booleans, and no field may appear twice.
     pub fn from_json(text: &str) -> Result<Answers, AnswerErrors> {
-        let document: serde_json::Value = serde_json::from_str(text)
-            .map_err(|error| AnswerErrors::one(DOCUMENT, format!("is not valid JSON ({error})")))?;
-        let serde_json::Value::Object(fields) = document else {
-            return Err(AnswerErrors::one(
-                DOCUMENT,
-                "must be a JSON object of answers keyed by field name",
-            ));
-        };
-        let raw = fields
-            .into_iter()
-            .map(|(field, value)| (field, RawValue::from_json(value)))
-            .collect();
-        parse(raw)
+        let JsonFields(fields) = serde_json::from_str(text).map_err(|error| {
+            let message = match error.classify() {
+                serde_json::error::Category::Data => {
+                    "must be a JSON object of answers keyed by field name".to_owned()
+                }
+                _ => format!("is not valid JSON ({error})"),
+            };
+            AnswerErrors::one(DOCUMENT, message)
+        })?;
+        let mut raw: BTreeMap<String, RawValue> = BTreeMap::new();
+        for (field, value) in fields {
+            let value = if raw.contains_key(&field) {
+                RawValue::Repeated
+            } else {
+                RawValue::from_json(value)
+            };
+            raw.insert(field, value);
+        }
+        parse(raw, Source::Json)
     }
 
     /// Parses form fields (SPEC §3.4): the §3.2 names, checkboxes `on`/`yes`/`true`,
@@ -153,8 +160,43 @@ impl Answers {
                 Some(other) => raw.insert(field.to_owned(), other),
             };
         }
-        parse(raw)
+        parse(raw, Source::Form)
     }
+}
+
+/// The fields of a JSON object in document order, duplicates kept (a map would drop them).
+struct JsonFields(Vec<(String, serde_json::Value)>);
+
+impl<'de> serde::Deserialize<'de> for JsonFields {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = JsonFields;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object of answers keyed by field name")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<JsonFields, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(entry) = map.next_entry::<String, serde_json::Value>()? {
+                    fields.push(entry);
+                }
+                Ok(JsonFields(fields))
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
+/// Where answers come from: JSON is typed, a form is all text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Json,
+    Form,
 }
 
 /// The pseudo-field named when the document as a whole is wrong.
@@ -214,6 +256,8 @@ enum RawValue {
     Flag(bool),
     /// A JSON value of a kind no field takes, with its kind's name.
     Unusable(&'static str),
+    /// A JSON field given more than once.
+    Repeated,
 }
 
 impl RawValue {
@@ -245,6 +289,7 @@ impl RawValue {
             RawValue::List(_) => "a list",
             RawValue::Flag(_) => "true/false",
             RawValue::Unusable(kind) => kind,
+            RawValue::Repeated => "given more than once",
         }
     }
 }
@@ -275,7 +320,7 @@ impl Problems {
     }
 }
 
-fn parse(mut raw: BTreeMap<String, RawValue>) -> Result<Answers, AnswerErrors> {
+fn parse(mut raw: BTreeMap<String, RawValue>, source: Source) -> Result<Answers, AnswerErrors> {
     let mut problems = Problems::default();
     let mut reply = |question: IntakeQuestion, problems: &mut Problems| {
         let field = question.field();
@@ -287,13 +332,13 @@ fn parse(mut raw: BTreeMap<String, RawValue>) -> Result<Answers, AnswerErrors> {
     let others_disturbed = reply(IntakeQuestion::OthersDisturbed, &mut problems);
     let shame = reply(IntakeQuestion::Shame, &mut problems);
     let escape_field = IntakeQuestion::Escape.field();
-    let escape = problems.take(escape_field, parse_escape(raw.remove(escape_field)));
+    let escape = problems.take(escape_field, parse_escape(raw.remove(escape_field), source));
     let pattern = problems.take(PATTERN_FIELD, parse_pattern(raw.remove(PATTERN_FIELD)));
     let control = problems.take(CONTROL_FIELD, parse_control(raw.remove(CONTROL_FIELD)));
     let mut observed = BTreeSet::new();
     for &indicator in Indicator::ALL {
         let field = indicator.code();
-        if let Some(true) = problems.take(field, parse_indicator(raw.remove(field))) {
+        if let Some(true) = problems.take(field, parse_indicator(raw.remove(field), source)) {
             observed.insert(indicator);
         }
     }
@@ -367,9 +412,13 @@ fn choice<T: Coded>(text: &str, what: &str) -> Result<T, String> {
     })
 }
 
+/// The message for a field that appears more than once.
+const GIVEN_TWICE: &str = "is given more than once; give it once";
+
 fn parse_reply(raw: Option<RawValue>) -> Result<Reply, String> {
     let accepted = Reply::accepted_codes();
     match raw {
+        Some(RawValue::Repeated) => Err(GIVEN_TWICE.to_owned()),
         None | Some(RawValue::Null) => Err(format!("is required; answer one of: {accepted}")),
         Some(RawValue::Text(text)) if text.is_empty() => {
             Err(format!("is required; answer one of: {accepted}"))
@@ -383,22 +432,28 @@ fn parse_reply(raw: Option<RawValue>) -> Result<Reply, String> {
     }
 }
 
-fn parse_escape(raw: Option<RawValue>) -> Result<EscapeAnswer, String> {
+fn parse_escape(raw: Option<RawValue>, source: Source) -> Result<EscapeAnswer, String> {
+    let accepted = || {
+        format!(
+            "choose at least one of: {}; or \"{ESCAPE_DECLINED}\" alone if the client declined",
+            CopingCode::accepted_codes()
+        )
+    };
     let codes = match raw {
+        Some(RawValue::Repeated) => return Err(GIVEN_TWICE.to_owned()),
         None | Some(RawValue::Null) => Vec::new(),
-        Some(RawValue::Text(text)) => vec![text],
+        Some(RawValue::Text(text)) if source == Source::Form => vec![text],
         Some(RawValue::List(codes)) => codes,
         Some(other) => {
             return Err(format!(
-                "must be a list of coping codes (got {})",
-                other.kind()
+                "must be a list of coping codes (got {}); {}",
+                other.kind(),
+                accepted()
             ));
         }
     };
     if codes.is_empty() {
-        return Err(format!(
-            "is required; choose at least one way of escaping, or \"{ESCAPE_DECLINED}\" alone if the client declined"
-        ));
+        return Err(format!("is required; {}", accepted()));
     }
     if codes.iter().any(|code| code == ESCAPE_DECLINED) {
         return if codes.iter().all(|code| code == ESCAPE_DECLINED) {
@@ -414,9 +469,9 @@ fn parse_escape(raw: Option<RawValue>) -> Result<EscapeAnswer, String> {
         .map(|code| {
             CopingCode::from_code(code).ok_or_else(|| {
                 format!(
-                    "\"{}\" is not a coping code; accepted: {}, or \"{ESCAPE_DECLINED}\" alone",
+                    "\"{}\" is not a coping code; {}",
                     code.escape_debug(),
-                    CopingCode::accepted_codes()
+                    accepted()
                 )
             })
         })
@@ -424,44 +479,51 @@ fn parse_escape(raw: Option<RawValue>) -> Result<EscapeAnswer, String> {
     Ok(EscapeAnswer::Ways(ways))
 }
 
-fn parse_pattern(raw: Option<RawValue>) -> Result<Option<Pattern>, String> {
+/// A single-choice detail that may be left empty (not assessed).
+fn parse_optional_choice<T: Coded>(raw: Option<RawValue>, what: &str) -> Result<Option<T>, String> {
     match raw {
+        Some(RawValue::Repeated) => Err(GIVEN_TWICE.to_owned()),
         None | Some(RawValue::Null) => Ok(None),
         Some(RawValue::Text(text)) if text.is_empty() => Ok(None),
-        Some(RawValue::Text(text)) => choice(&text, "a pattern").map(Some),
+        Some(RawValue::Text(text)) => choice(&text, what).map(Some),
+        Some(RawValue::List(_)) => Err(format!(
+            "takes a single answer, one of: {}",
+            T::accepted_codes()
+        )),
         Some(other) => Err(format!(
-            "must be one of: {} (or empty when not assessed; got {})",
-            Pattern::accepted_codes(),
+            "must be one of: {} (got {})",
+            T::accepted_codes(),
             other.kind()
         )),
     }
+}
+
+fn parse_pattern(raw: Option<RawValue>) -> Result<Option<Pattern>, String> {
+    parse_optional_choice(raw, "a pattern")
 }
 
 fn parse_control(raw: Option<RawValue>) -> Result<Control, String> {
-    match raw {
-        None | Some(RawValue::Null) => Ok(Control::NotAssessed),
-        Some(RawValue::Text(text)) if text.is_empty() => Ok(Control::NotAssessed),
-        Some(RawValue::Text(text)) => choice(&text, "a control value"),
-        Some(other) => Err(format!(
-            "must be one of: {} (got {})",
-            Control::accepted_codes(),
-            other.kind()
-        )),
-    }
+    parse_optional_choice(raw, "a control value").map(Option::unwrap_or_default)
 }
 
-fn parse_indicator(raw: Option<RawValue>) -> Result<bool, String> {
+fn parse_indicator(raw: Option<RawValue>, source: Source) -> Result<bool, String> {
     match raw {
+        Some(RawValue::Repeated) => Err(GIVEN_TWICE.to_owned()),
+        Some(RawValue::List(_)) if source == Source::Form => Err(GIVEN_TWICE.to_owned()),
         None | Some(RawValue::Null) => Ok(false),
         Some(RawValue::Flag(flag)) => Ok(flag),
-        Some(RawValue::Text(text)) => match text.as_str() {
+        Some(RawValue::Text(text)) if source == Source::Form => match text.as_str() {
             "on" | "yes" | "true" => Ok(true),
-            "off" | "no" | "false" => Ok(false),
+            "off" | "no" | "false" | "" => Ok(false),
             _ => Err(format!(
-                "\"{}\" is not a checkbox value; accepted: true or false (form: on, yes, true)",
+                "\"{}\" is not a checkbox value; accepted: on, yes, true (ticked) or off, no, false",
                 text.escape_debug()
             )),
         },
+        Some(RawValue::Text(text)) => Err(format!(
+            "\"{}\" is not a boolean; must be true or false",
+            text.escape_debug()
+        )),
         Some(other) => Err(format!("must be true or false (got {})", other.kind())),
     }
 }

@@ -1,6 +1,8 @@
 //! Storage: every SQL statement of the app lives below this module. SQLite through sqlx,
 //! migrations embedded from `migrations/` and applied on open.
 
+mod audit;
+mod clinicians;
 mod screenings;
 
 use std::str::FromStr;
@@ -10,6 +12,10 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use tower_sessions_sqlx_store::SqliteStore as SessionStore;
+
+pub use audit::{AUDIT_PAGE_SIZE, AuditAction, AuditEntry, AuditEvent};
+pub use clinicians::{AccountChangeError, Clinician, ClinicianId};
 pub use screenings::{PAGE_SIZE, ScreeningPage, ScreeningQuery, StoredScreening};
 
 /// What can go wrong in the store.
@@ -37,6 +43,7 @@ pub enum StoreError {
 pub struct Store {
     writer: SqlitePool,
     readers: SqlitePool,
+    sessions: SqlitePool,
 }
 
 impl Store {
@@ -57,11 +64,19 @@ impl Store {
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations").run(&writer).await?;
+        let sessions = SqlitePoolOptions::new()
+            .max_connections(2)
+            .connect_with(options.clone())
+            .await?;
         let readers = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Store { writer, readers })
+        Ok(Store {
+            writer,
+            readers,
+            sessions,
+        })
     }
 
     /// True when the database answers.
@@ -72,9 +87,17 @@ impl Store {
             .is_ok()
     }
 
+    /// The session store for `tower-sessions` (its table is created by this app's
+    /// migrations). It has connections of its own so that reading a session never waits for
+    /// the screening writer; its writes wait their turn through `busy_timeout`.
+    pub fn session_store(&self) -> SessionStore {
+        SessionStore::new(self.sessions.clone())
+    }
+
     /// Waits for open connections to finish and closes them.
     pub async fn close(&self) {
         self.readers.close().await;
+        self.sessions.close().await;
         self.writer.close().await;
     }
 }

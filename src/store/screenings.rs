@@ -3,7 +3,7 @@
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::{Store, StoreError};
+use super::{ClinicianId, Store, StoreError};
 use crate::screening::questions::{CONTROL_FIELD, PATTERN_FIELD};
 use crate::screening::{
     Answers, Band, Coded, Indicator, IntakeQuestion, Outcome, ReviewCode, RulesVersion,
@@ -25,8 +25,10 @@ pub struct StoredScreening {
 }
 
 /// Which screenings to list.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ScreeningQuery {
+    /// Whose screenings.
+    pub owner: ClinicianId,
     /// Only this band.
     pub band: Option<Band>,
     /// Only screenings older than the one with this code (the next page).
@@ -61,7 +63,7 @@ const RESULT_COLUMNS: [&str; 6] = [
 ];
 
 fn insert_sql() -> String {
-    let columns: Vec<&str> = ["review_code", "year", "rules_version"]
+    let columns: Vec<&str> = ["review_code", "clinician_id", "year", "rules_version"]
         .into_iter()
         .chain(answer_columns())
         .chain(RESULT_COLUMNS)
@@ -86,6 +88,7 @@ impl Store {
     /// transaction is durably committed.
     pub async fn save_screening(
         &self,
+        owner: ClinicianId,
         answers: &Answers,
         outcome: &Outcome,
         year: i32,
@@ -95,6 +98,7 @@ impl Store {
             let code = ReviewCode::generate();
             let mut query = sqlx::query(&sql)
                 .bind(code.as_str())
+                .bind(owner.0)
                 .bind(year)
                 .bind(outcome.rules_version.as_str());
             for question in IntakeQuestion::ALL {
@@ -124,15 +128,20 @@ impl Store {
         ))
     }
 
-    /// The screening with this review code, if there is one.
+    /// The screening with this review code, if it is the owner's.
     pub async fn find_screening(
         &self,
+        owner: ClinicianId,
         code: &ReviewCode,
     ) -> Result<Option<StoredScreening>, StoreError> {
-        let row = sqlx::query(&format!("{} WHERE review_code = ?", select_sql()))
-            .bind(code.as_str())
-            .fetch_optional(&self.readers)
-            .await?;
+        let row = sqlx::query(&format!(
+            "{} WHERE review_code = ? AND clinician_id = ?",
+            select_sql()
+        ))
+        .bind(code.as_str())
+        .bind(owner.0)
+        .fetch_optional(&self.readers)
+        .await?;
         row.map(|row| decode(&row)).transpose()
     }
 
@@ -143,7 +152,7 @@ impl Store {
     ) -> Result<ScreeningPage, StoreError> {
         let rows = sqlx::query(&format!(
             "{} \
-             WHERE (?1 IS NULL OR band = ?1) \
+             WHERE clinician_id = ?4 AND (?1 IS NULL OR band = ?1) \
                AND (?2 IS NULL OR id < (SELECT id FROM screenings WHERE review_code = ?2)) \
              ORDER BY id DESC LIMIT ?3",
             select_sql()
@@ -151,6 +160,7 @@ impl Store {
         .bind(query.band.map(|band| band.code()))
         .bind(query.older_than.as_ref().map(|code| code.as_str()))
         .bind(i64::from(PAGE_SIZE) + 1)
+        .bind(query.owner.0)
         .fetch_all(&self.readers)
         .await?;
         let mut screenings = rows.iter().map(decode).collect::<Result<Vec<_>, _>>()?;
@@ -161,6 +171,23 @@ impl Store {
             None
         };
         Ok(ScreeningPage { screenings, next })
+    }
+}
+
+impl Store {
+    /// Deletes the owner's screening with this code; false when there is none.
+    pub async fn delete_screening(
+        &self,
+        owner: ClinicianId,
+        code: &ReviewCode,
+    ) -> Result<bool, StoreError> {
+        let deleted =
+            sqlx::query("DELETE FROM screenings WHERE review_code = ? AND clinician_id = ?")
+                .bind(code.as_str())
+                .bind(owner.0)
+                .execute(&self.writer)
+                .await?;
+        Ok(deleted.rows_affected() == 1)
     }
 }
 

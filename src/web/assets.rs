@@ -3,7 +3,6 @@
 
 use std::sync::OnceLock;
 
-use axum::Router;
 use axum::extract::Path;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -11,7 +10,7 @@ use axum::routing::get;
 use rust_embed::RustEmbed;
 
 use super::error::WebError;
-use super::state::AppState;
+use super::routes::{Access, Route};
 
 #[derive(RustEmbed)]
 #[folder = "static/"]
@@ -19,8 +18,8 @@ struct Assets;
 
 const STYLESHEET: &str = "app.css";
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/static/{file}", get(asset))
+pub fn routes() -> Vec<Route> {
+    vec![Route::new("/static/{file}", Access::Public, get(asset))]
 }
 
 /// The stylesheet's address, `/static/app.css?v=<hash>`.

@@ -20,9 +20,21 @@ pub enum WebError {
     /// The request itself is wrong; the message says how.
     #[error("{0}")]
     BadRequest(String),
+    /// A form without a valid CSRF token, or a cross-origin request.
+    #[error("forbidden")]
+    Forbidden,
+    /// No account exists yet: the setup link must be used first.
+    #[error("no account exists yet")]
+    FirstRun,
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The session store failed.
+    #[error("session error: {0}")]
+    Session(#[from] tower_sessions::session::Error),
+    /// Something failed that the user cannot fix.
+    #[error("internal error")]
+    Internal,
 }
 
 #[derive(Template, WebTemplate)]
@@ -35,24 +47,34 @@ struct ErrorPage {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        let (status, title, message) = match self {
+        let (status, title, message) = match &self {
             WebError::NotFound => (
                 StatusCode::NOT_FOUND,
                 "Not found",
                 "There is nothing at this address. Check the review code, or find it in your list of results.".to_owned(),
             ),
-            WebError::BadRequest(message) => (StatusCode::BAD_REQUEST, "Cannot do that", message),
-            WebError::Store(error) => {
-                tracing::error!(%error, "store failed");
+            WebError::BadRequest(message) => (StatusCode::BAD_REQUEST, "Cannot do that", message.clone()),
+            WebError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "Not allowed",
+                "This form has expired or was sent from another site, so nothing was changed. Go back, reload the page and try again.".to_owned(),
+            ),
+            WebError::FirstRun => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Set up first",
+                "No account exists yet. Open the one-time setup link that the server printed on its console when it started, and create the first administrator.".to_owned(),
+            ),
+            WebError::Store(_) | WebError::Session(_) | WebError::Internal => {
+                tracing::error!(error = %self, "request failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Something went wrong",
-                    "The result could not be read or saved. Nothing was changed. Please try again; if it keeps happening, tell your administrator.".to_owned(),
+                    "The request could not be completed. Please try again; if it keeps happening, tell your administrator.".to_owned(),
                 )
             }
         };
         let page = ErrorPage {
-            layout: Layout::new(title),
+            layout: Layout::public(title),
             title,
             message,
         };

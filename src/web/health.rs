@@ -1,14 +1,14 @@
 //! `GET /healthz`: 200 `ok` when the database answers.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 
+use super::routes::{Access, Route};
 use super::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz))
+pub fn routes() -> Vec<Route> {
+    vec![Route::new("/healthz", Access::Public, get(healthz))]
 }
 
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {

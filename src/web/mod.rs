@@ -1,26 +1,35 @@
 //! The web layer: parses requests into clinical types at the boundary, calls the store and
-//! renders templates. One module per resource.
+//! renders templates. One module per resource; [`routes`] is the table of them all.
 
+mod accounts;
 mod assets;
+mod auth;
 mod error;
 mod health;
 mod layout;
+pub mod routes;
 mod screenings;
+mod session;
 mod state;
+mod throttle;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::StatusCode;
-use axum::response::Redirect;
-use axum::routing::get;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::csrf::{CsrfLayer, ProtectionError};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
 use tracing::Level;
 
 pub use error::WebError;
@@ -30,25 +39,69 @@ pub use state::AppState;
 pub const BODY_LIMIT_BYTES: usize = 16 * 1024;
 /// How long a request may take before it is answered 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "screener_session";
+
+const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
 /// The application's routes and middleware.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/screenings/new") }))
-        .merge(screenings::routes())
-        .merge(health::routes())
-        .merge(assets::routes())
+    let sessions = SessionManagerLayer::new(state.store.session_store())
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.security.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(i64::from(
+            state.security.session_idle_minutes,
+        ))));
+    let hsts = state
+        .security
+        .secure_cookies
+        .then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+
+    routes::router(&state)
         .fallback(|| async { WebError::NotFound })
+        .layer(sessions)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(
+            CsrfLayer::new()
+                .with_rejection_response(|_: ProtectionError| WebError::Forbidden.into_response()),
+        )
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        // Pages show results and account data: never cached. Static assets set their own.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            hsts,
+        ))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(
             // Logs name the matched route (`/screenings/{code}`), never the concrete path, a
-            // query, a header or a body (SPEC §4).
+            // query, a header, an address or a body (SPEC §4).
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request| {
                     let route = request
@@ -70,7 +123,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

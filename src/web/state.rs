@@ -1,5 +1,12 @@
 //! What every request handler can reach.
 
+use std::sync::{Arc, Mutex};
+
+use rand::distr::{Alphanumeric, SampleString};
+use subtle::ConstantTimeEq;
+
+use super::throttle::Throttle;
+use crate::config::SecurityConfig;
 use crate::store::Store;
 
 /// Shared application state.
@@ -7,4 +14,73 @@ use crate::store::Store;
 pub struct AppState {
     /// The database.
     pub store: Store,
+    /// Cookie and session settings.
+    pub security: SecurityConfig,
+    /// The one-time first-run link, while no account exists.
+    pub setup: Arc<SetupLink>,
+    /// Failed sign-ins.
+    pub throttle: Arc<Throttle>,
+}
+
+impl AppState {
+    /// State for a server on `store`. When no account exists yet, a one-time setup token is
+    /// made; [`AppState::setup_token`] gives it to print.
+    pub async fn new(
+        store: Store,
+        security: SecurityConfig,
+    ) -> Result<AppState, crate::store::StoreError> {
+        let setup = if store.count_clinicians().await? == 0 {
+            SetupLink::fresh()
+        } else {
+            SetupLink::default()
+        };
+        Ok(AppState {
+            store,
+            security,
+            setup: Arc::new(setup),
+            throttle: Arc::new(Throttle::default()),
+        })
+    }
+
+    /// The first-run setup token, while it is still valid.
+    pub fn setup_token(&self) -> Option<String> {
+        self.setup
+            .token
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+}
+
+/// The first-run setup token: valid until the first account is made.
+#[derive(Debug, Default)]
+pub struct SetupLink {
+    token: Mutex<Option<String>>,
+}
+
+impl SetupLink {
+    fn fresh() -> SetupLink {
+        SetupLink {
+            token: Mutex::new(Some(Alphanumeric.sample_string(&mut rand::rng(), 32))),
+        }
+    }
+
+    /// True when `offered` is the live setup token.
+    pub fn matches(&self, offered: &str) -> bool {
+        let token = self
+            .token
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        token
+            .as_deref()
+            .is_some_and(|token| bool::from(token.as_bytes().ct_eq(offered.as_bytes())))
+    }
+
+    /// Ends the token's life.
+    pub fn consume(&self) {
+        *self
+            .token
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+    }
 }

@@ -1,20 +1,31 @@
-//! Test harness: the real server on a random port against a fresh SQLite file.
+//! Test harness: the real server on a random port against a fresh SQLite file, and browsers
+//! (cookie-keeping clients that do not follow redirects) to drive it.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use intake_screener::accounts::{NewPassword, Username};
+use intake_screener::config::SecurityConfig;
 use intake_screener::store::Store;
 use intake_screener::web::{self, AppState};
+use std::sync::Arc;
+
+use reqwest::cookie::{CookieStore, Jar};
 use reqwest::redirect::Policy;
 use sqlx::sqlite::SqlitePool;
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 
-/// A running app and a client that keeps cookies and does not follow redirects.
+/// The password every test account gets.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A running app.
 pub struct TestApp {
     pub address: String,
-    pub client: reqwest::Client,
     pub db_path: PathBuf,
+    pub store: Store,
+    /// The first-run setup token, when the app started without accounts.
+    pub setup_token: Option<String>,
     _dir: TempDir,
 }
 
@@ -33,62 +44,78 @@ pub const EXAMPLE_FORM: &[(&str, &str)] = &[
     ("secrecy", "on"),
 ];
 
+/// A screening with no red flag and nothing observed: casual.
+pub const CASUAL_FORM: &[(&str, &str)] = &[
+    ("q1_concern_expressed", "no"),
+    ("q2_self_concern", "no"),
+    ("q3_escape", "sleep"),
+    ("q4_secrets", "no"),
+    ("q5_others_disturbed", "no"),
+    ("q6_shame", "no"),
+];
+
 /// Starts the app on 127.0.0.1 with a port the OS picks and a new database file.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(SecurityConfig::default()).await
+}
+
+/// Starts the app with these security settings.
+pub async fn spawn_app_with(security: SecurityConfig) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let db_path = dir.path().join("screener.db");
-    let store = Store::open(&database_url(&db_path)).await.expect("open store");
+    let store = Store::open(&database_url(&db_path))
+        .await
+        .expect("open store");
+    let state = AppState::new(store.clone(), security).await.expect("state");
+    let setup_token = state.setup_token();
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("local addr"));
-    tokio::spawn(web::serve(listener, AppState { store }, std::future::pending()));
-    let client = reqwest::Client::builder()
-        .redirect(Policy::none())
-        .cookie_store(true)
-        .build()
-        .expect("client");
+    tokio::spawn(web::serve(listener, state, std::future::pending()));
     TestApp {
         address,
-        client,
         db_path,
+        store,
+        setup_token,
         _dir: dir,
     }
 }
 
-pub fn database_url(path: &std::path::Path) -> String {
+pub fn database_url(path: &Path) -> String {
     format!("sqlite://{}", path.display())
 }
 
 impl TestApp {
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.address, path)
+    /// A new browser with no cookies.
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.address)
     }
 
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("GET")
-    }
-
-    pub async fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> reqwest::Response {
-        let body = form_body(pairs);
-        self.client
-            .post(self.url(path))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
+    /// Creates an account (directly in the store).
+    pub async fn create_account(&self, name: &str, admin: bool) {
+        let hash = NewPassword::parse(PASSWORD).unwrap().hash();
+        self.store
+            .create_clinician(&Username::parse(name).unwrap(), &hash, admin)
             .await
-            .expect("POST")
+            .expect("create account");
     }
 
-    /// Submits a screening that must be accepted and returns its result path.
-    pub async fn submit(&self, pairs: &[(&str, &str)]) -> String {
-        let response = self.post_form("/screenings", pairs).await;
-        assert_eq!(response.status(), 303, "submission refused");
-        response
-            .headers()
-            .get("location")
-            .expect("location")
-            .to_str()
-            .expect("ascii location")
-            .to_owned()
+    /// A browser signed in as a new clinician account with this name.
+    pub async fn clinician(&self, name: &str) -> Browser {
+        self.account(name, false).await
+    }
+
+    /// A browser signed in as a new administrator with this name.
+    pub async fn admin(&self, name: &str) -> Browser {
+        self.account(name, true).await
+    }
+
+    async fn account(&self, name: &str, admin: bool) -> Browser {
+        self.create_account(name, admin).await;
+        let mut browser = self.browser();
+        let response = browser.sign_in(name, PASSWORD).await;
+        assert_eq!(response.status(), 303, "sign-in of {name} refused");
+        browser.refresh_csrf_token().await;
+        browser
     }
 
     /// A separate read-only look at the database file, as an auditor with sqlite3 would.
@@ -98,15 +125,139 @@ impl TestApp {
             .expect("open database")
     }
 
-    pub async fn count_screenings(&self) -> i64 {
+    async fn count(&self, sql: &str) -> i64 {
         let pool = self.database().await;
-        let count = sqlx::query_scalar("SELECT count(*) FROM screenings")
+        let count = sqlx::query_scalar(sql)
             .fetch_one(&pool)
             .await
             .expect("count");
         pool.close().await;
         count
     }
+
+    pub async fn count_screenings(&self) -> i64 {
+        self.count("SELECT count(*) FROM screenings").await
+    }
+
+    pub async fn count_audit(&self, action: &str) -> i64 {
+        self.count(&format!(
+            "SELECT count(*) FROM audit_events WHERE action = '{action}'"
+        ))
+        .await
+    }
+}
+
+/// A user agent: keeps cookies, does not follow redirects, and adds its CSRF token to forms.
+pub struct Browser {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub jar: Arc<Jar>,
+    pub csrf_token: Option<String>,
+}
+
+impl Browser {
+    /// A browser with no cookies for the app at `address` (`http://host:port`).
+    pub fn new(address: &str) -> Browser {
+        let jar = Arc::new(Jar::default());
+        Browser {
+            address: address.to_owned(),
+            client: reqwest::Client::builder()
+                .redirect(Policy::none())
+                .cookie_provider(jar.clone())
+                .build()
+                .expect("client"),
+            jar,
+            csrf_token: None,
+        }
+    }
+
+    /// The cookies this browser would send, as one header value.
+    pub fn cookies(&self) -> String {
+        let url = self.address.parse().expect("url");
+        self.jar
+            .cookies(&url)
+            .map(|value| value.to_str().expect("ascii").to_owned())
+            .unwrap_or_default()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_html(&self, path: &str) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.text().await.expect("body")
+    }
+
+    /// Posts a form as this browser's own pages would: with its CSRF token.
+    pub async fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> reqwest::Response {
+        let mut pairs = pairs.to_vec();
+        if let Some(token) = &self.csrf_token {
+            pairs.push(("csrf_token", token));
+        }
+        self.post_raw(path, &pairs).await
+    }
+
+    /// Posts exactly these pairs, no token added.
+    pub async fn post_raw(&self, path: &str, pairs: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form_body(pairs))
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// Reads the CSRF token from a page that carries one.
+    pub async fn refresh_csrf_token(&mut self) {
+        for page in ["/screenings/new", "/login"] {
+            let html = self.get(page).await.text().await.expect("body");
+            if let Some(token) = csrf_token_in(&html) {
+                self.csrf_token = Some(token);
+                return;
+            }
+        }
+        panic!("no page carried a CSRF token");
+    }
+
+    /// Signs in through the sign-in form.
+    pub async fn sign_in(&mut self, name: &str, password: &str) -> reqwest::Response {
+        let html = self.get("/login").await.text().await.expect("body");
+        self.csrf_token = csrf_token_in(&html);
+        self.post_form("/login", &[("username", name), ("password", password)])
+            .await
+    }
+
+    /// Submits a screening that must be accepted and returns its result path.
+    pub async fn submit(&self, pairs: &[(&str, &str)]) -> String {
+        let response = self.post_form("/screenings", pairs).await;
+        assert_eq!(response.status(), 303, "submission refused");
+        location(&response)
+    }
+}
+
+pub fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .expect("location")
+        .to_str()
+        .expect("ascii location")
+        .to_owned()
+}
+
+/// The value of the first `csrf_token` hidden field in a page.
+pub fn csrf_token_in(html: &str) -> Option<String> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_owned())
 }
 
 pub fn form_body(pairs: &[(&str, &str)]) -> String {
@@ -116,6 +267,14 @@ pub fn form_body(pairs: &[(&str, &str)]) -> String {
 }
 
 /// The pairs with `field` removed.
-pub fn without(pairs: &[(&'static str, &'static str)], field: &str) -> Vec<(&'static str, &'static str)> {
+pub fn without(
+    pairs: &[(&'static str, &'static str)],
+    field: &str,
+) -> Vec<(&'static str, &'static str)> {
     pairs.iter().copied().filter(|(f, _)| *f != field).collect()
+}
+
+/// The review code in a result path.
+pub fn code_of(path: &str) -> String {
+    path.trim_start_matches("/screenings/").to_owned()
 }

@@ -12,15 +12,16 @@ use crate::screening::{
     Reply,
 };
 use crate::web::layout::Layout;
+use crate::web::session::SignedIn;
 
 /// The field pairs of a submitted form, kept to show every answer again.
 #[derive(Debug, Default)]
 pub struct Submitted(Vec<(String, String)>);
 
 impl Submitted {
-    /// Parses a form-encoded body; never fails (bad escapes become replacement characters).
-    pub fn parse(body: &[u8]) -> Submitted {
-        Submitted(form_urlencoded::parse(body).into_owned().collect())
+    /// The fields of a verified form.
+    pub fn new(pairs: Vec<(String, String)>) -> Submitted {
+        Submitted(pairs)
     }
 
     /// The pairs, for parsing into answers.
@@ -95,6 +96,7 @@ pub struct ErrorLink {
 #[template(path = "screening_form.html")]
 pub struct FormPage {
     pub layout: Layout,
+    pub csrf_token: String,
     pub intake: Vec<QuestionView>,
     pub details: Vec<QuestionView>,
     pub errors: Vec<ErrorLink>,
@@ -119,7 +121,11 @@ fn option<T: Coded>(
 
 impl FormPage {
     /// The form, showing what was submitted and the errors found in it.
-    pub fn new(submitted: &Submitted, errors: Option<&AnswerErrors>) -> FormPage {
+    pub fn new(
+        signed_in: &SignedIn,
+        submitted: &Submitted,
+        errors: Option<&AnswerErrors>,
+    ) -> FormPage {
         let error_for = |field: &str| {
             errors
                 .and_then(|errors| errors.for_field(field))
@@ -245,7 +251,15 @@ impl FormPage {
         ];
 
         let mut page = FormPage {
-            layout: Layout::new("New screening"),
+            layout: Layout::signed_in(
+                if errors.is_some() {
+                    "Please correct the screening"
+                } else {
+                    "New screening"
+                },
+                signed_in,
+            ),
+            csrf_token: signed_in.csrf_token.clone(),
             intake,
             details,
             errors: Vec::new(),

@@ -8,6 +8,7 @@ use crate::screening::guidance::{self, NextStep};
 use crate::screening::{Band, Coded, CopingCode, EscapeAnswer, Indicator, IntakeQuestion};
 use crate::store::StoredScreening;
 use crate::web::layout::Layout;
+use crate::web::session::SignedIn;
 
 /// A band as shown: its code (for styling), its word and its description.
 pub struct BandView {
@@ -54,7 +55,7 @@ pub struct ResultPage {
 }
 
 impl ResultPage {
-    pub fn new(screening: &StoredScreening) -> ResultPage {
+    pub fn new(signed_in: &SignedIn, screening: &StoredScreening) -> ResultPage {
         let outcome = &screening.outcome;
         let answers = &screening.answers;
         let topic = |question: &IntakeQuestion| question.topic();
@@ -104,7 +105,7 @@ impl ResultPage {
             },
         ];
         ResultPage {
-            layout: Layout::new(format!("Result {}", screening.review_code)),
+            layout: Layout::signed_in(format!("Result {}", screening.review_code), signed_in),
             review_code: screening.review_code.to_string(),
             year: screening.year,
             rules_version: outcome.rules_version.as_str(),
@@ -157,6 +158,7 @@ pub struct ListPage {
 
 impl ListPage {
     pub fn new(
+        signed_in: &SignedIn,
         screenings: &[StoredScreening],
         band: Option<Band>,
         next: Option<String>,
@@ -182,7 +184,7 @@ impl ListPage {
             format!("{base}{joiner}older_than={code}")
         });
         ListPage {
-            layout: Layout::new("Results"),
+            layout: Layout::signed_in("Results", signed_in),
             filters,
             rows: screenings
                 .iter()
@@ -199,6 +201,27 @@ impl ListPage {
             older_href,
             is_first_page,
             first_href: href(band),
+        }
+    }
+}
+
+/// `GET /screenings/{code}/delete`: the confirmation step.
+#[derive(Template, WebTemplate)]
+#[template(path = "screening_delete.html")]
+pub struct DeletePage {
+    pub layout: Layout,
+    pub review_code: String,
+    pub csrf_token: String,
+    pub band: BandView,
+}
+
+impl DeletePage {
+    pub fn new(signed_in: &SignedIn, screening: &StoredScreening) -> DeletePage {
+        DeletePage {
+            layout: Layout::signed_in(format!("Delete {}", screening.review_code), signed_in),
+            review_code: screening.review_code.to_string(),
+            csrf_token: signed_in.csrf_token.clone(),
+            band: BandView::new(screening.outcome.band),
         }
     }
 }

@@ -1,0 +1,173 @@
+//! Clinician accounts, pure: what a username and a password may be, and password hashing
+//! (Argon2id through `password-auth`). Nothing here touches HTTP or the database.
+
+use std::fmt;
+
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// The longest password accepted (hashing is deliberately slow; this bounds it).
+pub const MAX_PASSWORD_CHARS: usize = 256;
+/// The longest username accepted.
+pub const MAX_USERNAME_CHARS: usize = 64;
+
+/// A well-formed username: 1–64 characters of lowercase letters, digits, `.`, `_` or `-`.
+/// Input is folded to lowercase, so `Alice` and `alice` are the same account.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Username(String);
+
+impl Username {
+    /// Parses a username as typed.
+    pub fn parse(typed: &str) -> Result<Username, AccountError> {
+        let folded = typed.trim().to_lowercase();
+        if folded.is_empty() {
+            return Err(AccountError::UsernameEmpty);
+        }
+        if folded.chars().count() > MAX_USERNAME_CHARS
+            || !folded.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
+            })
+        {
+            return Err(AccountError::UsernameInvalid);
+        }
+        Ok(Username(folded))
+    }
+
+    /// The username.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A password that meets the policy, ready to hash. Its `Debug` hides it.
+#[derive(Clone)]
+pub struct NewPassword(String);
+
+impl fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
+impl NewPassword {
+    /// Checks a chosen password against the policy.
+    pub fn parse(chosen: &str) -> Result<NewPassword, AccountError> {
+        let length = chosen.chars().count();
+        if length < MIN_PASSWORD_CHARS {
+            return Err(AccountError::PasswordTooShort);
+        }
+        if length > MAX_PASSWORD_CHARS {
+            return Err(AccountError::PasswordTooLong);
+        }
+        Ok(NewPassword(chosen.to_owned()))
+    }
+
+    /// Hashes it with Argon2id and a fresh salt (PHC string). Slow by design: call it off the
+    /// async runtime.
+    pub fn hash(&self) -> PasswordHash {
+        PasswordHash(password_auth::generate_hash(&self.0))
+    }
+}
+
+/// A stored password hash (PHC string).
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordHash(pub String);
+
+impl fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordHash(***)")
+    }
+}
+
+impl PasswordHash {
+    /// True when `typed` is the password. Slow by design: call it off the async runtime.
+    pub fn verify(&self, typed: &str) -> bool {
+        typed.chars().count() <= MAX_PASSWORD_CHARS
+            && password_auth::verify_password(typed, &self.0).is_ok()
+    }
+
+    /// A hash of a random password nobody knows, for checking a password against when the
+    /// username does not exist, so that both cases take the same time.
+    pub fn decoy() -> &'static PasswordHash {
+        static DECOY: std::sync::OnceLock<PasswordHash> = std::sync::OnceLock::new();
+        DECOY.get_or_init(|| {
+            let secret: String = (0..32).map(|_| rand::random::<char>()).collect();
+            PasswordHash(password_auth::generate_hash(secret))
+        })
+    }
+}
+
+/// Why an account change cannot be made, in words fit to show.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccountError {
+    #[error("enter a username")]
+    UsernameEmpty,
+    #[error("a username is up to 64 letters, digits, dots, dashes or underscores")]
+    UsernameInvalid,
+    #[error("a password must be at least 12 characters long")]
+    PasswordTooShort,
+    #[error("a password must be at most 256 characters long")]
+    PasswordTooLong,
+    #[error("the two passwords do not match")]
+    PasswordsDiffer,
+    #[error("an account with this username already exists")]
+    UsernameTaken,
+    #[error("no account has this username")]
+    UnknownUsername,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_fold_case_and_refuse_odd_characters() {
+        assert_eq!(Username::parse(" Alice ").unwrap().as_str(), "alice");
+        assert_eq!(
+            Username::parse("dr.m-smith_2").unwrap().as_str(),
+            "dr.m-smith_2"
+        );
+        assert_eq!(Username::parse(""), Err(AccountError::UsernameEmpty));
+        assert_eq!(Username::parse("a b"), Err(AccountError::UsernameInvalid));
+        assert_eq!(
+            Username::parse("<script>"),
+            Err(AccountError::UsernameInvalid)
+        );
+        assert_eq!(
+            Username::parse(&"a".repeat(65)),
+            Err(AccountError::UsernameInvalid)
+        );
+    }
+
+    #[test]
+    fn passwords_need_twelve_characters() {
+        assert_eq!(
+            NewPassword::parse("short").unwrap_err(),
+            AccountError::PasswordTooShort
+        );
+        assert_eq!(
+            NewPassword::parse("elevenchars").unwrap_err(),
+            AccountError::PasswordTooShort
+        );
+        assert!(NewPassword::parse("twelve chars").is_ok());
+        assert_eq!(
+            NewPassword::parse(&"x".repeat(257)).unwrap_err(),
+            AccountError::PasswordTooLong
+        );
+    }
+
+    #[test]
+    fn a_hash_verifies_its_password_only() {
+        let hash = NewPassword::parse("correct horse battery").unwrap().hash();
+        assert!(hash.0.starts_with("$argon2id$"));
+        assert!(hash.verify("correct horse battery"));
+        assert!(!hash.verify("correct horse battery!"));
+        assert!(!PasswordHash::decoy().verify("correct horse battery"));
+        assert!(!format!("{hash:?}").contains("argon"));
+    }
+}

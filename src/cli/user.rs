@@ -1,0 +1,210 @@
+//! `screener user …`: manage clinician accounts from the server's console.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use super::{EXIT_BAD_INPUT, open_store};
+use crate::accounts::{NewPassword, Username};
+use crate::config::DatabaseConfig;
+use crate::store::{AccountChangeError, AuditAction, AuditEntry, Store};
+
+/// Arguments of `screener user`.
+#[derive(Debug, Args)]
+pub struct UserArgs {
+    #[command(subcommand)]
+    command: UserCommand,
+
+    #[command(flatten)]
+    database: DatabaseConfig,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a clinician account; the password is read from the first line of standard input.
+    Add {
+        /// The username (letters, digits, dots, dashes, underscores; folded to lowercase).
+        name: String,
+        /// Make the account an administrator.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from standard input (required: passwords never go on the
+        /// command line, where other users and shell history could see them).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// List the accounts.
+    List,
+    /// Deactivate an account; its sessions end at their next request.
+    Deactivate {
+        /// The username.
+        name: String,
+    },
+    /// Reactivate a deactivated account.
+    Activate {
+        /// The username.
+        name: String,
+    },
+    /// Set an account's password, read from the first line of standard input.
+    SetPassword {
+        /// The username.
+        name: String,
+        /// Read the password from standard input (required).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+/// Actor recorded in the audit log for console commands.
+const CONSOLE: &str = "console";
+
+pub async fn run(args: UserArgs) -> ExitCode {
+    match execute(args).await {
+        Ok(message) => {
+            println!("{message}");
+            ExitCode::SUCCESS
+        }
+        Err(Failure::BadInput(message)) => {
+            eprintln!("screener user: {message}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+        Err(Failure::Other(message)) => {
+            eprintln!("screener user: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+enum Failure {
+    BadInput(String),
+    Other(String),
+}
+
+impl From<AccountChangeError> for Failure {
+    fn from(error: AccountChangeError) -> Self {
+        match error {
+            AccountChangeError::Refused(refused) => Failure::BadInput(refused.to_string()),
+            AccountChangeError::Store(error) => Failure::Other(error.to_string()),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for Failure {
+    fn from(error: crate::store::StoreError) -> Self {
+        Failure::Other(error.to_string())
+    }
+}
+
+fn username(name: &str) -> Result<Username, Failure> {
+    Username::parse(name).map_err(|error| Failure::BadInput(format!("{name:?}: {error}")))
+}
+
+fn read_password() -> Result<NewPassword, Failure> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|error| Failure::Other(format!("cannot read standard input: {error}")))?;
+    let password = line.trim_end_matches(['\n', '\r']);
+    NewPassword::parse(password).map_err(|error| Failure::BadInput(error.to_string()))
+}
+
+async fn audit(
+    store: &Store,
+    action: AuditAction,
+    subject: &Username,
+    detail: Option<String>,
+) -> Result<(), Failure> {
+    store
+        .record(AuditEntry {
+            actor: CONSOLE,
+            action,
+            subject: Some(subject.as_str()),
+            detail,
+        })
+        .await?;
+    Ok(())
+}
+
+async fn execute(args: UserArgs) -> Result<String, Failure> {
+    let store = |database: DatabaseConfig| async move {
+        open_store(&database).await.map_err(Failure::Other)
+    };
+    match args.command {
+        UserCommand::Add { name, admin, .. } => {
+            let username = username(&name)?;
+            let password = read_password()?;
+            let store = store(args.database).await?;
+            let hash = tokio::task::spawn_blocking(move || password.hash())
+                .await
+                .map_err(|error| Failure::Other(error.to_string()))?;
+            store.create_clinician(&username, &hash, admin).await?;
+            audit(
+                &store,
+                AuditAction::AccountCreated,
+                &username,
+                admin.then(|| "administrator".to_owned()),
+            )
+            .await?;
+            Ok(format!(
+                "Created {} {username}.",
+                if admin { "administrator" } else { "clinician" }
+            ))
+        }
+        UserCommand::List => {
+            let store = store(args.database).await?;
+            let clinicians = store.list_clinicians().await?;
+            if clinicians.is_empty() {
+                return Ok("No accounts yet.".to_owned());
+            }
+            let lines: Vec<String> = clinicians
+                .iter()
+                .map(|clinician| {
+                    format!(
+                        "{:<32} {:<13} {}",
+                        clinician.username.as_str(),
+                        if clinician.is_admin {
+                            "administrator"
+                        } else {
+                            "clinician"
+                        },
+                        if clinician.is_active {
+                            "active"
+                        } else {
+                            "deactivated"
+                        }
+                    )
+                })
+                .collect();
+            Ok(lines.join("\n"))
+        }
+        UserCommand::Deactivate { name } => {
+            let username = username(&name)?;
+            let store = store(args.database).await?;
+            store.set_clinician_active(&username, false).await?;
+            audit(&store, AuditAction::AccountDeactivated, &username, None).await?;
+            Ok(format!(
+                "Deactivated {username}; their sessions end at their next request."
+            ))
+        }
+        UserCommand::Activate { name } => {
+            let username = username(&name)?;
+            let store = store(args.database).await?;
+            store.set_clinician_active(&username, true).await?;
+            audit(&store, AuditAction::AccountActivated, &username, None).await?;
+            Ok(format!("Activated {username}."))
+        }
+        UserCommand::SetPassword { name, .. } => {
+            let username = username(&name)?;
+            let password = read_password()?;
+            let store = store(args.database).await?;
+            let hash = tokio::task::spawn_blocking(move || password.hash())
+                .await
+                .map_err(|error| Failure::Other(error.to_string()))?;
+            store.set_clinician_password(&username, &hash).await?;
+            audit(&store, AuditAction::PasswordReset, &username, None).await?;
+            Ok(format!("Set the password of {username}."))
+        }
+    }
+}

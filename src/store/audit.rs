@@ -1,0 +1,123 @@
+//! The audit trail: an append-only record of clinician actions with their time. Creating or
+//! viewing a screening is never recorded, so no time is ever tied to a review code except
+//! for a deletion (SPEC §4).
+
+use sqlx::Row;
+
+use super::{Store, StoreError};
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    SignedIn,
+    SignInFailed,
+    SignInThrottled,
+    SignedOut,
+    AccountCreated,
+    AccountDeactivated,
+    AccountActivated,
+    PasswordChanged,
+    PasswordReset,
+    Exported,
+    ScreeningDeleted,
+    ScreeningsPurged,
+    BackupTaken,
+}
+
+impl AuditAction {
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            AuditAction::SignedIn => "signed_in",
+            AuditAction::SignInFailed => "sign_in_failed",
+            AuditAction::SignInThrottled => "sign_in_throttled",
+            AuditAction::SignedOut => "signed_out",
+            AuditAction::AccountCreated => "account_created",
+            AuditAction::AccountDeactivated => "account_deactivated",
+            AuditAction::AccountActivated => "account_activated",
+            AuditAction::PasswordChanged => "password_changed",
+            AuditAction::PasswordReset => "password_reset",
+            AuditAction::Exported => "exported",
+            AuditAction::ScreeningDeleted => "screening_deleted",
+            AuditAction::ScreeningsPurged => "screenings_purged",
+            AuditAction::BackupTaken => "backup_taken",
+        }
+    }
+}
+
+/// One thing to record.
+#[derive(Debug, Clone)]
+pub struct AuditEntry<'a> {
+    /// Who acted: a username (as typed, for a failed sign-in) or `cli`.
+    pub actor: &'a str,
+    pub action: AuditAction,
+    /// What it acted on: an account's username or a review code.
+    pub subject: Option<&'a str>,
+    /// A coded detail, such as a row count.
+    pub detail: Option<String>,
+}
+
+/// A recorded event.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub occurred_at: String,
+    pub actor: String,
+    pub action: String,
+    pub subject: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// How many audit events a page shows.
+pub const AUDIT_PAGE_SIZE: i64 = 50;
+
+/// The current time in UTC, to the second (RFC 3339).
+fn now() -> String {
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+impl Store {
+    /// Appends an event, stamped with the current time.
+    pub async fn record(&self, entry: AuditEntry<'_>) -> Result<(), StoreError> {
+        let actor: String = entry.actor.chars().take(64).collect();
+        sqlx::query(
+            "INSERT INTO audit_events (occurred_at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(now())
+        .bind(actor)
+        .bind(entry.action.code())
+        .bind(entry.subject)
+        .bind(entry.detail)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// A page of events, newest first, older than the event `before` when given.
+    pub async fn audit_page(&self, before: Option<i64>) -> Result<Vec<AuditEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, occurred_at, actor, action, subject, detail FROM audit_events \
+             WHERE (?1 IS NULL OR id < ?1) ORDER BY id DESC LIMIT ?2",
+        )
+        .bind(before)
+        .bind(AUDIT_PAGE_SIZE)
+        .fetch_all(&self.readers)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AuditEvent {
+                    id: row.try_get("id")?,
+                    occurred_at: row.try_get("occurred_at")?,
+                    actor: row.try_get("actor")?,
+                    action: row.try_get("action")?,
+                    subject: row.try_get("subject")?,
+                    detail: row.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,164 @@
+//! Clinician accounts.
+
+use sqlx::Row;
+
+use super::{Store, StoreError};
+use crate::accounts::{AccountError, PasswordHash, Username};
+
+/// A clinician's internal id; screenings belong to one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct ClinicianId(pub i64);
+
+/// A clinician account.
+#[derive(Debug, Clone)]
+pub struct Clinician {
+    pub id: ClinicianId,
+    pub username: Username,
+    pub password_hash: PasswordHash,
+    pub is_admin: bool,
+    pub is_active: bool,
+}
+
+const SELECT_CLINICIAN: &str =
+    "SELECT id, username, password_hash, is_admin, is_active FROM clinicians";
+
+fn decode(row: &sqlx::sqlite::SqliteRow) -> Result<Clinician, StoreError> {
+    let username: String = row.try_get("username")?;
+    Ok(Clinician {
+        id: ClinicianId(row.try_get("id")?),
+        username: Username::parse(&username)
+            .map_err(|_| StoreError::Corrupt(format!("username {username:?}")))?,
+        password_hash: PasswordHash(row.try_get("password_hash")?),
+        is_admin: row.try_get("is_admin")?,
+        is_active: row.try_get("is_active")?,
+    })
+}
+
+/// An account change that could not be made: the account rules, or the database.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountChangeError {
+    #[error(transparent)]
+    Refused(#[from] AccountError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for AccountChangeError {
+    fn from(error: sqlx::Error) -> Self {
+        AccountChangeError::Store(StoreError::Database(error))
+    }
+}
+
+impl Store {
+    /// How many accounts exist.
+    pub async fn count_clinicians(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM clinicians")
+            .fetch_one(&self.readers)
+            .await?)
+    }
+
+    /// Creates an account; refuses a username already taken.
+    pub async fn create_clinician(
+        &self,
+        username: &Username,
+        password_hash: &PasswordHash,
+        is_admin: bool,
+    ) -> Result<ClinicianId, AccountChangeError> {
+        let inserted = sqlx::query(
+            "INSERT INTO clinicians (username, password_hash, is_admin) VALUES (?, ?, ?) \
+             ON CONFLICT (username) DO NOTHING RETURNING id",
+        )
+        .bind(username.as_str())
+        .bind(&password_hash.0)
+        .bind(is_admin)
+        .fetch_optional(&self.writer)
+        .await?;
+        match inserted {
+            Some(row) => Ok(ClinicianId(row.try_get("id")?)),
+            None => Err(AccountError::UsernameTaken.into()),
+        }
+    }
+
+    /// Creates the first account, an admin, only while no account exists. Returns `None` when
+    /// some account already exists.
+    pub async fn create_first_admin(
+        &self,
+        username: &Username,
+        password_hash: &PasswordHash,
+    ) -> Result<Option<ClinicianId>, StoreError> {
+        let inserted = sqlx::query(
+            "INSERT INTO clinicians (username, password_hash, is_admin) \
+             SELECT ?, ?, 1 WHERE NOT EXISTS (SELECT 1 FROM clinicians) RETURNING id",
+        )
+        .bind(username.as_str())
+        .bind(&password_hash.0)
+        .fetch_optional(&self.writer)
+        .await?;
+        inserted
+            .map(|row| Ok(ClinicianId(row.try_get("id")?)))
+            .transpose()
+    }
+
+    /// The account with this username, active or not.
+    pub async fn find_clinician_by_username(
+        &self,
+        username: &Username,
+    ) -> Result<Option<Clinician>, StoreError> {
+        let row = sqlx::query(&format!("{SELECT_CLINICIAN} WHERE username = ?"))
+            .bind(username.as_str())
+            .fetch_optional(&self.readers)
+            .await?;
+        row.as_ref().map(decode).transpose()
+    }
+
+    /// The account with this id, active or not.
+    pub async fn find_clinician(&self, id: ClinicianId) -> Result<Option<Clinician>, StoreError> {
+        let row = sqlx::query(&format!("{SELECT_CLINICIAN} WHERE id = ?"))
+            .bind(id.0)
+            .fetch_optional(&self.readers)
+            .await?;
+        row.as_ref().map(decode).transpose()
+    }
+
+    /// Every account, by username.
+    pub async fn list_clinicians(&self) -> Result<Vec<Clinician>, StoreError> {
+        let rows = sqlx::query(&format!("{SELECT_CLINICIAN} ORDER BY username"))
+            .fetch_all(&self.readers)
+            .await?;
+        rows.iter().map(decode).collect()
+    }
+
+    /// Activates or deactivates an account.
+    pub async fn set_clinician_active(
+        &self,
+        username: &Username,
+        is_active: bool,
+    ) -> Result<(), AccountChangeError> {
+        let updated = sqlx::query("UPDATE clinicians SET is_active = ? WHERE username = ?")
+            .bind(is_active)
+            .bind(username.as_str())
+            .execute(&self.writer)
+            .await?;
+        if updated.rows_affected() == 0 {
+            return Err(AccountError::UnknownUsername.into());
+        }
+        Ok(())
+    }
+
+    /// Replaces an account's password hash.
+    pub async fn set_clinician_password(
+        &self,
+        username: &Username,
+        password_hash: &PasswordHash,
+    ) -> Result<(), AccountChangeError> {
+        let updated = sqlx::query("UPDATE clinicians SET password_hash = ? WHERE username = ?")
+            .bind(&password_hash.0)
+            .bind(username.as_str())
+            .execute(&self.writer)
+            .await?;
+        if updated.rows_affected() == 0 {
+            return Err(AccountError::UnknownUsername.into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,387 @@
+//! Managing accounts: one's own password; for administrators, the clinicians and the audit
+//! log.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::auth::{PasswordForm, capitalize, chosen_password};
+use axum::routing::{get, post};
+
+use super::error::WebError;
+use super::layout::Layout;
+use super::routes::{Access, Route};
+use super::session::{SignedIn, VerifiedForm};
+use super::state::AppState;
+use crate::accounts::{AccountError, NewPassword, Username};
+use crate::store::{AUDIT_PAGE_SIZE, AccountChangeError, AuditAction, AuditEntry, AuditEvent};
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new(
+            "/account/password",
+            Access::Clinician,
+            get(password_page).post(change_password),
+        ),
+        Route::new(
+            "/admin/clinicians",
+            Access::Admin,
+            get(list_clinicians).post(create_clinician),
+        ),
+        Route::new(
+            "/admin/clinicians/{username}/active",
+            Access::Admin,
+            post(set_active),
+        ),
+        Route::new(
+            "/admin/clinicians/{username}/password",
+            Access::Admin,
+            post(reset_password),
+        ),
+        Route::new("/admin/audit", Access::Admin, get(audit_log)),
+    ]
+}
+
+fn own_password_form(
+    signed_in: &SignedIn,
+    errors: Vec<(&'static str, String)>,
+    done: Option<&'static str>,
+) -> PasswordForm {
+    PasswordForm {
+        layout: Layout::signed_in("Change password", signed_in),
+        heading: "Change your password",
+        intro: None,
+        action: "/account/password",
+        csrf_token: signed_in.csrf_token.clone(),
+        setup_token: None,
+        ask_username: false,
+        ask_current: true,
+        username: String::new(),
+        submit_label: "Change password",
+        errors,
+        done,
+    }
+}
+
+pub async fn password_page(signed_in: SignedIn) -> PasswordForm {
+    own_password_form(&signed_in, Vec::new(), None)
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    form: VerifiedForm,
+) -> Result<Response, WebError> {
+    let clinician = state
+        .store
+        .find_clinician(signed_in.id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let current = form
+        .value("current_password")
+        .unwrap_or_default()
+        .to_owned();
+    let hash = clinician.password_hash.clone();
+    let current_ok = tokio::task::spawn_blocking(move || hash.verify(&current))
+        .await
+        .unwrap_or(false);
+    let mut errors = Vec::new();
+    if !current_ok {
+        errors.push((
+            "current_password",
+            "The current password is not right.".to_owned(),
+        ));
+    }
+    let password = chosen_password(&form)
+        .map_err(|error| errors.push(("password", capitalize(&error.to_string()))))
+        .ok();
+    let Some(password) = password.filter(|_| errors.is_empty()) else {
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            own_password_form(&signed_in, errors, None),
+        )
+            .into_response());
+    };
+    let hash = hash_off_runtime(password).await?;
+    state
+        .store
+        .set_clinician_password(&signed_in.username, &hash)
+        .await
+        .map_err(account_change)?;
+    state
+        .store
+        .record(AuditEntry {
+            actor: signed_in.username.as_str(),
+            action: AuditAction::PasswordChanged,
+            subject: Some(signed_in.username.as_str()),
+            detail: None,
+        })
+        .await?;
+    Ok(own_password_form(
+        &signed_in,
+        Vec::new(),
+        Some("Your password has been changed."),
+    )
+    .into_response())
+}
+
+async fn hash_off_runtime(
+    password: NewPassword,
+) -> Result<crate::accounts::PasswordHash, WebError> {
+    tokio::task::spawn_blocking(move || password.hash())
+        .await
+        .map_err(|_| WebError::Internal)
+}
+
+fn account_change(error: AccountChangeError) -> WebError {
+    match error {
+        AccountChangeError::Refused(AccountError::UnknownUsername) => WebError::NotFound,
+        AccountChangeError::Refused(refused) => {
+            WebError::BadRequest(capitalize(&refused.to_string()))
+        }
+        AccountChangeError::Store(error) => WebError::Store(error),
+    }
+}
+
+/// One clinician in the admin list.
+pub struct ClinicianRow {
+    pub username: String,
+    pub is_admin: bool,
+    pub is_active: bool,
+    pub is_self: bool,
+}
+
+/// `GET /admin/clinicians`.
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_clinicians.html")]
+pub struct CliniciansPage {
+    layout: Layout,
+    csrf_token: String,
+    clinicians: Vec<ClinicianRow>,
+    notice: Option<String>,
+    error: Option<String>,
+    new_username: String,
+}
+
+async fn clinicians_page(
+    state: &AppState,
+    signed_in: &SignedIn,
+    notice: Option<String>,
+    error: Option<String>,
+    new_username: String,
+) -> Result<CliniciansPage, WebError> {
+    let clinicians = state
+        .store
+        .list_clinicians()
+        .await?
+        .into_iter()
+        .map(|clinician| ClinicianRow {
+            is_self: clinician.id == signed_in.id,
+            username: clinician.username.to_string(),
+            is_admin: clinician.is_admin,
+            is_active: clinician.is_active,
+        })
+        .collect();
+    Ok(CliniciansPage {
+        layout: Layout::signed_in("Clinicians", signed_in),
+        csrf_token: signed_in.csrf_token.clone(),
+        clinicians,
+        notice,
+        error,
+        new_username,
+    })
+}
+
+pub async fn list_clinicians(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<CliniciansPage, WebError> {
+    clinicians_page(&state, &signed_in, None, None, String::new()).await
+}
+
+pub async fn create_clinician(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    form: VerifiedForm,
+) -> Result<Response, WebError> {
+    let typed = form.value("username").unwrap_or_default().to_owned();
+    let is_admin = matches!(form.value("is_admin"), Some("on" | "yes" | "true"));
+    let parsed =
+        Username::parse(&typed).and_then(|username| Ok((username, chosen_password(&form)?)));
+    let (username, password) = match parsed {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            let page = clinicians_page(
+                &state,
+                &signed_in,
+                None,
+                Some(capitalize(&error.to_string())),
+                typed,
+            )
+            .await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let hash = hash_off_runtime(password).await?;
+    match state
+        .store
+        .create_clinician(&username, &hash, is_admin)
+        .await
+    {
+        Ok(_) => {}
+        Err(AccountChangeError::Refused(refused)) => {
+            let page = clinicians_page(
+                &state,
+                &signed_in,
+                None,
+                Some(capitalize(&refused.to_string())),
+                typed,
+            )
+            .await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+        Err(AccountChangeError::Store(error)) => return Err(error.into()),
+    }
+    state
+        .store
+        .record(AuditEntry {
+            actor: signed_in.username.as_str(),
+            action: AuditAction::AccountCreated,
+            subject: Some(username.as_str()),
+            detail: is_admin.then(|| "administrator".to_owned()),
+        })
+        .await?;
+    let page = clinicians_page(
+        &state,
+        &signed_in,
+        Some(format!("Account {username} created.")),
+        None,
+        String::new(),
+    )
+    .await?;
+    Ok(page.into_response())
+}
+
+fn target(username: &str) -> Result<Username, WebError> {
+    Username::parse(username).map_err(|_| WebError::NotFound)
+}
+
+pub async fn set_active(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(username): Path<String>,
+    form: VerifiedForm,
+) -> Result<Response, WebError> {
+    let username = target(&username)?;
+    let active = match form.value("active") {
+        Some("true") => true,
+        Some("false") => false,
+        _ => {
+            return Err(WebError::BadRequest(
+                "Say whether the account is to be active: true or false.".into(),
+            ));
+        }
+    };
+    if !active && username == signed_in.username {
+        return Err(WebError::BadRequest(
+            "You cannot deactivate your own account.".into(),
+        ));
+    }
+    state
+        .store
+        .set_clinician_active(&username, active)
+        .await
+        .map_err(account_change)?;
+    state
+        .store
+        .record(AuditEntry {
+            actor: signed_in.username.as_str(),
+            action: if active {
+                AuditAction::AccountActivated
+            } else {
+                AuditAction::AccountDeactivated
+            },
+            subject: Some(username.as_str()),
+            detail: None,
+        })
+        .await?;
+    Ok(Redirect::to("/admin/clinicians").into_response())
+}
+
+pub async fn reset_password(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(username): Path<String>,
+    form: VerifiedForm,
+) -> Result<Response, WebError> {
+    let username = target(&username)?;
+    let password = match chosen_password(&form) {
+        Ok(password) => password,
+        Err(error) => {
+            let message = format!("{username}: {}", capitalize(&error.to_string()));
+            let page =
+                clinicians_page(&state, &signed_in, None, Some(message), String::new()).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let hash = hash_off_runtime(password).await?;
+    state
+        .store
+        .set_clinician_password(&username, &hash)
+        .await
+        .map_err(account_change)?;
+    state
+        .store
+        .record(AuditEntry {
+            actor: signed_in.username.as_str(),
+            action: AuditAction::PasswordReset,
+            subject: Some(username.as_str()),
+            detail: None,
+        })
+        .await?;
+    let notice = format!("Password of {username} reset.");
+    Ok(
+        clinicians_page(&state, &signed_in, Some(notice), None, String::new())
+            .await?
+            .into_response(),
+    )
+}
+
+/// `GET /admin/audit`.
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_audit.html")]
+pub struct AuditPage {
+    layout: Layout,
+    events: Vec<AuditEvent>,
+    older_href: Option<String>,
+    is_first_page: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AuditParams {
+    before: Option<i64>,
+}
+
+pub async fn audit_log(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Query(params): Query<AuditParams>,
+) -> Result<AuditPage, WebError> {
+    let events = state.store.audit_page(params.before).await?;
+    let older_href = (events.len() as i64 == AUDIT_PAGE_SIZE)
+        .then(|| {
+            events
+                .last()
+                .map(|event| format!("/admin/audit?before={}", event.id))
+        })
+        .flatten();
+    Ok(AuditPage {
+        layout: Layout::signed_in("Audit log", &signed_in),
+        events,
+        older_href,
+        is_first_page: params.before.is_none(),
+    })
+}

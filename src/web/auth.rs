@@ -1,0 +1,318 @@
+//! Signing in and out, and the first-run setup of the first administrator.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use axum::routing::{get, post};
+
+use super::error::WebError;
+use super::layout::Layout;
+use super::routes::{Access, Route};
+use super::session::{self, SignedIn, VerifiedForm};
+use super::state::AppState;
+use crate::accounts::{AccountError, NewPassword, PasswordHash, Username};
+use crate::store::{AuditAction, AuditEntry};
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new(
+            "/",
+            Access::Public,
+            get(|| async { Redirect::to("/screenings/new") }),
+        ),
+        Route::new("/login", Access::Public, get(login_form).post(login)),
+        Route::new("/logout", Access::Clinician, post(logout)),
+        Route::new("/setup", Access::Public, get(setup_page).post(setup)),
+    ]
+}
+
+/// `GET /login` and a failed `POST /login`.
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    csrf_token: String,
+    next: String,
+    username: String,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NextParam {
+    next: Option<String>,
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    session: Session,
+    Query(params): Query<NextParam>,
+) -> Result<Response, WebError> {
+    if state.store.count_clinicians().await? == 0 {
+        return Ok(first_run_page());
+    }
+    Ok(LoginPage {
+        layout: Layout::public("Sign in"),
+        csrf_token: session::csrf_token(&session).await?,
+        next: session::local_path(params.next.as_deref()),
+        username: String::new(),
+        error: None,
+    }
+    .into_response())
+}
+
+/// The same words for an unknown username, a wrong password and a deactivated account.
+const SIGN_IN_REFUSED: &str = "The username or password is not right.";
+
+pub async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    form: VerifiedForm,
+) -> Result<Response, WebError> {
+    let typed = form.value("username").unwrap_or_default().to_owned();
+    let password = form.value("password").unwrap_or_default().to_owned();
+    let next = session::local_path(form.value("next"));
+    let username = Username::parse(&typed).ok();
+    let refuse = |status: StatusCode, message: String, csrf_token: String| {
+        (
+            status,
+            LoginPage {
+                layout: Layout::public("Sign in"),
+                csrf_token,
+                next: next.clone(),
+                username: typed.clone(),
+                error: Some(message),
+            },
+        )
+            .into_response()
+    };
+
+    if let Some(wait) = state
+        .throttle
+        .locked_for(username.as_ref(), Some(peer.ip()))
+    {
+        state
+            .store
+            .record(AuditEntry {
+                actor: &typed,
+                action: AuditAction::SignInThrottled,
+                subject: None,
+                detail: None,
+            })
+            .await?;
+        let minutes = wait.as_secs().div_ceil(60);
+        return Ok(refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "Too many failed attempts. Try again in {minutes} minute{}.",
+                if minutes == 1 { "" } else { "s" }
+            ),
+            session::csrf_token(&session).await?,
+        ));
+    }
+
+    let clinician = match &username {
+        Some(username) => state.store.find_clinician_by_username(username).await?,
+        None => None,
+    };
+    let hash = clinician.as_ref().map_or_else(
+        || PasswordHash::decoy().clone(),
+        |clinician| clinician.password_hash.clone(),
+    );
+    let password_ok = tokio::task::spawn_blocking(move || hash.verify(&password))
+        .await
+        .unwrap_or(false);
+
+    match clinician {
+        Some(clinician) if password_ok && clinician.is_active => {
+            state.throttle.record_success(&clinician.username);
+            session::sign_in(&session, clinician.id).await?;
+            state
+                .store
+                .record(AuditEntry {
+                    actor: clinician.username.as_str(),
+                    action: AuditAction::SignedIn,
+                    subject: None,
+                    detail: None,
+                })
+                .await?;
+            Ok(Redirect::to(&next).into_response())
+        }
+        _ => {
+            state
+                .throttle
+                .record_failure(username.as_ref(), Some(peer.ip()));
+            state
+                .store
+                .record(AuditEntry {
+                    actor: &typed,
+                    action: AuditAction::SignInFailed,
+                    subject: None,
+                    detail: None,
+                })
+                .await?;
+            Ok(refuse(
+                StatusCode::UNAUTHORIZED,
+                SIGN_IN_REFUSED.to_owned(),
+                session::csrf_token(&session).await?,
+            ))
+        }
+    }
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    session: Session,
+    signed_in: SignedIn,
+    _form: VerifiedForm,
+) -> Result<Response, WebError> {
+    session::sign_out(&session).await?;
+    state
+        .store
+        .record(AuditEntry {
+            actor: signed_in.username.as_str(),
+            action: AuditAction::SignedOut,
+            subject: None,
+            detail: None,
+        })
+        .await?;
+    Ok(Redirect::to("/login").into_response())
+}
+
+/// A form asking for a new password (setup, or changing one's own).
+#[derive(Template, WebTemplate)]
+#[template(path = "password_form.html")]
+pub struct PasswordForm {
+    pub layout: Layout,
+    pub heading: &'static str,
+    pub intro: Option<&'static str>,
+    pub action: &'static str,
+    pub csrf_token: String,
+    pub setup_token: Option<String>,
+    pub ask_username: bool,
+    pub ask_current: bool,
+    pub username: String,
+    pub submit_label: &'static str,
+    /// (field id, message) pairs.
+    pub errors: Vec<(&'static str, String)>,
+    pub done: Option<&'static str>,
+}
+
+/// Reads a chosen password and its confirmation.
+pub fn chosen_password(form: &VerifiedForm) -> Result<NewPassword, AccountError> {
+    let password = form.value("password").unwrap_or_default();
+    let password = NewPassword::parse(password)?;
+    if form.value("password_confirm") != form.value("password") {
+        return Err(AccountError::PasswordsDiffer);
+    }
+    Ok(password)
+}
+
+fn first_run_page() -> Response {
+    WebError::FirstRun.into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SetupParams {
+    token: Option<String>,
+}
+
+fn setup_form(
+    csrf_token: String,
+    token: String,
+    username: String,
+    errors: Vec<(&'static str, String)>,
+) -> PasswordForm {
+    PasswordForm {
+        layout: Layout::public("Set up"),
+        heading: "Set up Intake Screener",
+        intro: Some(
+            "Create the first account. It is an administrator: it can add the other clinicians. This link stops working once the account exists.",
+        ),
+        action: "/setup",
+        csrf_token,
+        setup_token: Some(token),
+        ask_username: true,
+        ask_current: false,
+        username,
+        submit_label: "Create account and sign in",
+        errors,
+        done: None,
+    }
+}
+
+pub async fn setup_page(
+    State(state): State<AppState>,
+    session: Session,
+    Query(params): Query<SetupParams>,
+) -> Result<Response, WebError> {
+    let token = params.token.unwrap_or_default();
+    if !state.setup.matches(&token) {
+        return Err(WebError::NotFound);
+    }
+    Ok(setup_form(
+        session::csrf_token(&session).await?,
+        token,
+        String::new(),
+        Vec::new(),
+    )
+    .into_response())
+}
+
+pub async fn setup(
+    State(state): State<AppState>,
+    session: Session,
+    form: VerifiedForm,
+) -> Result<Response, WebError> {
+    let token = form.value("token").unwrap_or_default().to_owned();
+    if !state.setup.matches(&token) {
+        return Err(WebError::NotFound);
+    }
+    let typed = form.value("username").unwrap_or_default().to_owned();
+    let mut errors = Vec::new();
+    let username = Username::parse(&typed)
+        .map_err(|error| errors.push(("username", capitalize(&error.to_string()))))
+        .ok();
+    let password = chosen_password(&form)
+        .map_err(|error| errors.push(("password", capitalize(&error.to_string()))))
+        .ok();
+    let (Some(username), Some(password)) = (username, password) else {
+        let page = setup_form(session::csrf_token(&session).await?, token, typed, errors);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let hash = tokio::task::spawn_blocking(move || password.hash())
+        .await
+        .map_err(|_| WebError::Internal)?;
+    let Some(id) = state.store.create_first_admin(&username, &hash).await? else {
+        state.setup.consume();
+        return Err(WebError::NotFound);
+    };
+    state.setup.consume();
+    state
+        .store
+        .record(AuditEntry {
+            actor: username.as_str(),
+            action: AuditAction::AccountCreated,
+            subject: Some(username.as_str()),
+            detail: Some("first administrator, via setup link".to_owned()),
+        })
+        .await?;
+    session::sign_in(&session, id).await?;
+    Ok(Redirect::to("/screenings/new").into_response())
+}
+
+/// "enter a username" → "Enter a username."
+pub fn capitalize(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,231 @@
+//! Who is signed in: the session's contents, the gate in front of private routes, and the
+//! per-session CSRF token every form carries.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::Method;
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use rand::distr::{Alphanumeric, SampleString};
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+use tower_sessions::Session;
+
+use super::error::WebError;
+use super::state::AppState;
+use crate::accounts::Username;
+use crate::store::ClinicianId;
+
+/// The session key under which [`SessionData`] lives.
+const SESSION_KEY: &str = "screener";
+/// The form field carrying the CSRF token.
+pub const CSRF_FIELD: &str = "csrf_token";
+/// Activity refreshes the idle timeout at most this often (each refresh is a write).
+const REFRESH_AFTER_SECS: i64 = 60;
+
+/// What a session holds: never client data.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SessionData {
+    csrf_token: String,
+    clinician: Option<ClinicianId>,
+    /// Unix seconds of the last refresh of the idle timeout.
+    refreshed: i64,
+}
+
+fn now_secs() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn fresh_token() -> String {
+    Alphanumeric.sample_string(&mut rand::rng(), 43)
+}
+
+async fn load(session: &Session) -> Result<Option<SessionData>, WebError> {
+    Ok(session.get::<SessionData>(SESSION_KEY).await?)
+}
+
+/// The CSRF token of this session, creating an anonymous session when there is none (the
+/// sign-in and setup forms need one before anyone is signed in).
+pub async fn csrf_token(session: &Session) -> Result<String, WebError> {
+    if let Some(data) = load(session).await? {
+        return Ok(data.csrf_token);
+    }
+    let data = SessionData {
+        csrf_token: fresh_token(),
+        clinician: None,
+        refreshed: now_secs(),
+    };
+    session.insert(SESSION_KEY, &data).await?;
+    Ok(data.csrf_token)
+}
+
+/// Signs a clinician in: a new session id (against fixation) and a new CSRF token.
+pub async fn sign_in(session: &Session, clinician: ClinicianId) -> Result<(), WebError> {
+    session.cycle_id().await?;
+    let data = SessionData {
+        csrf_token: fresh_token(),
+        clinician: Some(clinician),
+        refreshed: now_secs(),
+    };
+    session.insert(SESSION_KEY, &data).await?;
+    Ok(())
+}
+
+/// Ends the session: its data is deleted and the cookie removed.
+pub async fn sign_out(session: &Session) -> Result<(), WebError> {
+    session.flush().await?;
+    Ok(())
+}
+
+/// The signed-in clinician, put in the request by [`require_clinician`].
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub id: ClinicianId,
+    pub username: Username,
+    pub is_admin: bool,
+    pub csrf_token: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<SignedIn>()
+            .cloned()
+            .ok_or_else(|| Redirect::to("/login").into_response())
+    }
+}
+
+/// Who is signed in on this session, if anyone whose account is still active. A deactivated
+/// or deleted account's session ends here, at its next request.
+async fn current(state: &AppState, session: &Session) -> Result<Option<SignedIn>, WebError> {
+    let Some(mut data) = load(session).await? else {
+        return Ok(None);
+    };
+    let Some(id) = data.clinician else {
+        return Ok(None);
+    };
+    let clinician = match state.store.find_clinician(id).await? {
+        Some(clinician) if clinician.is_active => clinician,
+        _ => {
+            sign_out(session).await?;
+            return Ok(None);
+        }
+    };
+    let now = now_secs();
+    if now - data.refreshed >= REFRESH_AFTER_SECS {
+        data.refreshed = now;
+        session.insert(SESSION_KEY, &data).await?;
+    }
+    Ok(Some(SignedIn {
+        id: clinician.id,
+        username: clinician.username,
+        is_admin: clinician.is_admin,
+        csrf_token: data.csrf_token,
+    }))
+}
+
+/// Lets only signed-in clinicians through; others are sent to sign in, coming back here after.
+pub async fn require_clinician(
+    State(state): State<AppState>,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    match current(&state, &session).await {
+        Ok(Some(signed_in)) => {
+            request.extensions_mut().insert(signed_in);
+            next.run(request).await
+        }
+        Ok(None) => {
+            let target = if request.method() == Method::GET {
+                let back = request
+                    .uri()
+                    .path_and_query()
+                    .map_or("/", |path| path.as_str());
+                let query = form_urlencoded::Serializer::new(String::new())
+                    .append_pair("next", back)
+                    .finish();
+                format!("/login?{query}")
+            } else {
+                "/login".to_owned()
+            };
+            Redirect::to(&target).into_response()
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+/// Lets only administrators through; to anyone else the route does not exist.
+pub async fn require_admin(signed_in: SignedIn, request: Request, next: Next) -> Response {
+    if signed_in.is_admin {
+        next.run(request).await
+    } else {
+        WebError::NotFound.into_response()
+    }
+}
+
+/// Where to go after signing in: a local path only, never another site.
+pub fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.chars().any(|c| c.is_control() || c == '\\') =>
+        {
+            path.to_owned()
+        }
+        _ => "/screenings/new".to_owned(),
+    }
+}
+
+/// A form body whose CSRF token matched the session's. Every state-changing form is read
+/// through this; the token field itself is removed.
+#[derive(Debug, Default)]
+pub struct VerifiedForm(pub Vec<(String, String)>);
+
+impl VerifiedForm {
+    /// The value of a single field.
+    pub fn value(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(name, _)| name == field)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+impl FromRequest<AppState> for VerifiedForm {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let session = Session::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let request = Request::from_parts(parts, body);
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let mut pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+        let sent = pairs
+            .iter()
+            .position(|(field, _)| field == CSRF_FIELD)
+            .map(|index| pairs.remove(index).1);
+        let expected = load(&session)
+            .await
+            .map_err(IntoResponse::into_response)?
+            .map(|data| data.csrf_token);
+        match (sent, expected) {
+            (Some(sent), Some(expected))
+                if bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) =>
+            {
+                Ok(VerifiedForm(pairs))
+            }
+            _ => Err(WebError::Forbidden.into_response()),
+        }
+    }
+}

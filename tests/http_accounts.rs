@@ -1,0 +1,566 @@
+//! Accounts and security over HTTP: first run, sign-in, the gate on every private route,
+//! ownership, CSRF, headers, throttling, sign-out, deactivation, the audit log.
+
+mod common;
+
+use common::{
+    Browser, CASUAL_FORM, EXAMPLE_FORM, PASSWORD, code_of, location, spawn_app, spawn_app_with,
+};
+use intake_screener::config::SecurityConfig;
+use intake_screener::web::routes::{self, Access};
+
+#[tokio::test]
+async fn first_run_setup_link_creates_the_first_admin_once() {
+    let app = spawn_app().await;
+    let token = app
+        .setup_token
+        .clone()
+        .expect("a fresh app has a setup token");
+    let mut browser = app.browser();
+
+    let response = browser.get("/login").await;
+    assert_eq!(response.status(), 503);
+    assert!(response.text().await.unwrap().contains("setup link"));
+    assert_eq!(browser.get("/setup?token=wrong").await.status(), 404);
+    assert_eq!(browser.get("/setup").await.status(), 404);
+
+    let html = browser.get_html(&format!("/setup?token={token}")).await;
+    browser.csrf_token = common::csrf_token_in(&html);
+    let short = browser
+        .post_form(
+            "/setup",
+            &[
+                ("token", &token),
+                ("username", "admin"),
+                ("password", "short"),
+                ("password_confirm", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(short.status(), 422);
+    assert!(
+        short
+            .text()
+            .await
+            .unwrap()
+            .contains("at least 12 characters")
+    );
+
+    let created = browser
+        .post_form(
+            "/setup",
+            &[
+                ("token", &token),
+                ("username", "Admin"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), 303);
+    assert_eq!(location(&created), "/screenings/new");
+    browser.refresh_csrf_token().await;
+    assert_eq!(
+        browser.get("/admin/clinicians").await.status(),
+        200,
+        "the first account is an admin"
+    );
+
+    assert_eq!(
+        app.browser()
+            .get(&format!("/setup?token={token}"))
+            .await
+            .status(),
+        404,
+        "the link works once"
+    );
+    let again = browser
+        .post_form(
+            "/setup",
+            &[
+                ("token", &token),
+                ("username", "second"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(again.status(), 404);
+    assert_eq!(app.store.count_clinicians().await.unwrap(), 1);
+}
+
+/// A concrete path for a route pattern.
+fn concrete(path: &str) -> String {
+    path.replace("{code}", "K7QF-29MX")
+        .replace("{username}", "alice")
+        .replace("{file}", "app.css")
+}
+
+#[tokio::test]
+async fn every_private_route_needs_a_session() {
+    let app = spawn_app().await;
+    app.create_account("alice", true).await;
+    let table = routes::table();
+    assert!(
+        table
+            .iter()
+            .filter(|route| route.access != Access::Public)
+            .count()
+            >= 8
+    );
+    let anonymous = app.browser();
+    for route in table.iter().filter(|route| route.access != Access::Public) {
+        let path = concrete(route.path);
+        for response in [
+            anonymous.get(&path).await,
+            anonymous.post_raw(&path, &[("x", "y")]).await,
+        ] {
+            let status = response.status().as_u16();
+            assert!(
+                status == 303 || status == 405 || status == 403,
+                "{} answered {status} without a session",
+                route.path
+            );
+            if status == 303 {
+                assert!(
+                    location(&response).starts_with("/login"),
+                    "{} redirects elsewhere",
+                    route.path
+                );
+            }
+        }
+    }
+    let response = anonymous.get("/screenings?band=casual").await;
+    assert_eq!(
+        location(&response),
+        "/login?next=%2Fscreenings%3Fband%3Dcasual"
+    );
+}
+
+#[tokio::test]
+async fn public_routes_are_only_the_expected_ones() {
+    let public: Vec<&str> = routes::table()
+        .iter()
+        .filter(|route| route.access == Access::Public)
+        .map(|route| route.path)
+        .collect();
+    assert_eq!(
+        public,
+        ["/", "/login", "/setup", "/healthz", "/static/{file}"]
+    );
+}
+
+#[tokio::test]
+async fn a_result_is_only_its_owners() {
+    let app = spawn_app().await;
+    let alice = app.clinician("alice").await;
+    let bob = app.clinician("bob").await;
+    let location = alice.submit(EXAMPLE_FORM).await;
+    let code = code_of(&location);
+
+    assert_eq!(alice.get(&location).await.status(), 200);
+    assert_eq!(
+        bob.get(&location).await.status(),
+        404,
+        "not 403: bob must not learn it exists"
+    );
+    assert_eq!(bob.get(&format!("{location}/delete")).await.status(), 404);
+    assert_eq!(
+        bob.post_form(&format!("{location}/delete"), &[])
+            .await
+            .status(),
+        404
+    );
+    assert!(!bob.get_html("/screenings").await.contains(&code));
+    assert!(alice.get_html("/screenings").await.contains(&code));
+    assert_eq!(app.count_screenings().await, 1);
+}
+
+#[tokio::test]
+async fn a_cross_site_post_is_refused_and_stores_nothing() {
+    let app = spawn_app().await;
+    let alice = app.clinician("alice").await;
+    let token = alice.csrf_token.clone().unwrap();
+    let mut form: Vec<(&str, &str)> = EXAMPLE_FORM.to_vec();
+    form.push(("csrf_token", &token));
+    let body = common::form_body(&form);
+
+    for (header, value) in [
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "http://attacker.example"),
+    ] {
+        let response = alice
+            .client
+            .post(alice.url("/screenings"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header(header, value)
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            403,
+            "{header}: {value} even with the token"
+        );
+    }
+    // An old browser sending neither header: the token decides.
+    let without_token = alice.post_raw("/screenings", EXAMPLE_FORM).await;
+    assert_eq!(without_token.status(), 403);
+    let mut wrong: Vec<(&str, &str)> = EXAMPLE_FORM.to_vec();
+    wrong.push(("csrf_token", "not-the-token"));
+    assert_eq!(alice.post_raw("/screenings", &wrong).await.status(), 403);
+    assert_eq!(app.count_screenings().await, 0);
+
+    let same_origin = alice
+        .client
+        .post(alice.url("/screenings"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same_origin.status(), 303);
+    assert_eq!(app.count_screenings().await, 1);
+}
+
+#[tokio::test]
+async fn pages_carry_the_security_headers() {
+    let app = spawn_app().await;
+    let alice = app.clinician("alice").await;
+    let location = alice.submit(EXAMPLE_FORM).await;
+    let response = alice.get(&location).await;
+    let headers = response.headers();
+    assert_eq!(
+        headers["content-security-policy"],
+        "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    );
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert!(
+        headers.get("strict-transport-security").is_none(),
+        "no HSTS over plain HTTP"
+    );
+    let html = response.text().await.unwrap();
+    assert!(
+        !html.contains("<script") && !html.contains("style="),
+        "no inline script or style"
+    );
+
+    let login = app.browser().get("/login").await;
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"));
+}
+
+#[tokio::test]
+async fn secure_cookies_turn_on_hsts_and_the_secure_flag() {
+    let app = spawn_app_with(SecurityConfig {
+        secure_cookies: true,
+        ..SecurityConfig::default()
+    })
+    .await;
+    app.create_account("alice", false).await;
+    let response = app.browser().get("/login").await;
+    assert!(
+        response.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .contains("max-age=")
+    );
+    assert!(
+        response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Secure")
+    );
+}
+
+#[tokio::test]
+async fn repeated_failures_are_throttled() {
+    let app = spawn_app().await;
+    app.create_account("alice", false).await;
+    let mut browser = app.browser();
+    let mut statuses = Vec::new();
+    for _ in 0..30 {
+        statuses.push(
+            browser
+                .sign_in("alice", "wrong password!")
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    assert!(
+        statuses[..5].iter().all(|&status| status == 401),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses[5..].iter().all(|&status| status == 429),
+        "{statuses:?}"
+    );
+    let right = browser.sign_in("alice", PASSWORD).await;
+    assert_eq!(
+        right.status(),
+        429,
+        "even the right password waits out the lock"
+    );
+    assert!(
+        right
+            .text()
+            .await
+            .unwrap()
+            .contains("Try again in 15 minutes")
+    );
+    assert_eq!(app.count_audit("sign_in_failed").await, 5);
+}
+
+#[tokio::test]
+async fn unknown_users_and_wrong_passwords_get_the_same_answer() {
+    let app = spawn_app().await;
+    app.create_account("alice", false).await;
+    let strip = |html: String| {
+        let token = common::csrf_token_in(&html).unwrap();
+        html.replace(&token, "TOKEN")
+    };
+    let wrong = app.browser().sign_in("alice", "wrong password!").await;
+    let unknown = app.browser().sign_in("nobody", "wrong password!").await;
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(unknown.status(), 401);
+    let (wrong, unknown) = (
+        strip(wrong.text().await.unwrap()),
+        strip(unknown.text().await.unwrap()),
+    );
+    assert_eq!(
+        wrong.replace("alice", "NAME"),
+        unknown.replace("nobody", "NAME")
+    );
+}
+
+#[tokio::test]
+async fn signing_in_rotates_the_session_id() {
+    let app = spawn_app().await;
+    app.create_account("alice", false).await;
+    let mut browser = app.browser();
+    browser.get("/login").await;
+    let before = browser.cookies();
+    assert!(before.contains("screener_session="));
+    browser.sign_in("alice", PASSWORD).await;
+    let after = browser.cookies();
+    assert!(after.contains("screener_session="));
+    assert_ne!(before, after);
+}
+
+#[tokio::test]
+async fn sign_in_returns_to_a_local_page_only() {
+    let app = spawn_app().await;
+    app.create_account("alice", false).await;
+    let mut browser = app.browser();
+    let html = browser
+        .get_html("/login?next=https://attacker.example/")
+        .await;
+    assert!(!html.contains("attacker"));
+    browser.csrf_token = common::csrf_token_in(&html);
+    for (next, expected) in [
+        ("//attacker.example", "/screenings/new"),
+        ("/screenings?band=casual", "/screenings?band=casual"),
+    ] {
+        browser.get("/login").await;
+        let html = browser.get_html("/login").await;
+        browser.csrf_token = common::csrf_token_in(&html);
+        let response = browser
+            .post_form(
+                "/login",
+                &[
+                    ("username", "alice"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(location(&response), expected);
+    }
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session() {
+    let app = spawn_app().await;
+    let alice = app.clinician("alice").await;
+    let stolen = alice.cookies();
+    let response = alice.post_form("/logout", &[]).await;
+    assert_eq!(response.status(), 303);
+    assert!(alice.get("/screenings").await.status().is_redirection());
+    let replay = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(alice.url("/screenings"))
+        .header("cookie", stolen)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 303, "the old session id is dead");
+    assert_eq!(app.count_audit("signed_out").await, 1);
+}
+
+#[tokio::test]
+async fn a_deactivated_account_is_signed_out_at_once() {
+    let app = spawn_app().await;
+    let admin = app.admin("root").await;
+    let bob = app.clinician("bob").await;
+    assert_eq!(bob.get("/screenings").await.status(), 200);
+    let response = admin
+        .post_form("/admin/clinicians/bob/active", &[("active", "false")])
+        .await;
+    assert_eq!(response.status(), 303);
+    assert!(bob.get("/screenings").await.status().is_redirection());
+    assert_eq!(
+        Browser::new(&app.address)
+            .sign_in("bob", PASSWORD)
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(app.count_audit("account_deactivated").await, 1);
+}
+
+#[tokio::test]
+async fn admin_pages_are_invisible_to_clinicians() {
+    let app = spawn_app().await;
+    let bob = app.clinician("bob").await;
+    for path in ["/admin/clinicians", "/admin/audit"] {
+        assert_eq!(bob.get(path).await.status(), 404);
+    }
+    assert_eq!(
+        bob.post_form(
+            "/admin/clinicians",
+            &[
+                ("username", "eve"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+                ("is_admin", "on")
+            ]
+        )
+        .await
+        .status(),
+        404
+    );
+    assert_eq!(app.store.count_clinicians().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn an_admin_adds_and_resets_clinicians_and_reads_the_audit_log() {
+    let app = spawn_app().await;
+    let admin = app.admin("root").await;
+    let created = admin
+        .post_form(
+            "/admin/clinicians",
+            &[
+                ("username", "carol"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), 200);
+    assert!(
+        created
+            .text()
+            .await
+            .unwrap()
+            .contains("Account carol created")
+    );
+    let duplicate = admin
+        .post_form(
+            "/admin/clinicians",
+            &[
+                ("username", "Carol"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(duplicate.status(), 422);
+    let reset = admin
+        .post_form(
+            "/admin/clinicians/carol/password",
+            &[
+                ("password", "a brand new password"),
+                ("password_confirm", "a brand new password"),
+            ],
+        )
+        .await;
+    assert_eq!(reset.status(), 200);
+    let mut carol = app.browser();
+    assert_eq!(
+        carol
+            .sign_in("carol", "a brand new password")
+            .await
+            .status(),
+        303
+    );
+
+    let audit = admin.get_html("/admin/audit").await;
+    for action in ["signed_in", "account_created", "password_reset"] {
+        assert!(audit.contains(action), "audit log lacks {action}");
+    }
+    assert!(!audit.contains(PASSWORD) && !audit.contains("a brand new password"));
+}
+
+#[tokio::test]
+async fn a_clinician_changes_their_own_password() {
+    let app = spawn_app().await;
+    let alice = app.clinician("alice").await;
+    let wrong = alice
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", "not my password"),
+                ("password", "another long password"),
+                ("password_confirm", "another long password"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status(), 422);
+    let changed = alice
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("password", "another long password"),
+                ("password_confirm", "another long password"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status(), 200);
+    assert_eq!(app.browser().sign_in("alice", PASSWORD).await.status(), 401);
+    assert_eq!(
+        app.browser()
+            .sign_in("alice", "another long password")
+            .await
+            .status(),
+        303
+    );
+}
+
+#[tokio::test]
+async fn the_audit_log_never_dates_a_screening() {
+    let app = spawn_app().await;
+    let alice = app.clinician("alice").await;
+    let code = code_of(&alice.submit(CASUAL_FORM).await);
+    alice.get(&format!("/screenings/{code}")).await;
+    let db = app.database().await;
+    let mentions: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE subject = ?1 OR detail LIKE '%' || ?1 || '%'",
+    )
+    .bind(&code)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(mentions, 0);
+}
