@@ -7,6 +7,7 @@ mod auth;
 mod error;
 mod health;
 mod layout;
+mod limit;
 pub mod routes;
 mod screenings;
 mod session;
@@ -17,14 +18,13 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
+use axum::{Router, middleware};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::csrf::{CsrfLayer, ProtectionError};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -33,10 +33,9 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use tracing::Level;
 
 pub use error::WebError;
+pub use limit::BODY_LIMIT_BYTES;
 pub use state::AppState;
 
-/// The largest request body accepted; a screening form is well under 2 KiB.
-pub const BODY_LIMIT_BYTES: usize = 16 * 1024;
 /// How long a request may take before it is answered 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// The session cookie's name.
@@ -64,7 +63,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { WebError::NotFound })
         .layer(sessions)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(middleware::from_fn(limit::limit_body))
         .layer(
             CsrfLayer::new()
                 .with_rejection_response(|_: ProtectionError| WebError::Forbidden.into_response()),
@@ -73,6 +72,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        .layer(middleware::map_response(explain_edge_refusals))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
@@ -114,6 +114,16 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state)
+}
+
+/// The timeout (and the extractors' body limit, should a body ever reach one over the limit)
+/// answer with a bare status; this gives them a page that says what happened.
+async fn explain_edge_refusals(response: Response) -> Response {
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => WebError::TooLarge.into_response(),
+        StatusCode::REQUEST_TIMEOUT => WebError::TimedOut.into_response(),
+        _ => response,
+    }
 }
 
 /// Serves the app on `listener` until `shutdown` completes, then lets in-flight requests

@@ -127,7 +127,8 @@ impl TestApp {
             .expect("open database")
     }
 
-    async fn count(&self, sql: &str) -> i64 {
+    /// The single number a counting query returns.
+    pub async fn count(&self, sql: &str) -> i64 {
         let pool = self.database().await;
         let count = sqlx::query_scalar(sql)
             .fetch_one(&pool)
