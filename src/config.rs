@@ -26,7 +26,8 @@ pub struct ServeConfig {
 /// Where the database is.
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseConfig {
-    /// SQLite database URL; the file is created and migrated on start.
+    /// SQLite database URL. The server and `user` create and migrate the file when needed;
+    /// backup, purge and check only open an existing one.
     #[arg(
         long = "database",
         env = "DATABASE_URL",
@@ -45,7 +46,7 @@ pub struct SecurityConfig {
     pub secure_cookies: bool,
 
     /// Minutes without activity after which a sign-in ends.
-    #[arg(long, env = "SCREENER_SESSION_IDLE_MINUTES", default_value_t = 30,
+    #[arg(long, env = "SCREENER_SESSION_IDLE_MINUTES", default_value_t = 30, value_name = "MINUTES",
           value_parser = clap::value_parser!(u32).range(1..=1440))]
     pub session_idle_minutes: u32,
 }
