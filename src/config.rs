@@ -18,6 +18,12 @@ pub struct ServeConfig {
     #[command(flatten)]
     pub security: SecurityConfig,
 
+    /// Once asked to stop (SIGTERM, Ctrl-C), how many seconds to wait for requests in flight
+    /// before closing the connections still open.
+    #[arg(long, env = "SCREENER_SHUTDOWN_GRACE_SECONDS", default_value_t = 10, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(0..=600))]
+    pub shutdown_grace_seconds: u64,
+
     /// Write logs as JSON lines instead of human-readable text.
     #[arg(long, env = "SCREENER_LOG_JSON")]
     pub log_json: bool,

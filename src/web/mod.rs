@@ -14,7 +14,7 @@ mod session;
 mod state;
 mod throttle;
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -126,17 +126,49 @@ async fn explain_edge_refusals(response: Response) -> Response {
     }
 }
 
+/// How long, by default, a stopping server waits for open connections before closing them.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// Serves the app on `listener` until `shutdown` completes, then lets in-flight requests
-/// finish.
+/// finish (for at most [`SHUTDOWN_GRACE`]).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    serve_with_grace(listener, state, shutdown, SHUTDOWN_GRACE).await
+}
+
+/// Serves the app on `listener` until `shutdown` completes; then stops accepting and lets the
+/// requests in flight finish. Connections still open `grace` later (a client that never
+/// finishes sending its request would otherwise hold the stop forever) are closed.
+pub async fn serve_with_grace(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        let _ = stopping.send(());
+    };
+    let server = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
-    .await
+    .with_graceful_shutdown(signal);
+    let deadline = async move {
+        match stopped.await {
+            Ok(()) => tokio::time::sleep(grace).await,
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        served = server.into_future() => served,
+        () = deadline => {
+            tracing::warn!(grace_seconds = grace.as_secs_f64(), "connections still open after the grace period; closing them");
+            Ok(())
+        }
+    }
 }

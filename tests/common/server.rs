@@ -67,11 +67,17 @@ pub struct Server {
 impl Server {
     /// Starts the server on `database`, logging to `log`, and returns once it listens.
     pub fn start(database: &Path, log: &Path) -> Server {
+        Server::start_with(database, log, &[])
+    }
+
+    /// Starts the server with extra `serve` arguments.
+    pub fn start_with(database: &Path, log: &Path, args: &[&str]) -> Server {
         for _ in 0..3 {
             let port = free_port();
             let mut child = Command::new(BIN)
                 .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
                 .args(["--database", &database_url(database)])
+                .args(args)
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(File::create(log).expect("log file"))
