@@ -370,3 +370,40 @@ async fn check_passes_a_sound_database_and_fails_a_damaged_one() {
     assert!(stderr.contains("cannot open the database"), "{stderr}");
     assert!(!dir.path().join("missing.db").exists());
 }
+
+#[tokio::test]
+async fn restoring_a_backup_as_the_readme_says_brings_back_its_screenings() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("screener.db");
+    add_account(&db, "alice");
+    let mut server = Server::start(&db, &dir.path().join("first.log"));
+    let mut browser = Browser::new(&server.address);
+    assert_eq!(browser.sign_in("alice", PASSWORD).await.status(), 303);
+    browser.refresh_csrf_token().await;
+    let kept = [
+        code_of(&browser.submit(EXAMPLE_FORM).await),
+        code_of(&browser.submit(EXAMPLE_FORM).await),
+    ];
+    let backup = dir.path().join("backup.db");
+    let (code, _, stderr) = screener(&db, &["backup", backup.to_str().unwrap()], "");
+    assert_eq!(code, 0, "{stderr}");
+    let later = code_of(&browser.submit(EXAMPLE_FORM).await);
+    // The worst case: the server died, leaving its write-ahead log behind.
+    server.kill();
+
+    std::fs::copy(&backup, &db).unwrap();
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.path().join(format!("screener.db{suffix}")));
+    }
+    let mut restarted = Server::start(&db, &dir.path().join("second.log"));
+    assert_eq!(integrity(&db).await, "ok");
+    let codes = codes_in(&db).await;
+    assert_eq!(codes, kept.iter().cloned().collect::<HashSet<_>>());
+    assert!(!codes.contains(&later));
+    let mut browser = Browser::new(&restarted.address);
+    assert_eq!(browser.sign_in("alice", PASSWORD).await.status(), 303);
+    browser.get_html(&format!("/screenings/{}", kept[0])).await;
+    let (code, stdout, _) = screener(&db, &["check"], "");
+    assert_eq!(code, 0, "{stdout}");
+    assert_eq!(restarted.terminate(Duration::from_secs(5)), Some(0));
+}
