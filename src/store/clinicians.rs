@@ -1,5 +1,9 @@
 //! Clinician accounts.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
 use sqlx::Row;
 
 use super::{Store, StoreError};
@@ -17,6 +21,42 @@ pub struct Clinician {
     pub password_hash: PasswordHash,
     pub is_admin: bool,
     pub is_active: bool,
+}
+
+/// How long an account read by id is reused before it is read again. Changes made through
+/// this store take effect at once; changes made by another process (`screener user
+/// deactivate` on the console) within this time.
+pub const CLINICIAN_CACHE_TTL: Duration = Duration::from_secs(1);
+
+/// Accounts recently read by id, with when they were read.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ClinicianCache(Arc<Mutex<HashMap<ClinicianId, (Instant, Clinician)>>>);
+
+impl ClinicianCache {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<ClinicianId, (Instant, Clinician)>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn get(&self, id: ClinicianId) -> Option<Clinician> {
+        self.entries()
+            .get(&id)
+            .filter(|(read, _)| read.elapsed() < CLINICIAN_CACHE_TTL)
+            .map(|(_, clinician)| clinician.clone())
+    }
+
+    fn put(&self, clinician: &Clinician) {
+        let mut entries = self.entries();
+        if entries.len() >= 1_000 {
+            entries.clear();
+        }
+        entries.insert(clinician.id, (Instant::now(), clinician.clone()));
+    }
+
+    fn forget_all(&self) {
+        self.entries().clear();
+    }
 }
 
 const SELECT_CLINICIAN: &str =
@@ -111,13 +151,21 @@ impl Store {
         row.as_ref().map(decode).transpose()
     }
 
-    /// The account with this id, active or not.
+    /// The account with this id, active or not. Asked on every signed-in request, so it is
+    /// reused for up to [`CLINICIAN_CACHE_TTL`].
     pub async fn find_clinician(&self, id: ClinicianId) -> Result<Option<Clinician>, StoreError> {
+        if let Some(clinician) = self.clinician_cache.get(id) {
+            return Ok(Some(clinician));
+        }
         let row = sqlx::query(&format!("{SELECT_CLINICIAN} WHERE id = ?"))
             .bind(id.0)
             .fetch_optional(&self.readers)
             .await?;
-        row.as_ref().map(decode).transpose()
+        let clinician = row.as_ref().map(decode).transpose()?;
+        if let Some(clinician) = &clinician {
+            self.clinician_cache.put(clinician);
+        }
+        Ok(clinician)
     }
 
     /// Every account, by username.
@@ -139,6 +187,7 @@ impl Store {
             .bind(username.as_str())
             .execute(&self.writer)
             .await?;
+        self.clinician_cache.forget_all();
         if updated.rows_affected() == 0 {
             return Err(AccountError::UnknownUsername.into());
         }
@@ -156,6 +205,7 @@ impl Store {
             .bind(username.as_str())
             .execute(&self.writer)
             .await?;
+        self.clinician_cache.forget_all();
         if updated.rows_affected() == 0 {
             return Err(AccountError::UnknownUsername.into());
         }

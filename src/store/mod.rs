@@ -5,6 +5,7 @@ mod audit;
 mod clinicians;
 mod maintenance;
 mod screenings;
+mod session_cache;
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -14,8 +15,9 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use tokio::sync::mpsc;
 
-pub use tower_sessions_sqlx_store::SqliteStore as SessionStore;
+pub use session_cache::{SessionCache, SessionStore};
 
 pub use audit::{AUDIT_PAGE_SIZE, AuditAction, AuditEntry, AuditEvent};
 pub use clinicians::{AccountChangeError, Clinician, ClinicianId};
@@ -39,6 +41,9 @@ pub enum StoreError {
     /// A stored row does not decode; the database was changed outside the app.
     #[error("stored screening is unreadable: {0}")]
     Corrupt(String),
+    /// A write was not committed (the transaction holding it failed, or the store closed).
+    #[error("not saved: {0}")]
+    NotCommitted(String),
     /// A backup just written does not pass its integrity check.
     #[error("the backup fails its integrity check: {0}")]
     UnsoundBackup(String),
@@ -60,6 +65,12 @@ pub struct Store {
     writer: SqlitePool,
     readers: SqlitePool,
     sessions: SqlitePool,
+    /// Screenings waiting for the batch writer.
+    screening_jobs: mpsc::Sender<screenings::SaveJob>,
+    /// The in-memory copy of sessions, shared by every session store made from this store.
+    session_cache: SessionCache,
+    /// Accounts read recently (see [`Store::find_clinician`]).
+    clinician_cache: clinicians::ClinicianCache,
 }
 
 impl Store {
@@ -104,10 +115,15 @@ impl Store {
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
+        let (screening_jobs, waiting) = mpsc::channel(4 * 1024);
+        tokio::spawn(screenings::write_batches(writer.clone(), waiting));
         Ok(Store {
             writer,
             readers,
             sessions,
+            screening_jobs,
+            session_cache: SessionCache::default(),
+            clinician_cache: clinicians::ClinicianCache::default(),
         })
     }
 
@@ -120,10 +136,14 @@ impl Store {
     }
 
     /// The session store for `tower-sessions` (its table is created by this app's
-    /// migrations). It has connections of its own so that reading a session never waits for
-    /// the screening writer; its writes wait their turn through `busy_timeout`.
+    /// migrations): reads come from memory when they can; writes go to SQLite, on connections
+    /// of its own so that they never wait for the screening writer (they wait their turn
+    /// through `busy_timeout`).
     pub fn session_store(&self) -> SessionStore {
-        SessionStore::new(self.sessions.clone())
+        SessionStore::new(
+            self.session_cache.clone(),
+            tower_sessions_sqlx_store::SqliteStore::new(self.sessions.clone()),
+        )
     }
 
     /// Waits for open connections to finish and closes them.

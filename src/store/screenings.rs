@@ -1,7 +1,8 @@
 //! Screenings: coded answers, result, rules version and year under a review code.
 
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::sqlite::{SqlitePool, SqliteRow};
+use sqlx::{Row, SqliteConnection};
+use tokio::sync::{mpsc, oneshot};
 
 use super::{ClinicianId, Store, StoreError};
 use crate::screening::questions::{CONTROL_FIELD, PATTERN_FIELD};
@@ -83,9 +84,106 @@ fn select_sql() -> String {
     format!("SELECT {} FROM screenings", columns.join(", "))
 }
 
+/// A screening waiting for the batch writer, and who to tell when it is on disk.
+#[derive(Debug)]
+pub(super) struct SaveJob {
+    owner: ClinicianId,
+    answers: Answers,
+    outcome: Outcome,
+    year: i32,
+    done: oneshot::Sender<Result<ReviewCode, StoreError>>,
+}
+
+/// The most screenings committed in one transaction.
+const MAX_BATCH: usize = 256;
+
+/// Group commit: takes every screening waiting, writes them in one transaction on the single
+/// writer connection, and answers each once the transaction is durably committed (one fsync
+/// for the batch instead of one per screening). Under light load a batch is one screening.
+pub(super) async fn write_batches(writer: SqlitePool, mut jobs: mpsc::Receiver<SaveJob>) {
+    let sql = insert_sql();
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let results = commit_batch(&writer, &sql, &batch).await;
+        for (job, result) in batch.drain(..).zip(results) {
+            // The request may have gone away meanwhile; its screening is stored all the same.
+            let _ = job.done.send(result);
+        }
+    }
+}
+
+/// One result per job: a review code only when the whole transaction committed.
+async fn commit_batch(
+    writer: &SqlitePool,
+    sql: &str,
+    batch: &[SaveJob],
+) -> Vec<Result<ReviewCode, StoreError>> {
+    let attempt = async {
+        let mut transaction = writer.begin().await?;
+        let mut results = Vec::with_capacity(batch.len());
+        for job in batch {
+            results.push(insert(&mut transaction, sql, job).await);
+        }
+        transaction.commit().await?;
+        Ok::<_, StoreError>(results)
+    };
+    match attempt.await {
+        Ok(results) => results,
+        Err(error) => {
+            let message = error.to_string();
+            batch
+                .iter()
+                .map(|_| Err(StoreError::NotCommitted(message.clone())))
+                .collect()
+        }
+    }
+}
+
+/// Inserts one screening under a fresh review code (inside the batch's transaction).
+async fn insert(
+    connection: &mut SqliteConnection,
+    sql: &str,
+    job: &SaveJob,
+) -> Result<ReviewCode, StoreError> {
+    let (answers, outcome) = (&job.answers, &job.outcome);
+    for _ in 0..CODE_ATTEMPTS {
+        let code = ReviewCode::generate();
+        let mut query = sqlx::query(sql)
+            .bind(code.as_str())
+            .bind(job.owner.0)
+            .bind(job.year)
+            .bind(outcome.rules_version.as_str());
+        for question in IntakeQuestion::ALL {
+            query = query.bind(intake_code(answers, question));
+        }
+        query = query
+            .bind(answers.pattern.map(|pattern| pattern.code()))
+            .bind(answers.control.code());
+        for &indicator in Indicator::ALL {
+            query = query.bind(answers.observed(indicator));
+        }
+        let inserted = query
+            .bind(outcome.band.code())
+            .bind(outcome.red_flags.len() as i64)
+            .bind(outcome.further_investigation)
+            .bind(outcome.referral)
+            .bind(outcome.provisional)
+            .bind(outcome.incomplete)
+            .execute(&mut *connection)
+            .await?;
+        if inserted.rows_affected() == 1 {
+            return Ok(code);
+        }
+    }
+    Err(StoreError::Corrupt(
+        "could not find an unused review code".into(),
+    ))
+}
+
 impl Store {
     /// Stores a scored screening under a fresh review code and returns the code once the
-    /// transaction is durably committed.
+    /// transaction holding it is durably committed. Concurrent calls share transactions
+    /// (see [`write_batches`]).
     pub async fn save_screening(
         &self,
         owner: ClinicianId,
@@ -93,39 +191,17 @@ impl Store {
         outcome: &Outcome,
         year: i32,
     ) -> Result<ReviewCode, StoreError> {
-        let sql = insert_sql();
-        for _ in 0..CODE_ATTEMPTS {
-            let code = ReviewCode::generate();
-            let mut query = sqlx::query(&sql)
-                .bind(code.as_str())
-                .bind(owner.0)
-                .bind(year)
-                .bind(outcome.rules_version.as_str());
-            for question in IntakeQuestion::ALL {
-                query = query.bind(intake_code(answers, question));
-            }
-            query = query
-                .bind(answers.pattern.map(|pattern| pattern.code()))
-                .bind(answers.control.code());
-            for &indicator in Indicator::ALL {
-                query = query.bind(answers.observed(indicator));
-            }
-            let inserted = query
-                .bind(outcome.band.code())
-                .bind(outcome.red_flags.len() as i64)
-                .bind(outcome.further_investigation)
-                .bind(outcome.referral)
-                .bind(outcome.provisional)
-                .bind(outcome.incomplete)
-                .execute(&self.writer)
-                .await?;
-            if inserted.rows_affected() == 1 {
-                return Ok(code);
-            }
-        }
-        Err(StoreError::Corrupt(
-            "could not find an unused review code".into(),
-        ))
+        let (done, committed) = oneshot::channel();
+        let job = SaveJob {
+            owner,
+            answers: answers.clone(),
+            outcome: outcome.clone(),
+            year,
+            done,
+        };
+        let stopped = || StoreError::NotCommitted("the store is closed".into());
+        self.screening_jobs.send(job).await.map_err(|_| stopped())?;
+        committed.await.map_err(|_| stopped())?
     }
 
     /// The screening with this review code, if it is the owner's.
@@ -145,24 +221,34 @@ impl Store {
         row.map(|row| decode(&row)).transpose()
     }
 
-    /// A page of screenings, newest first.
+    /// A page of screenings, newest first. Each filter is in the statement only when asked
+    /// for, so that SQLite walks the matching index ((clinician_id, id) or
+    /// (clinician_id, band, id)) from the cursor instead of filtering row by row.
     pub async fn list_screenings(
         &self,
         query: &ScreeningQuery,
     ) -> Result<ScreeningPage, StoreError> {
-        let rows = sqlx::query(&format!(
-            "{} \
-             WHERE clinician_id = ?4 AND (?1 IS NULL OR band = ?1) \
-               AND (?2 IS NULL OR id < (SELECT id FROM screenings WHERE review_code = ?2)) \
-             ORDER BY id DESC LIMIT ?3",
-            select_sql()
-        ))
-        .bind(query.band.map(|band| band.code()))
-        .bind(query.older_than.as_ref().map(|code| code.as_str()))
-        .bind(i64::from(PAGE_SIZE) + 1)
-        .bind(query.owner.0)
-        .fetch_all(&self.readers)
-        .await?;
+        let mut sql = format!("{} WHERE clinician_id = ?", select_sql());
+        if query.band.is_some() {
+            sql.push_str(" AND band = ?");
+        }
+        if query.older_than.is_some() {
+            sql.push_str(
+                " AND id < (SELECT id FROM screenings WHERE review_code = ? AND clinician_id = ?)",
+            );
+        }
+        sql.push_str(" ORDER BY id DESC LIMIT ?");
+        let mut statement = sqlx::query(&sql).bind(query.owner.0);
+        if let Some(band) = query.band {
+            statement = statement.bind(band.code());
+        }
+        if let Some(code) = &query.older_than {
+            statement = statement.bind(code.as_str()).bind(query.owner.0);
+        }
+        let rows = statement
+            .bind(i64::from(PAGE_SIZE) + 1)
+            .fetch_all(&self.readers)
+            .await?;
         let mut screenings = rows.iter().map(decode).collect::<Result<Vec<_>, _>>()?;
         let next = if screenings.len() > PAGE_SIZE as usize {
             screenings.truncate(PAGE_SIZE as usize);
