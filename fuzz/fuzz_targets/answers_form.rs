@@ -1,5 +1,5 @@
 //! `Answers::from_form` on any bytes, decoded as the web layer decodes a form body: never
-//! panics; what it accepts survives a round trip, and what it refuses names a field.
+//! panics; what it accepts survives a round trip, and what it refuses says why.
 
 #![no_main]
 
@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(errors) => {
             assert!(!errors.0.is_empty());
-            assert!(errors.0.iter().all(|error| !error.field.is_empty()));
+            assert!(errors.0.iter().all(|error| !error.message.trim().is_empty()));
         }
     }
 });

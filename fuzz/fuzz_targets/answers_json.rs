@@ -1,5 +1,5 @@
 //! `Answers::from_json` on any bytes: never panics; what it accepts survives a round trip
-//! through the answers document, and what it refuses names a field.
+//! through the answers document, and what it refuses says why.
 
 #![no_main]
 
@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(errors) => {
             assert!(!errors.0.is_empty());
-            assert!(errors.0.iter().all(|error| !error.field.is_empty()));
+            assert!(errors.0.iter().all(|error| !error.message.trim().is_empty()));
         }
     }
 });
