@@ -1,5 +1,6 @@
 //! The `screener` command line (SPEC §3.1).
 
+mod export;
 mod score;
 mod serve;
 mod user;
@@ -33,6 +34,8 @@ enum Command {
     Score(score::ScoreArgs),
     /// Manage clinician accounts.
     User(user::UserArgs),
+    /// Export screenings as CSV, JSON or FHIR R4 on standard output.
+    Export(export::ExportArgs),
 }
 
 impl Cli {
@@ -43,6 +46,7 @@ impl Cli {
             Some(Command::Serve(config)) => serve::run(config).await,
             Some(Command::Score(args)) => score::run(args),
             Some(Command::User(args)) => user::run(args).await,
+            Some(Command::Export(args)) => export::run(args).await,
         }
     }
 }

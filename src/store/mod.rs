@@ -16,7 +16,9 @@ pub use tower_sessions_sqlx_store::SqliteStore as SessionStore;
 
 pub use audit::{AUDIT_PAGE_SIZE, AuditAction, AuditEntry, AuditEvent};
 pub use clinicians::{AccountChangeError, Clinician, ClinicianId};
-pub use screenings::{PAGE_SIZE, ScreeningPage, ScreeningQuery, StoredScreening};
+pub use screenings::{
+    ExportExtent, PAGE_SIZE, ScreeningPage, ScreeningQuery, ScreeningSummary, StoredScreening,
+};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]

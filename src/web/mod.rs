@@ -4,7 +4,9 @@
 mod accounts;
 mod assets;
 mod auth;
+mod dashboard;
 mod error;
+mod exports;
 mod health;
 mod layout;
 pub mod routes;

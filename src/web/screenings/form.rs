@@ -35,6 +35,14 @@ impl Submitted {
         self.0.iter().any(|(f, v)| f == field && v == value)
     }
 
+    /// The first value of a field.
+    pub fn value(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, value)| value.as_str())
+    }
+
     fn has_field(&self, field: &str) -> bool {
         self.0.iter().any(|(f, _)| f == field)
     }
@@ -101,7 +109,13 @@ pub struct FormPage {
     pub details: Vec<QuestionView>,
     pub errors: Vec<ErrorLink>,
     pub levels: Vec<(&'static str, &'static str)>,
+    /// The review code of the screening this one follows, as typed.
+    pub prior_code: String,
+    pub prior_error: Option<String>,
 }
+
+/// The form field naming the screening a re-screening follows.
+pub const PRIOR_FIELD: &str = "prior_code";
 
 fn option<T: Coded>(
     name: &'static str,
@@ -263,6 +277,8 @@ impl FormPage {
             intake,
             details,
             errors: Vec::new(),
+            prior_code: submitted.value(PRIOR_FIELD).unwrap_or_default().to_owned(),
+            prior_error: error_for(PRIOR_FIELD),
             levels: Band::ALL
                 .iter()
                 .map(|&band| (band.label(), guidance::band_description(band)))
@@ -279,6 +295,12 @@ impl FormPage {
     }
 
     fn error_link(&self, error: &FieldError) -> ErrorLink {
+        if error.field == PRIOR_FIELD {
+            return ErrorLink {
+                target: PRIOR_FIELD.to_owned(),
+                message: format!("Earlier screening: {}", error.message),
+            };
+        }
         let target = self
             .intake
             .iter()
