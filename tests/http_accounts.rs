@@ -564,3 +564,63 @@ async fn the_audit_log_never_dates_a_screening() {
     .unwrap();
     assert_eq!(mentions, 0);
 }
+
+#[tokio::test]
+async fn a_password_change_ends_every_other_session_of_the_account() {
+    let app = spawn_app().await;
+    let admin = app.admin("root").await;
+    let alice = app.clinician("alice").await;
+    let mut alice_elsewhere = app.browser();
+    assert_eq!(
+        alice_elsewhere.sign_in("alice", PASSWORD).await.status(),
+        303
+    );
+    let changed = alice
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("password", "another long password"),
+                ("password_confirm", "another long password"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status(), 200);
+    let html = changed.text().await.unwrap();
+    let token = common::csrf_token_in(&html).unwrap();
+    assert_eq!(
+        alice.get("/screenings").await.status(),
+        200,
+        "this session carries on"
+    );
+    let mut form = CASUAL_FORM.to_vec();
+    form.push(("csrf_token", &token));
+    assert_eq!(
+        alice.post_raw("/screenings", &form).await.status(),
+        303,
+        "with the page's fresh token"
+    );
+    assert!(
+        alice_elsewhere
+            .get("/screenings")
+            .await
+            .status()
+            .is_redirection(),
+        "the other session ended"
+    );
+
+    let reset = admin
+        .post_form(
+            "/admin/clinicians/alice/password",
+            &[
+                ("password", "admin chose this one"),
+                ("password_confirm", "admin chose this one"),
+            ],
+        )
+        .await;
+    assert_eq!(reset.status(), 200);
+    assert!(
+        alice.get("/screenings").await.status().is_redirection(),
+        "a reset ends alice's sessions"
+    );
+}

@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use tower_sessions::Session;
 
 use super::auth::{PasswordForm, capitalize, chosen_password};
 use axum::routing::{get, post};
@@ -14,7 +15,7 @@ use axum::routing::{get, post};
 use super::error::WebError;
 use super::layout::Layout;
 use super::routes::{Access, Route};
-use super::session::{SignedIn, VerifiedForm};
+use super::session::{self, SignedIn, VerifiedForm};
 use super::state::AppState;
 use crate::accounts::{AccountError, NewPassword, Username};
 use crate::store::{AUDIT_PAGE_SIZE, AccountChangeError, AuditAction, AuditEntry, AuditEvent};
@@ -72,6 +73,7 @@ pub async fn password_page(signed_in: SignedIn) -> PasswordForm {
 
 pub async fn change_password(
     State(state): State<AppState>,
+    session: Session,
     signed_in: SignedIn,
     form: VerifiedForm,
 ) -> Result<Response, WebError> {
@@ -111,6 +113,17 @@ pub async fn change_password(
         .set_clinician_password(&signed_in.username, &hash)
         .await
         .map_err(account_change)?;
+    // Every other session of the account has ended; this one carries on under a new id.
+    let clinician = state
+        .store
+        .find_clinician(signed_in.id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    session::sign_in(&session, &clinician).await?;
+    let signed_in = SignedIn {
+        csrf_token: session::csrf_token(&session).await?,
+        ..signed_in
+    };
     state
         .store
         .record(AuditEntry {

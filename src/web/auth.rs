@@ -133,7 +133,7 @@ pub async fn login(
     match clinician {
         Some(clinician) if password_ok && clinician.is_active => {
             state.throttle.record_success(&clinician.username);
-            session::sign_in(&session, clinician.id).await?;
+            session::sign_in(&session, &clinician).await?;
             state
                 .store
                 .record(AuditEntry {
@@ -304,7 +304,12 @@ pub async fn setup(
             detail: Some("first administrator, via setup link".to_owned()),
         })
         .await?;
-    session::sign_in(&session, id).await?;
+    let admin = state
+        .store
+        .find_clinician(id)
+        .await?
+        .ok_or(WebError::Internal)?;
+    session::sign_in(&session, &admin).await?;
     Ok(Redirect::to("/screenings/new").into_response())
 }
 

@@ -15,7 +15,7 @@ use tower_sessions::Session;
 use super::error::WebError;
 use super::state::AppState;
 use crate::accounts::Username;
-use crate::store::ClinicianId;
+use crate::store::{Clinician, ClinicianId};
 
 /// The session key under which [`SessionData`] lives.
 const SESSION_KEY: &str = "screener";
@@ -29,6 +29,9 @@ const REFRESH_AFTER_SECS: i64 = 60;
 struct SessionData {
     csrf_token: String,
     clinician: Option<ClinicianId>,
+    /// The account's session epoch at sign-in.
+    #[serde(default)]
+    epoch: i64,
     /// Unix seconds of the last refresh of the idle timeout.
     refreshed: i64,
 }
@@ -54,6 +57,7 @@ pub async fn csrf_token(session: &Session) -> Result<String, WebError> {
     let data = SessionData {
         csrf_token: fresh_token(),
         clinician: None,
+        epoch: 0,
         refreshed: now_secs(),
     };
     session.insert(SESSION_KEY, &data).await?;
@@ -61,11 +65,12 @@ pub async fn csrf_token(session: &Session) -> Result<String, WebError> {
 }
 
 /// Signs a clinician in: a new session id (against fixation) and a new CSRF token.
-pub async fn sign_in(session: &Session, clinician: ClinicianId) -> Result<(), WebError> {
+pub async fn sign_in(session: &Session, clinician: &Clinician) -> Result<(), WebError> {
     session.cycle_id().await?;
     let data = SessionData {
         csrf_token: fresh_token(),
-        clinician: Some(clinician),
+        clinician: Some(clinician.id),
+        epoch: clinician.session_epoch,
         refreshed: now_secs(),
     };
     session.insert(SESSION_KEY, &data).await?;
@@ -99,8 +104,8 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
     }
 }
 
-/// Who is signed in on this session, if anyone whose account is still active. A deactivated
-/// or deleted account's session ends here, at its next request.
+/// Who is signed in on this session, if anyone whose account is still active and whose
+/// password has not changed since. Any other session ends here, at its next request.
 async fn current(state: &AppState, session: &Session) -> Result<Option<SignedIn>, WebError> {
     let Some(mut data) = load(session).await? else {
         return Ok(None);
@@ -109,7 +114,9 @@ async fn current(state: &AppState, session: &Session) -> Result<Option<SignedIn>
         return Ok(None);
     };
     let clinician = match state.store.find_clinician(id).await? {
-        Some(clinician) if clinician.is_active => clinician,
+        Some(clinician) if clinician.is_active && clinician.session_epoch == data.epoch => {
+            clinician
+        }
         _ => {
             sign_out(session).await?;
             return Ok(None);
