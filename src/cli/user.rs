@@ -136,7 +136,8 @@ async fn execute(args: UserArgs) -> Result<String, Failure> {
             let username = username(&name)?;
             let password = read_password()?;
             let store = store(args.database).await?;
-            let hash = tokio::task::spawn_blocking(move || password.hash())
+            let hash = password
+                .hash_off_runtime()
                 .await
                 .map_err(|error| Failure::Other(error.to_string()))?;
             store.create_clinician(&username, &hash, admin).await?;
@@ -199,7 +200,8 @@ async fn execute(args: UserArgs) -> Result<String, Failure> {
             let username = username(&name)?;
             let password = read_password()?;
             let store = store(args.database).await?;
-            let hash = tokio::task::spawn_blocking(move || password.hash())
+            let hash = password
+                .hash_off_runtime()
                 .await
                 .map_err(|error| Failure::Other(error.to_string()))?;
             store.set_clinician_password(&username, &hash).await?;

@@ -17,7 +17,7 @@ use super::layout::Layout;
 use super::routes::{Access, Route};
 use super::session::{self, SignedIn, VerifiedForm};
 use super::state::AppState;
-use crate::accounts::{AccountError, NewPassword, Username};
+use crate::accounts::{AccountError, Username};
 use crate::store::{AUDIT_PAGE_SIZE, AccountChangeError, AuditAction, AuditEntry, AuditEvent};
 
 pub fn routes() -> Vec<Route> {
@@ -86,10 +86,7 @@ pub async fn change_password(
         .value("current_password")
         .unwrap_or_default()
         .to_owned();
-    let hash = clinician.password_hash.clone();
-    let current_ok = tokio::task::spawn_blocking(move || hash.verify(&current))
-        .await
-        .unwrap_or(false);
+    let current_ok = clinician.password_hash.verify_off_runtime(current).await;
     let mut errors = Vec::new();
     if !current_ok {
         errors.push((
@@ -107,7 +104,7 @@ pub async fn change_password(
         )
             .into_response());
     };
-    let hash = hash_off_runtime(password).await?;
+    let hash = password.hash_off_runtime().await?;
     state
         .store
         .set_clinician_password(&signed_in.username, &hash)
@@ -139,14 +136,6 @@ pub async fn change_password(
         Some("Your password has been changed."),
     )
     .into_response())
-}
-
-async fn hash_off_runtime(
-    password: NewPassword,
-) -> Result<crate::accounts::PasswordHash, WebError> {
-    tokio::task::spawn_blocking(move || password.hash())
-        .await
-        .map_err(|_| WebError::Internal)
 }
 
 fn account_change(error: AccountChangeError) -> WebError {
@@ -222,42 +211,31 @@ pub async fn create_clinician(
 ) -> Result<Response, WebError> {
     let typed = form.value("username").unwrap_or_default().to_owned();
     let is_admin = matches!(form.value("is_admin"), Some("on" | "yes" | "true"));
-    let parsed =
-        Username::parse(&typed).and_then(|username| Ok((username, chosen_password(&form)?)));
-    let (username, password) = match parsed {
-        Ok(parsed) => parsed,
-        Err(error) => {
-            let page = clinicians_page(
-                &state,
-                &signed_in,
-                None,
-                Some(capitalize(&error.to_string())),
-                typed,
-            )
-            .await?;
+    let created = match Username::parse(&typed)
+        .and_then(|username| Ok((username, chosen_password(&form)?)))
+    {
+        Ok((username, password)) => {
+            let hash = password.hash_off_runtime().await?;
+            match state
+                .store
+                .create_clinician(&username, &hash, is_admin)
+                .await
+            {
+                Ok(_) => Ok(username),
+                Err(AccountChangeError::Refused(refused)) => Err(refused),
+                Err(AccountChangeError::Store(error)) => return Err(error.into()),
+            }
+        }
+        Err(refused) => Err(refused),
+    };
+    let username = match created {
+        Ok(username) => username,
+        Err(refused) => {
+            let message = capitalize(&refused.to_string());
+            let page = clinicians_page(&state, &signed_in, None, Some(message), typed).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let hash = hash_off_runtime(password).await?;
-    match state
-        .store
-        .create_clinician(&username, &hash, is_admin)
-        .await
-    {
-        Ok(_) => {}
-        Err(AccountChangeError::Refused(refused)) => {
-            let page = clinicians_page(
-                &state,
-                &signed_in,
-                None,
-                Some(capitalize(&refused.to_string())),
-                typed,
-            )
-            .await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-        }
-        Err(AccountChangeError::Store(error)) => return Err(error.into()),
-    }
     state
         .store
         .record(AuditEntry {
@@ -340,7 +318,7 @@ pub async fn reset_password(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let hash = hash_off_runtime(password).await?;
+    let hash = password.hash_off_runtime().await?;
     state
         .store
         .set_clinician_password(&username, &hash)

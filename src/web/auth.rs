@@ -126,9 +126,7 @@ pub async fn login(
         || PasswordHash::decoy().clone(),
         |clinician| clinician.password_hash.clone(),
     );
-    let password_ok = tokio::task::spawn_blocking(move || hash.verify(&password))
-        .await
-        .unwrap_or(false);
+    let password_ok = hash.verify_off_runtime(password).await;
 
     match clinician {
         Some(clinician) if password_ok && clinician.is_active => {
@@ -287,9 +285,7 @@ pub async fn setup(
         let page = setup_form(session::csrf_token(&session).await?, token, typed, errors);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let hash = tokio::task::spawn_blocking(move || password.hash())
-        .await
-        .map_err(|_| WebError::Internal)?;
+    let hash = password.hash_off_runtime().await?;
     let Some(id) = state.store.create_first_admin(&username, &hash).await? else {
         state.setup.consume();
         return Err(WebError::NotFound);
