@@ -31,6 +31,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
+use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tracing::Level;
 
@@ -118,17 +119,28 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// How often expired sessions are deleted from the database.
+const SESSION_SWEEP_PERIOD: Duration = Duration::from_secs(15 * 60);
+
 /// Serves the app on `listener` until `shutdown` completes, then lets in-flight requests
-/// finish.
+/// finish. Meanwhile expired sessions are swept from the database.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    let sweeper = tokio::spawn(
+        state
+            .store
+            .session_store()
+            .continuously_delete_expired(SESSION_SWEEP_PERIOD),
+    );
+    let served = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    sweeper.abort();
+    served
 }
