@@ -117,10 +117,19 @@ async fn every_private_route_needs_a_session() {
         ] {
             let status = response.status().as_u16();
             assert!(
-                status == 303 || status == 405 || status == 403,
+                [303, 401, 405].contains(&status),
                 "{} answered {status} without a session",
                 route.path
             );
+            if status == 401 {
+                let html = response.text().await.unwrap();
+                assert!(
+                    html.contains("action=\"/login\""),
+                    "{}: 401 is the sign-in form",
+                    route.path
+                );
+                continue;
+            }
             if status == 303 {
                 assert!(
                     location(&response).starts_with("/login"),
@@ -623,4 +632,51 @@ async fn a_password_change_ends_every_other_session_of_the_account() {
         alice.get("/screenings").await.status().is_redirection(),
         "a reset ends alice's sessions"
     );
+}
+
+#[tokio::test]
+async fn answers_survive_a_session_that_ended_mid_form() {
+    let app = spawn_app().await;
+    app.create_account("alice", false).await;
+    let mut late = app.browser();
+    let expired = late.post_raw("/screenings", EXAMPLE_FORM).await;
+    assert_eq!(expired.status(), 401);
+    let html = expired.text().await.unwrap();
+    assert!(html.contains("answers are kept"));
+    assert!(html.contains("name=\"carry.q3_escape\" value=\"pornography\""));
+    assert_eq!(
+        app.count_screenings().await,
+        0,
+        "nothing stored without a session"
+    );
+
+    late.csrf_token = common::csrf_token_in(&html);
+    let mut sign_in: Vec<(String, String)> = vec![
+        ("username".into(), "alice".into()),
+        ("password".into(), PASSWORD.into()),
+    ];
+    sign_in.extend(
+        EXAMPLE_FORM
+            .iter()
+            .map(|(field, value)| (format!("carry.{field}"), (*value).to_owned())),
+    );
+    sign_in.push(("carry.mood".into(), "ignored".into()));
+    let pairs: Vec<(&str, &str)> = sign_in
+        .iter()
+        .map(|(f, v)| (f.as_str(), v.as_str()))
+        .collect();
+    let resumed = late.post_form("/login", &pairs).await;
+    assert_eq!(resumed.status(), 200);
+    let form = resumed.text().await.unwrap();
+    assert!(form.contains("your answers are kept"));
+    assert!(
+        form.contains(
+            "id=\"q3_escape-pornography\" name=\"q3_escape\" value=\"pornography\" checked"
+        )
+    );
+    assert!(form.contains("id=\"secrecy\" name=\"secrecy\" value=\"on\" checked"));
+    assert!(!form.contains("mood"));
+    late.csrf_token = common::csrf_token_in(&form);
+    late.submit(EXAMPLE_FORM).await;
+    assert_eq!(app.count_screenings().await, 1);
 }

@@ -294,7 +294,8 @@ impl RawValue {
     }
 }
 
-fn known_field(field: &str) -> bool {
+/// True for the field names of the answers document (SPEC §3.2).
+pub fn is_answer_field(field: &str) -> bool {
     IntakeQuestion::from_field(field).is_some()
         || field == PATTERN_FIELD
         || field == CONTROL_FIELD
@@ -343,7 +344,7 @@ fn parse(mut raw: BTreeMap<String, RawValue>, source: Source) -> Result<Answers,
         }
     }
     for field in raw.into_keys() {
-        let message = if known_field(&field) {
+        let message = if is_answer_field(&field) {
             "is given more than once"
         } else {
             "is not a field of the answers document"

@@ -12,9 +12,12 @@ use tower_sessions::Session;
 
 use axum::routing::{get, post};
 
+use axum::extract::Request;
+
 use super::error::WebError;
 use super::layout::Layout;
 use super::routes::{Access, Route};
+use super::screenings;
 use super::session::{self, SignedIn, VerifiedForm};
 use super::state::AppState;
 use crate::accounts::{AccountError, NewPassword, PasswordHash, Username};
@@ -42,6 +45,37 @@ struct LoginPage {
     next: String,
     username: String,
     error: Option<String>,
+    /// Screening answers kept through a sign-in after the session ended mid-form.
+    carried: Vec<(String, String)>,
+}
+
+/// The prefix of form fields that carry screening answers through the sign-in form.
+const CARRY_PREFIX: &str = "carry.";
+
+/// The answer to a screening submitted after the session ended: instead of losing the
+/// answers, the sign-in form carries them (coded answers only, in hidden fields) and, once
+/// signed in, the screening form comes back filled in for a last check.
+pub async fn sign_in_again(session: &Session, request: Request) -> Result<Response, WebError> {
+    let body = axum::body::to_bytes(request.into_body(), super::BODY_LIMIT_BYTES)
+        .await
+        .map_err(|_| WebError::BadRequest("The form was too large.".into()))?;
+    let carried: Vec<(String, String)> = form_urlencoded::parse(&body)
+        .into_owned()
+        .filter(|(field, _)| screenings::is_form_field(field))
+        .collect();
+    let page = LoginPage {
+        layout: Layout::public("Sign in again"),
+        csrf_token: session::csrf_token(session).await?,
+        next: "/screenings/new".to_owned(),
+        username: String::new(),
+        error: Some(
+            "You were signed out after a while without activity, so the screening is not saved yet. \
+             Sign in again: your answers are kept and the form comes back for you to save."
+                .to_owned(),
+        ),
+        carried,
+    };
+    Ok((StatusCode::UNAUTHORIZED, page).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -63,6 +97,7 @@ pub async fn login_form(
         next: session::local_path(params.next.as_deref()),
         username: String::new(),
         error: None,
+        carried: Vec::new(),
     }
     .into_response())
 }
@@ -80,6 +115,14 @@ pub async fn login(
     let password = form.value("password").unwrap_or_default().to_owned();
     let next = session::local_path(form.value("next"));
     let username = Username::parse(&typed).ok();
+    let carried: Vec<(String, String)> = form
+        .0
+        .iter()
+        .filter_map(|(field, value)| {
+            let field = field.strip_prefix(CARRY_PREFIX)?;
+            screenings::is_form_field(field).then(|| (field.to_owned(), value.clone()))
+        })
+        .collect();
     let refuse = |status: StatusCode, message: String, csrf_token: String| {
         (
             status,
@@ -89,6 +132,7 @@ pub async fn login(
                 next: next.clone(),
                 username: typed.clone(),
                 error: Some(message),
+                carried: carried.clone(),
             },
         )
             .into_response()
@@ -141,7 +185,16 @@ pub async fn login(
                     detail: None,
                 })
                 .await?;
-            Ok(Redirect::to(&next).into_response())
+            if carried.is_empty() {
+                return Ok(Redirect::to(&next).into_response());
+            }
+            let signed_in = SignedIn {
+                id: clinician.id,
+                username: clinician.username,
+                is_admin: clinician.is_admin,
+                csrf_token: session::csrf_token(&session).await?,
+            };
+            Ok(screenings::resumed_form(&signed_in, carried).into_response())
         }
         _ => {
             state

@@ -147,6 +147,11 @@ pub async fn require_clinician(
             request.extensions_mut().insert(signed_in);
             next.run(request).await
         }
+        Ok(None) if request.method() == Method::POST && request.uri().path() == "/screenings" => {
+            super::auth::sign_in_again(&session, request)
+                .await
+                .unwrap_or_else(IntoResponse::into_response)
+        }
         Ok(None) => {
             let target = if request.method() == Method::GET {
                 let back = request

@@ -112,6 +112,8 @@ pub struct FormPage {
     /// The review code of the screening this one follows, as typed.
     pub prior_code: String,
     pub prior_error: Option<String>,
+    /// A note at the top of the form.
+    pub notice: Option<&'static str>,
 }
 
 /// The form field naming the screening a re-screening follows.
@@ -279,6 +281,7 @@ impl FormPage {
             errors: Vec::new(),
             prior_code: submitted.value(PRIOR_FIELD).unwrap_or_default().to_owned(),
             prior_error: error_for(PRIOR_FIELD),
+            notice: None,
             levels: Band::ALL
                 .iter()
                 .map(|&band| (band.label(), guidance::band_description(band)))

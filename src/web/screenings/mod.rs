@@ -41,6 +41,20 @@ struct NewParams {
 }
 
 /// `GET /screenings/new`, optionally pre-filled as a re-screening of `prior_code`.
+/// True for the fields the screening form sends (answers and the earlier screening).
+pub fn is_form_field(field: &str) -> bool {
+    crate::screening::answers::is_answer_field(field) || field == PRIOR_FIELD
+}
+
+/// The form filled in with answers carried through a new sign-in, for a last check.
+pub fn resumed_form(signed_in: &SignedIn, carried: Vec<(String, String)>) -> FormPage {
+    let mut page = FormPage::new(signed_in, &Submitted::new(carried), None);
+    page.notice = Some(
+        "You are signed in again and your answers are kept. Check them, then press Score and save.",
+    );
+    page
+}
+
 async fn new_screening(signed_in: SignedIn, Query(params): Query<NewParams>) -> FormPage {
     let prefill = params
         .prior_code
