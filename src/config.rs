@@ -30,8 +30,7 @@ pub struct DatabaseConfig {
     #[arg(
         long = "database",
         env = "DATABASE_URL",
-        default_value = "sqlite://screener.db",
-        global = true
+        default_value = "sqlite://screener.db"
     )]
     pub url: String,
 }
