@@ -217,6 +217,13 @@ async fn first_run_to_sign_out() {
         page.assert_accessible("the setup page").await;
         page.fill("#username", "first.admin").await;
         page.fill("#password", PASSWORD).await;
+        page.fill("#password_confirm", "a different password").await;
+        page.click_and_wait("main button[type=submit]").await;
+        assert_eq!(page.focused().await.id, "error-summary");
+        page.click("#error-summary a[href=\"#password\"]").await;
+        assert_eq!(page.focused().await.id, "password", "the link leads to the field");
+        page.assert_accessible("the setup page with an error").await;
+        page.fill("#password", PASSWORD).await;
         page.fill("#password_confirm", PASSWORD).await;
         page.click_and_wait("main button[type=submit]").await;
         assert_eq!(page.path().await, "/screenings/new", "setup signs in");
