@@ -145,7 +145,7 @@ impl FormPage {
         let error_for = |field: &str| {
             errors
                 .and_then(|errors| errors.for_field(field))
-                .map(str::to_owned)
+                .map(|message| shown_message(field, message, submitted))
         };
         let intake = IntakeQuestion::ALL
             .into_iter()
@@ -291,13 +291,13 @@ impl FormPage {
             page.errors = errors
                 .0
                 .iter()
-                .map(|error| page.error_link(error))
+                .map(|error| page.error_link(error, submitted))
                 .collect();
         }
         page
     }
 
-    fn error_link(&self, error: &FieldError) -> ErrorLink {
+    fn error_link(&self, error: &FieldError, submitted: &Submitted) -> ErrorLink {
         if error.field == PRIOR_FIELD {
             return ErrorLink {
                 target: PRIOR_FIELD.to_owned(),
@@ -337,8 +337,27 @@ impl FormPage {
         };
         ErrorLink {
             target,
-            message: format!("{label}: {}", error.message),
+            message: format!(
+                "{label}: {}",
+                shown_message(&error.field, &error.message, submitted)
+            ),
         }
+    }
+}
+
+/// The words the form shows for an error. An unanswered intake question gets the form's own
+/// words; the parser's name the codes, which suit the JSON interface but not a person.
+fn shown_message(field: &str, message: &str, submitted: &Submitted) -> String {
+    let answered = submitted
+        .pairs()
+        .any(|(name, value)| name == field && !value.is_empty());
+    match IntakeQuestion::from_field(field) {
+        Some(IntakeQuestion::Escape) if !answered => {
+            "not answered; tick each way the client names, or \"Declined to answer\" alone"
+                .to_owned()
+        }
+        Some(_) if !answered => "not answered; choose Yes, No or Declined to answer".to_owned(),
+        _ => message.to_owned(),
     }
 }
 
