@@ -183,7 +183,7 @@ impl Store {
         let rows = sqlx::query(&format!(
             "{} \
              WHERE s.clinician_id = ?4 AND (?1 IS NULL OR s.band = ?1) \
-               AND (?2 IS NULL OR s.id < (SELECT id FROM screenings WHERE review_code = ?2)) \
+               AND (?2 IS NULL OR s.id < (SELECT id FROM screenings WHERE review_code = ?2 AND clinician_id = ?4)) \
              ORDER BY s.id DESC LIMIT ?3",
             select_sql()
         ))
@@ -433,7 +433,7 @@ fn decode(row: &SqliteRow) -> Result<StoredScreening, StoreError> {
         fields.push((indicator.code(), observed.to_string()));
     }
     let answers = Answers::from_form(fields.iter().map(|(field, value)| (*field, value.as_str())))
-        .map_err(|errors| corrupt(format!("answers of {review_code}: {errors}")))?;
+        .map_err(|errors| corrupt(format!("stored answers do not parse: {errors}")))?;
     let outcome = rules_version.score(&answers);
     let prior: Option<String> = row.try_get("prior_code")?;
     Ok(StoredScreening {

@@ -18,6 +18,7 @@ use super::routes::{Access, Route};
 use super::session::{self, SignedIn, VerifiedForm};
 use super::state::AppState;
 use crate::accounts::{AccountError, Username};
+use crate::screening::answers::is_ticked;
 use crate::store::{AUDIT_PAGE_SIZE, AccountChangeError, AuditAction, AuditEntry, AuditEvent};
 
 pub fn routes() -> Vec<Route> {
@@ -210,7 +211,7 @@ pub async fn create_clinician(
     form: VerifiedForm,
 ) -> Result<Response, WebError> {
     let typed = form.value("username").unwrap_or_default().to_owned();
-    let is_admin = matches!(form.value("is_admin"), Some("on" | "yes" | "true"));
+    let is_admin = form.value("is_admin").is_some_and(is_ticked);
     let created = match Username::parse(&typed)
         .and_then(|username| Ok((username, chosen_password(&form)?)))
     {

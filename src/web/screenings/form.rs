@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 
-use crate::screening::answers::DOCUMENT;
+use crate::screening::answers::{DOCUMENT, is_ticked};
 use crate::screening::guidance;
 use crate::screening::questions::{CONTROL_FIELD, ESCAPE_DECLINED, PATTERN_FIELD};
 use crate::screening::{
@@ -48,9 +48,7 @@ impl Submitted {
     }
 
     fn is_checked(&self, field: &str) -> bool {
-        self.0
-            .iter()
-            .any(|(f, v)| f == field && matches!(v.as_str(), "on" | "yes" | "true"))
+        self.0.iter().any(|(f, v)| f == field && is_ticked(v))
     }
 }
 
