@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::auth::{PasswordForm, capitalize, chosen_password};
+use super::auth::{PasswordForm, capitalize, chosen_password, too_many_attempts};
 use axum::routing::{get, post};
 
 use super::error::WebError;
@@ -87,7 +87,15 @@ pub async fn change_password(
         .value("current_password")
         .unwrap_or_default()
         .to_owned();
+    if let Err(wait) = state.throttle.begin(Some(&signed_in.username), None) {
+        let errors = vec![("current_password", too_many_attempts(wait))];
+        let page = own_password_form(&signed_in, errors, None);
+        return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+    }
     let current_ok = clinician.password_hash.verify_off_runtime(current).await;
+    if current_ok {
+        state.throttle.succeeded(&signed_in.username, None);
+    }
     let mut errors = Vec::new();
     if !current_ok {
         errors.push((

@@ -1,11 +1,11 @@
 //! Signing in and out, and the first-run setup of the first administrator.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -102,6 +102,34 @@ pub async fn login_form(
     .into_response())
 }
 
+/// The client's address: the TCP peer, or behind a reverse proxy (`--behind-proxy`) the
+/// address the proxy appended last to `X-Forwarded-For`. Used only in memory, for throttling.
+fn client_address(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+    let forwarded = || {
+        let last = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .next_back()?;
+        last.trim().parse::<IpAddr>().ok()
+    };
+    if state.security.behind_proxy {
+        forwarded().unwrap_or(peer.ip())
+    } else {
+        peer.ip()
+    }
+}
+
+/// The message for a locked sign-in.
+pub fn too_many_attempts(wait: std::time::Duration) -> String {
+    let minutes = wait.as_secs().div_ceil(60);
+    format!(
+        "Too many failed attempts. Try again in {minutes} minute{}.",
+        if minutes == 1 { "" } else { "s" }
+    )
+}
+
 /// The same words for an unknown username, a wrong password and a deactivated account.
 const SIGN_IN_REFUSED: &str = "The username or password is not right.";
 
@@ -109,6 +137,7 @@ pub async fn login(
     State(state): State<AppState>,
     session: Session,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     form: VerifiedForm,
 ) -> Result<Response, WebError> {
     let typed = form.value("username").unwrap_or_default().to_owned();
@@ -138,29 +167,17 @@ pub async fn login(
             .into_response()
     };
 
-    if let Some(wait) = state
-        .throttle
-        .locked_for(username.as_ref(), Some(peer.ip()))
-    {
-        state
-            .store
-            .record(AuditEntry {
-                actor: &typed,
-                action: AuditAction::SignInThrottled,
-                subject: None,
-                detail: None,
-            })
-            .await?;
-        let minutes = wait.as_secs().div_ceil(60);
-        return Ok(refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "Too many failed attempts. Try again in {minutes} minute{}.",
-                if minutes == 1 { "" } else { "s" }
-            ),
-            session::csrf_token(&session).await?,
-        ));
-    }
+    let address = client_address(&state, peer, &headers);
+    let lock_started = match state.throttle.begin(username.as_ref(), Some(address)) {
+        Ok(lock_started) => lock_started,
+        Err(wait) => {
+            return Ok(refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                too_many_attempts(wait),
+                session::csrf_token(&session).await?,
+            ));
+        }
+    };
 
     let clinician = match &username {
         Some(username) => state.store.find_clinician_by_username(username).await?,
@@ -174,7 +191,7 @@ pub async fn login(
 
     match clinician {
         Some(clinician) if password_ok && clinician.is_active => {
-            state.throttle.record_success(&clinician.username);
+            state.throttle.succeeded(&clinician.username, Some(address));
             session::sign_in(&session, &clinician).await?;
             state
                 .store
@@ -198,9 +215,6 @@ pub async fn login(
         }
         _ => {
             state
-                .throttle
-                .record_failure(username.as_ref(), Some(peer.ip()));
-            state
                 .store
                 .record(AuditEntry {
                     actor: &typed,
@@ -209,6 +223,17 @@ pub async fn login(
                     detail: None,
                 })
                 .await?;
+            if lock_started {
+                state
+                    .store
+                    .record(AuditEntry {
+                        actor: &typed,
+                        action: AuditAction::SignInThrottled,
+                        subject: None,
+                        detail: Some("sign-in locked for 15 minutes".to_owned()),
+                    })
+                    .await?;
+            }
             Ok(refuse(
                 StatusCode::UNAUTHORIZED,
                 SIGN_IN_REFUSED.to_owned(),

@@ -93,5 +93,15 @@ async fn questionnaire_response(
         .find_screening(signed_in.id, &code)
         .await?
         .ok_or(WebError::NotFound)?;
+    // Audited like any export, with its count and never its review code (SPEC §4).
+    state
+        .store
+        .record(AuditEntry {
+            actor: signed_in.username.as_str(),
+            action: AuditAction::Exported,
+            subject: None,
+            detail: Some("fhir, 1 row".to_owned()),
+        })
+        .await?;
     Ok(fhir_json(fhir::questionnaire_response(&screening)))
 }

@@ -195,22 +195,16 @@ pub fn local_path(next: Option<&str>) -> String {
     }
 }
 
-/// A form body whose CSRF token matched the session's. Every state-changing form is read
-/// through this; the token field itself is removed.
+/// A form body, its CSRF token field taken out and checked against the session's.
 #[derive(Debug, Default)]
-pub struct VerifiedForm(pub Vec<(String, String)>);
-
-impl VerifiedForm {
-    /// The value of a single field.
-    pub fn value(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(name, _)| name == field)
-            .map(|(_, value)| value.as_str())
-    }
+pub struct SubmittedForm {
+    /// The fields, without the token.
+    pub pairs: Vec<(String, String)>,
+    /// True when the token matched this session's.
+    pub token_matches: bool,
 }
 
-impl FromRequest<AppState> for VerifiedForm {
+impl FromRequest<AppState> for SubmittedForm {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
@@ -231,12 +225,40 @@ impl FromRequest<AppState> for VerifiedForm {
             .await
             .map_err(IntoResponse::into_response)?
             .map(|data| data.csrf_token);
-        match (sent, expected) {
-            (Some(sent), Some(expected))
-                if bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) =>
-            {
-                Ok(VerifiedForm(pairs))
-            }
+        let token_matches = matches!((sent, expected), (Some(sent), Some(expected))
+            if bool::from(sent.as_bytes().ct_eq(expected.as_bytes())));
+        Ok(SubmittedForm {
+            pairs,
+            token_matches,
+        })
+    }
+}
+
+/// A form body whose CSRF token matched the session's; anything else is refused with 403.
+/// Every state-changing form is read through this (or through [`SubmittedForm`] where a
+/// mismatch is answered otherwise).
+#[derive(Debug, Default)]
+pub struct VerifiedForm(pub Vec<(String, String)>);
+
+impl VerifiedForm {
+    /// The value of a single field.
+    pub fn value(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(name, _)| name == field)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+impl FromRequest<AppState> for VerifiedForm {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        match SubmittedForm::from_request(request, state).await? {
+            SubmittedForm {
+                pairs,
+                token_matches: true,
+            } => Ok(VerifiedForm(pairs)),
             _ => Err(WebError::Forbidden.into_response()),
         }
     }

@@ -13,7 +13,7 @@ use self::form::{FormPage, PRIOR_FIELD, Submitted};
 use self::result::{DeletePage, ListPage, ResultPage};
 use super::error::WebError;
 use super::routes::{Access, Route};
-use super::session::{SignedIn, VerifiedForm};
+use super::session::{SignedIn, SubmittedForm, VerifiedForm};
 use super::state::AppState;
 use crate::screening::{AnswerErrors, Answers, Band, Coded, FieldError, ReviewCode, RulesVersion};
 use crate::store::{AuditAction, AuditEntry, ScreeningQuery, StoredScreening};
@@ -103,9 +103,24 @@ async fn prior_screening(
 async fn create_screening(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    form: VerifiedForm,
+    form: SubmittedForm,
 ) -> Result<Response, WebError> {
-    let submitted = Submitted::new(form.0);
+    if !form.token_matches {
+        // A form opened before the clinician signed in again: nothing is stored, and the
+        // answers come back with this session's token instead of being lost.
+        let carried = form
+            .pairs
+            .into_iter()
+            .filter(|(field, _)| is_form_field(field))
+            .collect();
+        let mut page = resumed_form(&signed_in, carried);
+        page.notice = Some(
+            "This form was opened before you last signed in, so it was not saved. Your answers \
+             are kept: check them, then press Score and save.",
+        );
+        return Ok((StatusCode::FORBIDDEN, page).into_response());
+    }
+    let submitted = Submitted::new(form.pairs);
     let prior = prior_screening(&state, &signed_in, submitted.value(PRIOR_FIELD)).await?;
     let answers = Answers::from_form(submitted.pairs().filter(|(field, _)| *field != PRIOR_FIELD));
     let (answers, prior) = match (answers, prior) {
