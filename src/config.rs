@@ -18,6 +18,12 @@ pub struct ServeConfig {
     #[command(flatten)]
     pub security: SecurityConfig,
 
+    /// Once asked to stop (SIGTERM, Ctrl-C), how many seconds to wait for requests in flight
+    /// before closing the connections still open.
+    #[arg(long, env = "SCREENER_SHUTDOWN_GRACE_SECONDS", default_value_t = 10, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(0..=600))]
+    pub shutdown_grace_seconds: u64,
+
     /// Write logs as JSON lines instead of human-readable text.
     #[arg(long, env = "SCREENER_LOG_JSON")]
     pub log_json: bool,
@@ -26,7 +32,8 @@ pub struct ServeConfig {
 /// Where the database is.
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseConfig {
-    /// SQLite database URL; the file is created and migrated on start.
+    /// SQLite database URL. The server and `user` create and migrate the file when needed;
+    /// backup, purge and check only open an existing one.
     #[arg(
         long = "database",
         env = "DATABASE_URL",
@@ -44,7 +51,7 @@ pub struct SecurityConfig {
     pub secure_cookies: bool,
 
     /// Minutes without activity after which a sign-in ends.
-    #[arg(long, env = "SCREENER_SESSION_IDLE_MINUTES", default_value_t = 30,
+    #[arg(long, env = "SCREENER_SESSION_IDLE_MINUTES", default_value_t = 30, value_name = "MINUTES",
           value_parser = clap::value_parser!(u32).range(1..=1440))]
     pub session_idle_minutes: u32,
 

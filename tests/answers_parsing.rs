@@ -926,6 +926,17 @@ proptest! {
         }
     }
 
+    /// Any bytes as a form body, decoded as the web layer decodes it (percent-decoding, lossy
+    /// UTF-8): parsed or refused with named fields, never a panic.
+    #[test]
+    fn any_form_body_never_panics(body in prop::collection::vec(any::<u8>(), 0..512)) {
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+        let borrowed = pairs.iter().map(|(field, value)| (field.as_str(), value.as_str()));
+        if let Err(errors) = Answers::from_form(borrowed) {
+            check_errors(&errors)?;
+        }
+    }
+
     /// Any valid form, as a browser would send it, gives back what was chosen.
     #[test]
     fn valid_forms_parse_to_what_was_chosen(

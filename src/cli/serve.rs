@@ -39,7 +39,8 @@ pub async fn run(config: ServeConfig) -> ExitCode {
              http://{shown}/setup?token={token}"
         );
     }
-    let served = web::serve(listener, state, shutdown_signal()).await;
+    let grace = std::time::Duration::from_secs(config.shutdown_grace_seconds);
+    let served = web::serve_with_grace(listener, state, shutdown_signal(), grace).await;
     store.close().await;
     match served {
         Ok(()) => {

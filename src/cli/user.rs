@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use super::{EXIT_BAD_INPUT, open_store};
+use super::{CONSOLE, EXIT_BAD_INPUT, open_store};
 use crate::accounts::{NewPassword, Username};
 use crate::config::DatabaseConfig;
 use crate::store::{AccountChangeError, AuditAction, AuditEntry, Store};
@@ -63,9 +63,6 @@ enum UserCommand {
         database: DatabaseConfig,
     },
 }
-
-/// Actor recorded in the audit log for console commands.
-const CONSOLE: &str = "console";
 
 pub async fn run(args: UserArgs) -> ExitCode {
     match execute(args).await {

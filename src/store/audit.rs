@@ -3,6 +3,7 @@
 //! for a deletion (SPEC §4).
 
 use sqlx::Row;
+use sqlx::SqliteConnection;
 
 use super::{Store, StoreError};
 
@@ -48,7 +49,7 @@ impl AuditAction {
 /// One thing to record.
 #[derive(Debug, Clone)]
 pub struct AuditEntry<'a> {
-    /// Who acted: a username (as typed, for a failed sign-in) or `cli`.
+    /// Who acted: a username (as typed, for a failed sign-in) or `console`.
     pub actor: &'a str,
     pub action: AuditAction,
     /// What it acted on: an account's username or a review code.
@@ -80,21 +81,30 @@ fn now() -> String {
         .unwrap_or_default()
 }
 
+/// Appends an event on this connection (inside its transaction, if one is open).
+pub(super) async fn insert(
+    connection: &mut SqliteConnection,
+    entry: AuditEntry<'_>,
+) -> Result<(), StoreError> {
+    let actor: String = entry.actor.chars().take(64).collect();
+    sqlx::query(
+        "INSERT INTO audit_events (occurred_at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(now())
+    .bind(actor)
+    .bind(entry.action.code())
+    .bind(entry.subject)
+    .bind(entry.detail)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
 impl Store {
     /// Appends an event, stamped with the current time.
     pub async fn record(&self, entry: AuditEntry<'_>) -> Result<(), StoreError> {
-        let actor: String = entry.actor.chars().take(64).collect();
-        sqlx::query(
-            "INSERT INTO audit_events (occurred_at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(now())
-        .bind(actor)
-        .bind(entry.action.code())
-        .bind(entry.subject)
-        .bind(entry.detail)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        let mut connection = self.writer.acquire().await?;
+        insert(&mut connection, entry).await
     }
 
     /// A page of events, newest first, older than the event `before` when given.

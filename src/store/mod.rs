@@ -3,11 +3,14 @@
 
 mod audit;
 mod clinicians;
+mod maintenance;
 mod screenings;
 
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -16,6 +19,7 @@ pub use tower_sessions_sqlx_store::SqliteStore as SessionStore;
 
 pub use audit::{AUDIT_PAGE_SIZE, AuditAction, AuditEntry, AuditEvent};
 pub use clinicians::{AccountChangeError, Clinician, ClinicianId};
+pub use maintenance::{BackupSummary, HealthReport, MigrationState, MigrationStep};
 pub use screenings::{
     ExportExtent, PAGE_SIZE, ScreeningPage, ScreeningQuery, ScreeningSummary, StoredScreening,
 };
@@ -37,7 +41,19 @@ pub enum StoreError {
     /// A stored row does not decode; the database was changed outside the app.
     #[error("stored screening is unreadable: {0}")]
     Corrupt(String),
+    /// A backup just written does not pass its integrity check.
+    #[error("the backup fails its integrity check: {0}")]
+    UnsoundBackup(String),
+    /// A file beside the database (a backup) could not be written or read.
+    #[error("{}: {source}", path.display())]
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
+
+/// The migrations built into this binary from `migrations/`.
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// The database: one writer connection (so concurrent writes queue instead of failing with
 /// SQLITE_BUSY) and a pool of readers (WAL lets them read while the writer writes).
@@ -51,13 +67,30 @@ pub struct Store {
 impl Store {
     /// Opens (creating if missing) and migrates the database at `url`.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
-        let options = SqliteConnectOptions::from_str(url)
+        let store = Store::connect(url, true).await?;
+        MIGRATOR.run(&store.writer).await?;
+        Ok(store)
+    }
+
+    /// Opens the existing database at `url` as it is: never creates or migrates it, and
+    /// leaves its journal mode alone (for maintenance commands, which must not change what
+    /// they look at; a database the server made is in WAL mode already).
+    pub async fn open_existing(url: &str) -> Result<Store, StoreError> {
+        Store::connect(url, false).await
+    }
+
+    /// Connects the pools; `create` makes a missing file and puts it in WAL mode.
+    async fn connect(url: &str, create: bool) -> Result<Store, StoreError> {
+        let mut options = SqliteConnectOptions::from_str(url)
             .map_err(|source| StoreError::BadUrl {
                 url: url.to_owned(),
                 source,
             })?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
+            .create_if_missing(create);
+        if create {
+            options = options.journal_mode(SqliteJournalMode::Wal);
+        }
+        let options = options
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
@@ -67,7 +100,6 @@ impl Store {
             .max_connections(1)
             .connect_with(options.clone())
             .await?;
-        sqlx::migrate!("./migrations").run(&writer).await?;
         let sessions = SqlitePoolOptions::new()
             .max_connections(2)
             .connect_with(options.clone())

@@ -26,6 +26,12 @@ pub enum WebError {
     /// No account exists yet: the setup link must be used first.
     #[error("no account exists yet")]
     FirstRun,
+    /// The request body is larger than [`super::BODY_LIMIT_BYTES`].
+    #[error("request body too large")]
+    TooLarge,
+    /// The request took longer than [`super::REQUEST_TIMEOUT`].
+    #[error("request timed out")]
+    TimedOut,
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -70,6 +76,19 @@ impl IntoResponse for WebError {
                 "Set up first",
                 "No account exists yet. Open the one-time setup link that the server printed on its console when it started, and create the first administrator.".to_owned(),
             ),
+            WebError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too large",
+                format!(
+                    "What was sent is larger than the {} KiB this app accepts, so nothing was saved. A screening form is far smaller: go back, reload the form and try again.",
+                    super::BODY_LIMIT_BYTES / 1024
+                ),
+            ),
+            WebError::TimedOut => (
+                StatusCode::REQUEST_TIMEOUT,
+                "Took too long",
+                "The request took too long and was stopped. Please try again.".to_owned(),
+            ),
             WebError::Store(_) | WebError::Session(_) | WebError::Internal => {
                 tracing::error!(error = %self, "request failed");
                 (
@@ -96,4 +115,37 @@ pub fn panic_response(_panic: Box<dyn Any + Send + 'static>) -> Response {
         Html("<!doctype html><title>Something went wrong</title><h1>Something went wrong</h1><p>Nothing was changed. Please try again.</p>"),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::Request;
+    use axum::routing::get;
+    use tower::ServiceExt;
+    use tower_http::catch_panic::CatchPanicLayer;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_becomes_a_500_page_without_its_details() {
+        let app = Router::new()
+            .route(
+                "/",
+                get(|| async { panic!("secret detail K7QF-29MX") as &'static str }),
+            )
+            .layer(CatchPanicLayer::custom(panic_response));
+        let response = app
+            .oneshot(Request::get("/").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let body = String::from_utf8_lossy(&body);
+        assert!(body.contains("Something went wrong"));
+        assert!(!body.contains("secret") && !body.contains("K7QF"), "{body}");
+    }
 }

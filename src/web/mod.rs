@@ -9,24 +9,24 @@ mod error;
 mod exports;
 mod health;
 mod layout;
+mod limit;
 pub mod routes;
 mod screenings;
 mod session;
 mod state;
 mod throttle;
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
+use axum::{Router, middleware};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::csrf::{CsrfLayer, ProtectionError};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -36,10 +36,9 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use tracing::Level;
 
 pub use error::WebError;
+pub use limit::BODY_LIMIT_BYTES;
 pub use state::AppState;
 
-/// The largest request body accepted; a screening form is well under 2 KiB.
-pub const BODY_LIMIT_BYTES: usize = 16 * 1024;
 /// How long a request may take before it is answered 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// The session cookie's name.
@@ -67,7 +66,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { WebError::NotFound })
         .layer(sessions)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(middleware::from_fn(limit::limit_body))
         .layer(
             CsrfLayer::new()
                 .with_rejection_response(|_: ProtectionError| WebError::Forbidden.into_response()),
@@ -76,6 +75,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        .layer(middleware::map_response(explain_edge_refusals))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
@@ -119,28 +119,70 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The timeout (and the extractors' body limit, should a body ever reach one over the limit)
+/// answer with a bare status; this gives them a page that says what happened.
+async fn explain_edge_refusals(response: Response) -> Response {
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => WebError::TooLarge.into_response(),
+        StatusCode::REQUEST_TIMEOUT => WebError::TimedOut.into_response(),
+        _ => response,
+    }
+}
+
+/// How long, by default, a stopping server waits for open connections before closing them.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// How often expired sessions are deleted from the database.
 const SESSION_SWEEP_PERIOD: Duration = Duration::from_secs(15 * 60);
 
 /// Serves the app on `listener` until `shutdown` completes, then lets in-flight requests
-/// finish. Meanwhile expired sessions are swept from the database.
+/// finish (for at most [`SHUTDOWN_GRACE`]).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with_grace(listener, state, shutdown, SHUTDOWN_GRACE).await
+}
+
+/// Serves the app on `listener` until `shutdown` completes; then stops accepting and lets the
+/// requests in flight finish. Connections still open `grace` later (a client that never
+/// finishes sending its request would otherwise hold the stop forever) are closed.
+pub async fn serve_with_grace(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        let _ = stopping.send(());
+    };
     let sweeper = tokio::spawn(
         state
             .store
             .session_store()
             .continuously_delete_expired(SESSION_SWEEP_PERIOD),
     );
-    let served = axum::serve(
+    let server = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    .with_graceful_shutdown(signal);
+    let deadline = async move {
+        match stopped.await {
+            Ok(()) => tokio::time::sleep(grace).await,
+            Err(_) => std::future::pending().await,
+        }
+    };
+    let served = tokio::select! {
+        served = server.into_future() => served,
+        () = deadline => {
+            tracing::warn!(grace_seconds = grace.as_secs_f64(), "connections still open after the grace period; closing them");
+            Ok(())
+        }
+    };
     sweeper.abort();
     served
 }

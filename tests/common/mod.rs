@@ -2,6 +2,8 @@
 //! (cookie-keeping clients that do not follow redirects) to drive it.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 
 use intake_screener::accounts::{NewPassword, Username};
@@ -125,7 +127,8 @@ impl TestApp {
             .expect("open database")
     }
 
-    async fn count(&self, sql: &str) -> i64 {
+    /// The single number a counting query returns.
+    pub async fn count(&self, sql: &str) -> i64 {
         let pool = self.database().await;
         let count = sqlx::query_scalar(sql)
             .fetch_one(&pool)
@@ -232,6 +235,28 @@ impl Browser {
         self.csrf_token = csrf_token_in(&html);
         self.post_form("/login", &[("username", name), ("password", password)])
             .await
+    }
+
+    /// Posts a screening with this browser's CSRF token, without asserting anything: the
+    /// status and, on a 303, the result path; an error when no answer came (the server died).
+    pub async fn try_submit(
+        &self,
+        pairs: &[(&str, &str)],
+    ) -> Result<(u16, Option<String>), reqwest::Error> {
+        let mut pairs = pairs.to_vec();
+        if let Some(token) = &self.csrf_token {
+            pairs.push(("csrf_token", token));
+        }
+        let response = self
+            .client
+            .post(self.url("/screenings"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form_body(&pairs))
+            .send()
+            .await?;
+        let status = response.status().as_u16();
+        let path = (status == 303).then(|| location(&response));
+        Ok((status, path))
     }
 
     /// Submits a screening that must be accepted and returns its result path.

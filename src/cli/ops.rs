@@ -1,0 +1,246 @@
+//! Operations on the database file, safe while the server runs: `screener backup`,
+//! `screener purge` and `screener check`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::{CONSOLE, EXIT_BAD_INPUT};
+use crate::config::DatabaseConfig;
+use crate::store::{AuditAction, AuditEntry, HealthReport, MigrationStep, Store};
+
+/// Arguments of `screener backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The new file to write the backup to (e.g. screener-2026-11-03.db). It must not exist
+    /// yet: a backup never overwrites anything.
+    path: PathBuf,
+
+    #[command(flatten)]
+    database: DatabaseConfig,
+}
+
+/// Arguments of `screener purge`.
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// Delete every screening taken before this year (screenings of YEAR itself are kept).
+    /// At most next year: a later one would be a typing error.
+    #[arg(long, value_name = "YEAR", required = true,
+          value_parser = clap::value_parser!(i32).range(2000..=9999))]
+    before_year: i32,
+
+    #[command(flatten)]
+    database: DatabaseConfig,
+}
+
+/// Arguments of `screener check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    database: DatabaseConfig,
+}
+
+/// Opens the database as it is, with a message fit for the console on failure.
+async fn open(database: &DatabaseConfig) -> Result<Store, String> {
+    Store::open_existing(&database.url).await.map_err(|error| {
+        format!(
+            "cannot open the database {}: {error} (does it exist? give it with --database or DATABASE_URL)",
+            database.url
+        )
+    })
+}
+
+fn fail(command: &str, code: u8, message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("screener {command}: {message}");
+    ExitCode::from(code)
+}
+
+/// `screener backup PATH`.
+pub async fn backup(args: BackupArgs) -> ExitCode {
+    let path = &args.path;
+    if path.exists() || path.symlink_metadata().is_ok() {
+        return fail(
+            "backup",
+            EXIT_BAD_INPUT,
+            format!(
+                "{} already exists; a backup never overwrites a file. Choose a new name, e.g. with the date in it.",
+                path.display()
+            ),
+        );
+    }
+    if let Some(directory) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        && !directory.is_dir()
+    {
+        return fail(
+            "backup",
+            EXIT_BAD_INPUT,
+            format!("the directory {} does not exist", directory.display()),
+        );
+    }
+    let store = match open(&args.database).await {
+        Ok(store) => store,
+        Err(message) => return fail("backup", 1, message),
+    };
+    let summary = match store.backup_to(path).await {
+        Ok(summary) => summary,
+        Err(error) => {
+            store.close().await;
+            return fail(
+                "backup",
+                1,
+                format!("could not back up to {}: {error}", path.display()),
+            );
+        }
+    };
+    let recorded = store
+        .record(AuditEntry {
+            actor: CONSOLE,
+            action: AuditAction::BackupTaken,
+            subject: None,
+            detail: Some(format!(
+                "{} screenings to {}",
+                summary.screenings,
+                path.display()
+            )),
+        })
+        .await;
+    store.close().await;
+    if let Err(error) = recorded {
+        return fail(
+            "backup",
+            1,
+            format!(
+                "the backup {} is complete, but it could not be recorded in the audit log: {error}",
+                path.display()
+            ),
+        );
+    }
+    println!(
+        "Backed up {} screenings and {} accounts to {} (integrity ok).",
+        summary.screenings,
+        summary.clinicians,
+        path.display()
+    );
+    ExitCode::SUCCESS
+}
+
+/// `screener purge --before-year YEAR`.
+pub async fn purge(args: PurgeArgs) -> ExitCode {
+    let next_year = time::OffsetDateTime::now_utc().year() + 1;
+    if args.before_year > next_year {
+        return fail(
+            "purge",
+            EXIT_BAD_INPUT,
+            format!(
+                "--before-year {} is in the future; at most {next_year} (which deletes every screening)",
+                args.before_year
+            ),
+        );
+    }
+    let store = match open(&args.database).await {
+        Ok(store) => store,
+        Err(message) => return fail("purge", 1, message),
+    };
+    let purged = store
+        .purge_screenings_before(args.before_year, CONSOLE)
+        .await;
+    store.close().await;
+    match purged {
+        Ok(count) => {
+            println!(
+                "Deleted {count} screening{} taken before {}.",
+                if count == 1 { "" } else { "s" },
+                args.before_year
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail("purge", 1, format!("nothing was deleted: {error}")),
+    }
+}
+
+/// `screener check`.
+pub async fn check(args: CheckArgs) -> ExitCode {
+    let store = match open(&args.database).await {
+        Ok(store) => store,
+        Err(message) => return fail("check", 1, message),
+    };
+    let report = store.check().await;
+    store.close().await;
+    match report {
+        Ok(report) => {
+            print!("{}", describe(&report));
+            if report.is_ok() {
+                println!("No problems found.");
+                ExitCode::SUCCESS
+            } else {
+                println!("PROBLEMS FOUND: restore the latest good backup (see README, Restore).");
+                ExitCode::FAILURE
+            }
+        }
+        Err(error) => fail("check", 1, format!("the check could not run: {error}")),
+    }
+}
+
+fn steps(steps: &[MigrationStep]) -> String {
+    steps
+        .iter()
+        .map(|step| format!("{} {}", step.version, step.description))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The report as lines for the console.
+fn describe(report: &HealthReport) -> String {
+    let mut lines = Vec::new();
+    if report.integrity == ["ok"] {
+        lines.push("integrity: ok".to_owned());
+    } else {
+        lines.push("integrity: FAILED".to_owned());
+        lines.extend(report.integrity.iter().map(|line| format!("  {line}")));
+    }
+    if report.foreign_key_violations.is_empty() {
+        lines.push("foreign keys: ok".to_owned());
+    } else {
+        lines.push(format!(
+            "foreign keys: {} broken references",
+            report.foreign_key_violations.len()
+        ));
+        lines.extend(
+            report
+                .foreign_key_violations
+                .iter()
+                .map(|line| format!("  {line}")),
+        );
+    }
+    let migrations = &report.migrations;
+    lines.push(format!(
+        "migrations: {} applied, {} pending",
+        migrations.applied.len(),
+        migrations.pending.len()
+    ));
+    if !migrations.pending.is_empty() {
+        lines.push(format!(
+            "  pending (applied when the server next starts): {}",
+            steps(&migrations.pending)
+        ));
+    }
+    if !migrations.failed.is_empty() {
+        lines.push(format!("  FAILED part-way: {}", steps(&migrations.failed)));
+    }
+    if !migrations.changed.is_empty() {
+        lines.push(format!(
+            "  CHANGED since they were applied: {}",
+            steps(&migrations.changed)
+        ));
+    }
+    if !migrations.unknown.is_empty() {
+        lines.push(format!(
+            "  UNKNOWN to this version of screener (applied by a newer one): {}",
+            steps(&migrations.unknown)
+        ));
+    }
+    lines.iter().map(|line| format!("{line}\n")).collect()
+}

@@ -1,0 +1,177 @@
+//! An acknowledged submission survives a crash (SPEC §5): the real binary is killed with
+//! SIGKILL in the middle of concurrent submissions, restarted on the same file, and every
+//! review code it had answered 303 for is there, in a database that passes its integrity check.
+//! Concurrent submissions never fail.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use sqlx::sqlite::SqlitePool;
+use tokio::sync::Mutex;
+
+mod common;
+
+use common::server::{Server, add_account};
+use common::{Browser, EXAMPLE_FORM, PASSWORD, code_of, database_url, spawn_app};
+
+/// Concurrent submitters.
+const TASKS: usize = 8;
+/// Acknowledged submissions to wait for before the kill.
+const ACKNOWLEDGED_BEFORE_KILL: usize = 300;
+
+/// Everything the submitters saw.
+#[derive(Default)]
+struct Seen {
+    /// Codes answered with a 303.
+    acknowledged: Vec<String>,
+    /// Any other status that came back.
+    refused: Vec<u16>,
+}
+
+async fn signed_in(address: &str) -> Browser {
+    let mut browser = Browser::new(address);
+    let response = browser.sign_in("alice", PASSWORD).await;
+    assert_eq!(response.status(), 303, "sign-in refused");
+    browser.refresh_csrf_token().await;
+    browser
+}
+
+/// Opens the file read-only, as an operator with `sqlite3` would.
+async fn open_read_only(path: &std::path::Path) -> SqlitePool {
+    SqlitePool::connect(&format!("{}?mode=ro", database_url(path)))
+        .await
+        .expect("open database read-only")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_submissions_survive_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("screener.db");
+    add_account(&db, "alice");
+    let mut server = Server::start(&db, &dir.path().join("first.log"));
+    let browser = Arc::new(signed_in(&server.address).await);
+
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let server_gone = Arc::new(AtomicBool::new(false));
+    let submitters: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let (browser, seen, server_gone) = (browser.clone(), seen.clone(), server_gone.clone());
+            tokio::spawn(async move {
+                while !server_gone.load(Ordering::SeqCst) {
+                    match browser.try_submit(EXAMPLE_FORM).await {
+                        Ok((303, Some(path))) => {
+                            seen.lock().await.acknowledged.push(code_of(&path))
+                        }
+                        Ok((status, _)) => seen.lock().await.refused.push(status),
+                        // No answer: the request died with the server, so it was never
+                        // acknowledged.
+                        Err(_) => {}
+                    }
+                }
+            })
+        })
+        .collect();
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while seen.lock().await.acknowledged.len() < ACKNOWLEDGED_BEFORE_KILL {
+        assert!(Instant::now() < deadline, "submissions too slow to test");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // The submitters are still sending: the kill lands in the middle of requests.
+    server.kill();
+    server_gone.store(true, Ordering::SeqCst);
+    for submitter in submitters {
+        submitter.await.unwrap();
+    }
+    let seen = std::mem::take(&mut *seen.lock().await);
+    assert!(
+        seen.refused.is_empty(),
+        "submissions under load got {:?}; logs:\n{}",
+        seen.refused,
+        server.logs()
+    );
+    assert!(seen.acknowledged.len() >= ACKNOWLEDGED_BEFORE_KILL);
+
+    let mut restarted = Server::start(&db, &dir.path().join("second.log"));
+    let database = open_read_only(&db).await;
+    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&database)
+        .await
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    let stored: HashSet<String> = sqlx::query_scalar("SELECT review_code FROM screenings")
+        .fetch_all(&database)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    database.close().await;
+    let lost: Vec<&String> = seen
+        .acknowledged
+        .iter()
+        .filter(|code| !stored.contains(*code))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged screenings lost: {lost:?}",
+        lost.len(),
+        seen.acknowledged.len()
+    );
+
+    // The restarted server serves them.
+    let last = seen.acknowledged.last().unwrap();
+    let again = signed_in(&restarted.address).await;
+    let html = again.get_html(&format!("/screenings/{last}")).await;
+    assert!(html.contains(last.as_str()));
+    assert_eq!(restarted.terminate(Duration::from_secs(5)), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_submissions_and_reads_never_fail() {
+    const SUBMITTERS: usize = 16;
+    const EACH: usize = 25;
+    let app = spawn_app().await;
+    let alice = Arc::new(app.clinician("alice").await);
+    let submitters = (0..SUBMITTERS).map(|_| {
+        let alice = alice.clone();
+        tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            for _ in 0..EACH {
+                let (status, _) = alice.try_submit(EXAMPLE_FORM).await.expect("an answer");
+                statuses.push(status);
+            }
+            statuses
+        })
+    });
+    let readers = (0..4).map(|_| {
+        let alice = alice.clone();
+        tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            for _ in 0..EACH {
+                statuses.push(alice.get("/screenings").await.status().as_u16());
+            }
+            statuses
+        })
+    });
+    let submitted: Vec<Vec<u16>> = futures_join(submitters).await;
+    let read: Vec<Vec<u16>> = futures_join(readers).await;
+    assert!(
+        submitted.iter().flatten().all(|status| *status == 303),
+        "{submitted:?}"
+    );
+    assert!(
+        read.iter().flatten().all(|status| *status == 200),
+        "{read:?}"
+    );
+    assert_eq!(app.count_screenings().await, (SUBMITTERS * EACH) as i64);
+}
+
+async fn futures_join<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let mut results = Vec::new();
+    for handle in handles.collect::<Vec<_>>() {
+        results.push(handle.await.expect("task"));
+    }
+    results
+}
