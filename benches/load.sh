@@ -95,7 +95,7 @@ run "list page, ?band=addicted" 1 -H "Cookie: $cookie" "$base/screenings?band=ad
 run "list page, last page (keyset)" 1 -H "Cookie: $cookie" "$base/screenings?older_than=$oldest"
 run "list page, newest ($stored rows)" "$CONNECTIONS" -H "Cookie: $cookie" "$base/screenings"
 if curl -fs -o /dev/null -H "Cookie: $cookie" "$base$CSV_PATH"; then
-  run "CSV export $CSV_PATH" 1 -H "Cookie: $cookie" "$base$CSV_PATH"
+  run "CSV export $CSV_PATH" 1 --timeout 60s -H "Cookie: $cookie" "$base$CSV_PATH"
 else
   echo "== no CSV export at $CSV_PATH: skipped"
 fi

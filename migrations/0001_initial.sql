@@ -4,7 +4,10 @@ CREATE TABLE clinicians (
     username TEXT NOT NULL UNIQUE CHECK (length(username) BETWEEN 1 AND 64),
     password_hash TEXT NOT NULL,
     is_admin INTEGER NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1)),
-    is_active INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1))
+    is_active INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),
+    -- Bumped when the password changes or the account is deactivated: sessions signed in
+    -- under an older value end.
+    session_epoch INTEGER NOT NULL DEFAULT 0
 );
 
 -- One row per screening, de-identified (SPEC §4): the random review code, the coded answers,

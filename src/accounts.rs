@@ -67,12 +67,24 @@ impl NewPassword {
         Ok(NewPassword(chosen.to_owned()))
     }
 
-    /// Hashes it with Argon2id and a fresh salt (PHC string). Slow by design: call it off the
-    /// async runtime.
+    /// Hashes it with Argon2id and a fresh salt (PHC string). Slow by design: from async
+    /// code, use [`NewPassword::hash_off_runtime`].
     pub fn hash(&self) -> PasswordHash {
         PasswordHash(password_auth::generate_hash(&self.0))
     }
+
+    /// Hashes it on a blocking thread, so the async runtime keeps serving meanwhile.
+    pub async fn hash_off_runtime(self) -> Result<PasswordHash, HashingInterrupted> {
+        tokio::task::spawn_blocking(move || self.hash())
+            .await
+            .map_err(|_| HashingInterrupted)
+    }
 }
+
+/// Hashing on a blocking thread did not finish (the runtime is shutting down).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("password hashing was interrupted")]
+pub struct HashingInterrupted;
 
 /// A stored password hash (PHC string).
 #[derive(Clone, PartialEq, Eq)]
@@ -89,6 +101,14 @@ impl PasswordHash {
     pub fn verify(&self, typed: &str) -> bool {
         typed.chars().count() <= MAX_PASSWORD_CHARS
             && password_auth::verify_password(typed, &self.0).is_ok()
+    }
+
+    /// [`PasswordHash::verify`] on a blocking thread; false if it cannot finish.
+    pub async fn verify_off_runtime(&self, typed: String) -> bool {
+        let hash = self.clone();
+        tokio::task::spawn_blocking(move || hash.verify(&typed))
+            .await
+            .unwrap_or(false)
     }
 
     /// A hash of a random password nobody knows, for checking a password against when the

@@ -37,8 +37,7 @@ pub struct DatabaseConfig {
     #[arg(
         long = "database",
         env = "DATABASE_URL",
-        default_value = "sqlite://screener.db",
-        global = true
+        default_value = "sqlite://screener.db"
     )]
     pub url: String,
 }
@@ -55,6 +54,11 @@ pub struct SecurityConfig {
     #[arg(long, env = "SCREENER_SESSION_IDLE_MINUTES", default_value_t = 30, value_name = "MINUTES",
           value_parser = clap::value_parser!(u32).range(1..=1440))]
     pub session_idle_minutes: u32,
+
+    /// The app sits behind a reverse proxy on this machine: take the client's address (for
+    /// sign-in throttling only; it is never stored) from the last `X-Forwarded-For` entry.
+    #[arg(long, env = "SCREENER_BEHIND_PROXY")]
+    pub behind_proxy: bool,
 }
 
 impl Default for SecurityConfig {
@@ -62,6 +66,7 @@ impl Default for SecurityConfig {
         SecurityConfig {
             secure_cookies: false,
             session_idle_minutes: 30,
+            behind_proxy: false,
         }
     }
 }

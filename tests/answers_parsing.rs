@@ -516,12 +516,16 @@ fn control_not_assessed_by_default() {
         Ok(Control::NotAssessed),
         "absent"
     );
-    for value in [Value::Null, json!(""), json!("not_assessed")] {
-        assert_eq!(
-            parse(&with("control", value.clone())).map(|a| a.control),
-            Ok(Control::NotAssessed),
-            "control = {value}"
-        );
+    assert_eq!(
+        parse(&with("control", json!("not_assessed"))).map(|a| a.control),
+        Ok(Control::NotAssessed),
+        "control = \"not_assessed\""
+    );
+    // SPEC §3.2 lets control be left out, not null or empty, in JSON.
+    for value in [Value::Null, json!("")] {
+        let what = format!("control = {value}");
+        let message = single_error(parse(&with("control", value)), "control", &what);
+        assert_mentions(&message, &["not_assessed", "retained", "lost"], &what);
     }
 }
 
@@ -534,8 +538,9 @@ fn indicators_absent_are_not_observed() {
         assert_eq!(answers.observed, [indicator].into(), "{field} = true");
         let answers = ok(parse(&with(field, json!(false))), field);
         assert!(answers.observed.is_empty(), "{field} = false");
-        let answers = ok(parse(&with(field, Value::Null)), field);
-        assert!(answers.observed.is_empty(), "{field} = null");
+        // SPEC §3.2 lets an indicator be left out, not null, in JSON.
+        let message = single_error(parse(&with(field, Value::Null)), field, "null indicator");
+        assert_mentions(&message, &["true or false"], "null indicator");
     }
     let mut document = minimal();
     for field in INDICATOR_FIELDS {

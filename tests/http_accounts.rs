@@ -117,10 +117,19 @@ async fn every_private_route_needs_a_session() {
         ] {
             let status = response.status().as_u16();
             assert!(
-                status == 303 || status == 405 || status == 403,
+                [303, 401, 405].contains(&status),
                 "{} answered {status} without a session",
                 route.path
             );
+            if status == 401 {
+                let html = response.text().await.unwrap();
+                assert!(
+                    html.contains("action=\"/login\""),
+                    "{}: 401 is the sign-in form",
+                    route.path
+                );
+                continue;
+            }
             if status == 303 {
                 assert!(
                     location(&response).starts_with("/login"),
@@ -563,4 +572,212 @@ async fn the_audit_log_never_dates_a_screening() {
     .await
     .unwrap();
     assert_eq!(mentions, 0);
+}
+
+#[tokio::test]
+async fn a_password_change_ends_every_other_session_of_the_account() {
+    let app = spawn_app().await;
+    let admin = app.admin("root").await;
+    let alice = app.clinician("alice").await;
+    let mut alice_elsewhere = app.browser();
+    assert_eq!(
+        alice_elsewhere.sign_in("alice", PASSWORD).await.status(),
+        303
+    );
+    let changed = alice
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("password", "another long password"),
+                ("password_confirm", "another long password"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status(), 200);
+    let html = changed.text().await.unwrap();
+    let token = common::csrf_token_in(&html).unwrap();
+    assert_eq!(
+        alice.get("/screenings").await.status(),
+        200,
+        "this session carries on"
+    );
+    let mut form = CASUAL_FORM.to_vec();
+    form.push(("csrf_token", &token));
+    assert_eq!(
+        alice.post_raw("/screenings", &form).await.status(),
+        303,
+        "with the page's fresh token"
+    );
+    assert!(
+        alice_elsewhere
+            .get("/screenings")
+            .await
+            .status()
+            .is_redirection(),
+        "the other session ended"
+    );
+
+    let reset = admin
+        .post_form(
+            "/admin/clinicians/alice/password",
+            &[
+                ("password", "admin chose this one"),
+                ("password_confirm", "admin chose this one"),
+            ],
+        )
+        .await;
+    assert_eq!(reset.status(), 200);
+    assert!(
+        alice.get("/screenings").await.status().is_redirection(),
+        "a reset ends alice's sessions"
+    );
+}
+
+#[tokio::test]
+async fn answers_survive_a_session_that_ended_mid_form() {
+    let app = spawn_app().await;
+    app.create_account("alice", false).await;
+    let mut late = app.browser();
+    let expired = late.post_raw("/screenings", EXAMPLE_FORM).await;
+    assert_eq!(expired.status(), 401);
+    let html = expired.text().await.unwrap();
+    assert!(html.contains("answers are kept"));
+    assert!(html.contains("name=\"carry.q3_escape\" value=\"pornography\""));
+    assert_eq!(
+        app.count_screenings().await,
+        0,
+        "nothing stored without a session"
+    );
+
+    late.csrf_token = common::csrf_token_in(&html);
+    let mut sign_in: Vec<(String, String)> = vec![
+        ("username".into(), "alice".into()),
+        ("password".into(), PASSWORD.into()),
+    ];
+    sign_in.extend(
+        EXAMPLE_FORM
+            .iter()
+            .map(|(field, value)| (format!("carry.{field}"), (*value).to_owned())),
+    );
+    sign_in.push(("carry.mood".into(), "ignored".into()));
+    let pairs: Vec<(&str, &str)> = sign_in
+        .iter()
+        .map(|(f, v)| (f.as_str(), v.as_str()))
+        .collect();
+    let resumed = late.post_form("/login", &pairs).await;
+    assert_eq!(resumed.status(), 200);
+    let form = resumed.text().await.unwrap();
+    assert!(form.contains("your answers are kept"));
+    assert!(
+        form.contains(
+            "id=\"q3_escape-pornography\" name=\"q3_escape\" value=\"pornography\" checked"
+        )
+    );
+    assert!(form.contains("id=\"secrecy\" name=\"secrecy\" value=\"on\" checked"));
+    assert!(!form.contains("mood"));
+    late.csrf_token = common::csrf_token_in(&form);
+    late.submit(EXAMPLE_FORM).await;
+    assert_eq!(app.count_screenings().await, 1);
+}
+
+#[tokio::test]
+async fn a_form_opened_before_signing_in_again_keeps_its_answers() {
+    let app = spawn_app().await;
+    let mut alice = app.clinician("alice").await;
+    let stale = alice.csrf_token.clone().unwrap();
+    assert_eq!(alice.sign_in("alice", PASSWORD).await.status(), 303);
+    let mut form = EXAMPLE_FORM.to_vec();
+    form.push(("csrf_token", &stale));
+    let response = alice.post_raw("/screenings", &form).await;
+    assert_eq!(response.status(), 403);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("not saved. Your answers are kept"));
+    assert!(
+        html.contains(
+            "id=\"q3_escape-pornography\" name=\"q3_escape\" value=\"pornography\" checked"
+        )
+    );
+    assert_eq!(app.count_screenings().await, 0);
+    alice.csrf_token = common::csrf_token_in(&html);
+    alice.submit(EXAMPLE_FORM).await;
+    assert_eq!(app.count_screenings().await, 1);
+}
+
+#[tokio::test]
+async fn parallel_guesses_cannot_outrun_the_throttle() {
+    let app = spawn_app().await;
+    app.create_account("alice", false).await;
+    let mut browser = app.browser();
+    let html = browser.get_html("/login").await;
+    browser.csrf_token = common::csrf_token_in(&html);
+    let guesses = (0..20).map(|n| {
+        let password = format!("wrong password {n}");
+        let browser = &browser;
+        async move {
+            browser
+                .post_form("/login", &[("username", "alice"), ("password", &password)])
+                .await
+                .status()
+                .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let checked = statuses.iter().filter(|&&status| status == 401).count();
+    assert_eq!(checked, 5, "only five passwords were tried: {statuses:?}");
+    assert_eq!(statuses.iter().filter(|&&status| status == 429).count(), 15);
+    assert_eq!(
+        app.count_audit("sign_in_throttled").await,
+        1,
+        "one entry per lock, not per refusal"
+    );
+}
+
+#[tokio::test]
+async fn behind_a_proxy_each_client_address_is_throttled_on_its_own() {
+    let app = spawn_app_with(SecurityConfig {
+        behind_proxy: true,
+        ..SecurityConfig::default()
+    })
+    .await;
+    app.create_account("alice", false).await;
+    let mut browser = app.browser();
+    let html = browser.get_html("/login").await;
+    browser.csrf_token = common::csrf_token_in(&html);
+    let token = browser.csrf_token.clone().unwrap();
+    let attempt = |name: String, forwarded: &'static str| {
+        let body = common::form_body(&[
+            ("username", &name),
+            ("password", "wrong password!"),
+            ("csrf_token", &token),
+        ]);
+        browser
+            .client
+            .post(browser.url("/login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", forwarded)
+            .body(body)
+            .send()
+    };
+    for n in 0..20 {
+        let status = attempt(format!("user{n}"), "198.51.100.1, 203.0.113.9")
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 401);
+    }
+    let locked = attempt("someone".into(), "198.51.100.1, 203.0.113.9")
+        .await
+        .unwrap();
+    assert_eq!(
+        locked.status(),
+        429,
+        "the proxy's last entry, 203.0.113.9, is locked"
+    );
+    let other = attempt("someone".into(), "203.0.113.10").await.unwrap();
+    assert_eq!(
+        other.status(),
+        401,
+        "another client behind the same proxy is not"
+    );
 }

@@ -28,6 +28,7 @@ fn allowed_columns() -> Vec<String> {
         "referral",
         "provisional",
         "incomplete",
+        "prior_id",
     ]
     .into_iter()
     .map(str::to_owned)

@@ -1,5 +1,6 @@
 //! The `screener` command line (SPEC §3.1).
 
+mod export;
 mod ops;
 mod score;
 mod serve;
@@ -38,6 +39,8 @@ enum Command {
     Score(score::ScoreArgs),
     /// Manage clinician accounts.
     User(user::UserArgs),
+    /// Export screenings as CSV, JSON or FHIR R4 on standard output.
+    Export(export::ExportArgs),
     /// Copy the database to a new file, online, and check the copy.
     ///
     /// The copy (SQLite's VACUUM INTO) is consistent even while the server runs and takes
@@ -70,6 +73,7 @@ impl Cli {
             Some(Command::Serve(config)) => serve::run(config).await,
             Some(Command::Score(args)) => score::run(args),
             Some(Command::User(args)) => user::run(args).await,
+            Some(Command::Export(args)) => export::run(args).await,
             Some(Command::Backup(args)) => ops::backup(args).await,
             Some(Command::Purge(args)) => ops::purge(args).await,
             Some(Command::Check(args)) => ops::check(args).await,

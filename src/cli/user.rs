@@ -15,9 +15,6 @@ use crate::store::{AccountChangeError, AuditAction, AuditEntry, Store};
 pub struct UserArgs {
     #[command(subcommand)]
     command: UserCommand,
-
-    #[command(flatten)]
-    database: DatabaseConfig,
 }
 
 #[derive(Debug, Subcommand)]
@@ -33,18 +30,27 @@ enum UserCommand {
         /// command line, where other users and shell history could see them).
         #[arg(long, required = true)]
         password_stdin: bool,
+        #[command(flatten)]
+        database: DatabaseConfig,
     },
     /// List the accounts.
-    List,
+    List {
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
     /// Deactivate an account; its sessions end at their next request.
     Deactivate {
         /// The username.
         name: String,
+        #[command(flatten)]
+        database: DatabaseConfig,
     },
     /// Reactivate a deactivated account.
     Activate {
         /// The username.
         name: String,
+        #[command(flatten)]
+        database: DatabaseConfig,
     },
     /// Set an account's password, read from the first line of standard input.
     SetPassword {
@@ -53,6 +59,8 @@ enum UserCommand {
         /// Read the password from standard input (required).
         #[arg(long, required = true)]
         password_stdin: bool,
+        #[command(flatten)]
+        database: DatabaseConfig,
     },
 }
 
@@ -129,11 +137,17 @@ async fn execute(args: UserArgs) -> Result<String, Failure> {
         open_store(&database).await.map_err(Failure::Other)
     };
     match args.command {
-        UserCommand::Add { name, admin, .. } => {
+        UserCommand::Add {
+            name,
+            admin,
+            database,
+            ..
+        } => {
             let username = username(&name)?;
             let password = read_password()?;
-            let store = store(args.database).await?;
-            let hash = tokio::task::spawn_blocking(move || password.hash())
+            let store = store(database).await?;
+            let hash = password
+                .hash_off_runtime()
                 .await
                 .map_err(|error| Failure::Other(error.to_string()))?;
             store.create_clinician(&username, &hash, admin).await?;
@@ -149,8 +163,8 @@ async fn execute(args: UserArgs) -> Result<String, Failure> {
                 if admin { "administrator" } else { "clinician" }
             ))
         }
-        UserCommand::List => {
-            let store = store(args.database).await?;
+        UserCommand::List { database } => {
+            let store = store(database).await?;
             let clinicians = store.list_clinicians().await?;
             if clinicians.is_empty() {
                 return Ok("No accounts yet.".to_owned());
@@ -176,27 +190,28 @@ async fn execute(args: UserArgs) -> Result<String, Failure> {
                 .collect();
             Ok(lines.join("\n"))
         }
-        UserCommand::Deactivate { name } => {
+        UserCommand::Deactivate { name, database } => {
             let username = username(&name)?;
-            let store = store(args.database).await?;
+            let store = store(database).await?;
             store.set_clinician_active(&username, false).await?;
             audit(&store, AuditAction::AccountDeactivated, &username, None).await?;
             Ok(format!(
                 "Deactivated {username}; their sessions end at their next request."
             ))
         }
-        UserCommand::Activate { name } => {
+        UserCommand::Activate { name, database } => {
             let username = username(&name)?;
-            let store = store(args.database).await?;
+            let store = store(database).await?;
             store.set_clinician_active(&username, true).await?;
             audit(&store, AuditAction::AccountActivated, &username, None).await?;
             Ok(format!("Activated {username}."))
         }
-        UserCommand::SetPassword { name, .. } => {
+        UserCommand::SetPassword { name, database, .. } => {
             let username = username(&name)?;
             let password = read_password()?;
-            let store = store(args.database).await?;
-            let hash = tokio::task::spawn_blocking(move || password.hash())
+            let store = store(database).await?;
+            let hash = password
+                .hash_off_runtime()
                 .await
                 .map_err(|error| Failure::Other(error.to_string()))?;
             store.set_clinician_password(&username, &hash).await?;

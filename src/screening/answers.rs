@@ -294,7 +294,13 @@ impl RawValue {
     }
 }
 
-fn known_field(field: &str) -> bool {
+/// True for the values a form sends for a ticked checkbox (SPEC §3.4).
+pub fn is_ticked(value: &str) -> bool {
+    matches!(value, "on" | "yes" | "true")
+}
+
+/// True for the field names of the answers document (SPEC §3.2).
+pub fn is_answer_field(field: &str) -> bool {
     IntakeQuestion::from_field(field).is_some()
         || field == PATTERN_FIELD
         || field == CONTROL_FIELD
@@ -334,7 +340,10 @@ fn parse(mut raw: BTreeMap<String, RawValue>, source: Source) -> Result<Answers,
     let escape_field = IntakeQuestion::Escape.field();
     let escape = problems.take(escape_field, parse_escape(raw.remove(escape_field), source));
     let pattern = problems.take(PATTERN_FIELD, parse_pattern(raw.remove(PATTERN_FIELD)));
-    let control = problems.take(CONTROL_FIELD, parse_control(raw.remove(CONTROL_FIELD)));
+    let control = problems.take(
+        CONTROL_FIELD,
+        parse_control(raw.remove(CONTROL_FIELD), source),
+    );
     let mut observed = BTreeSet::new();
     for &indicator in Indicator::ALL {
         let field = indicator.code();
@@ -343,7 +352,7 @@ fn parse(mut raw: BTreeMap<String, RawValue>, source: Source) -> Result<Answers,
         }
     }
     for field in raw.into_keys() {
-        let message = if known_field(&field) {
+        let message = if is_answer_field(&field) {
             "is given more than once"
         } else {
             "is not a field of the answers document"
@@ -502,18 +511,33 @@ fn parse_pattern(raw: Option<RawValue>) -> Result<Option<Pattern>, String> {
     parse_optional_choice(raw, "a pattern")
 }
 
-fn parse_control(raw: Option<RawValue>) -> Result<Control, String> {
-    parse_optional_choice(raw, "a control value").map(Option::unwrap_or_default)
+fn parse_control(raw: Option<RawValue>, source: Source) -> Result<Control, String> {
+    match raw {
+        // SPEC §3.2: in JSON, control is given or left out; null and "" are not values.
+        Some(RawValue::Null) if source == Source::Json => Err(format!(
+            "must be one of: {} (leave it out when not assessed; got null)",
+            Control::accepted_codes()
+        )),
+        Some(RawValue::Text(text)) if text.is_empty() && source == Source::Json => Err(format!(
+            "must be one of: {} (leave it out when not assessed; got \"\")",
+            Control::accepted_codes()
+        )),
+        raw => parse_optional_choice(raw, "a control value").map(Option::unwrap_or_default),
+    }
 }
 
 fn parse_indicator(raw: Option<RawValue>, source: Source) -> Result<bool, String> {
     match raw {
         Some(RawValue::Repeated) => Err(GIVEN_TWICE.to_owned()),
         Some(RawValue::List(_)) if source == Source::Form => Err(GIVEN_TWICE.to_owned()),
+        // SPEC §3.2: in JSON, an indicator is true, false or left out.
+        Some(RawValue::Null) if source == Source::Json => {
+            Err("must be true or false (leave it out when not observed; got null)".to_owned())
+        }
         None | Some(RawValue::Null) => Ok(false),
         Some(RawValue::Flag(flag)) => Ok(flag),
         Some(RawValue::Text(text)) if source == Source::Form => match text.as_str() {
-            "on" | "yes" | "true" => Ok(true),
+            ticked if is_ticked(ticked) => Ok(true),
             "off" | "no" | "false" | "" => Ok(false),
             _ => Err(format!(
                 "\"{}\" is not a checkbox value; accepted: on, yes, true (ticked) or off, no, false",

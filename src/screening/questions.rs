@@ -113,14 +113,6 @@ impl IntakeQuestion {
             IntakeQuestion::Shame => "Ashamed or uncomfortable",
         }
     }
-
-    /// What answer raises a red flag, in words.
-    pub fn red_flag_rule(self) -> &'static str {
-        match self {
-            IntakeQuestion::Escape => "any sexual or romantic way of escaping",
-            _ => "yes",
-        }
-    }
 }
 
 /// The answer to a yes/no intake question (all but question 3).

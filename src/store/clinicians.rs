@@ -21,6 +21,8 @@ pub struct Clinician {
     pub password_hash: PasswordHash,
     pub is_admin: bool,
     pub is_active: bool,
+    /// Sessions signed in under another epoch are no longer valid.
+    pub session_epoch: i64,
 }
 
 /// How long an account read by id is reused before it is read again. Changes made through
@@ -60,7 +62,7 @@ impl ClinicianCache {
 }
 
 const SELECT_CLINICIAN: &str =
-    "SELECT id, username, password_hash, is_admin, is_active FROM clinicians";
+    "SELECT id, username, password_hash, is_admin, is_active, session_epoch FROM clinicians";
 
 fn decode(row: &sqlx::sqlite::SqliteRow) -> Result<Clinician, StoreError> {
     let username: String = row.try_get("username")?;
@@ -71,6 +73,7 @@ fn decode(row: &sqlx::sqlite::SqliteRow) -> Result<Clinician, StoreError> {
         password_hash: PasswordHash(row.try_get("password_hash")?),
         is_admin: row.try_get("is_admin")?,
         is_active: row.try_get("is_active")?,
+        session_epoch: row.try_get("session_epoch")?,
     })
 }
 
@@ -182,11 +185,14 @@ impl Store {
         username: &Username,
         is_active: bool,
     ) -> Result<(), AccountChangeError> {
-        let updated = sqlx::query("UPDATE clinicians SET is_active = ? WHERE username = ?")
-            .bind(is_active)
-            .bind(username.as_str())
-            .execute(&self.writer)
-            .await?;
+        let updated = sqlx::query(
+            "UPDATE clinicians SET is_active = ?1, \
+             session_epoch = session_epoch + (CASE WHEN ?1 THEN 0 ELSE 1 END) WHERE username = ?2",
+        )
+        .bind(is_active)
+        .bind(username.as_str())
+        .execute(&self.writer)
+        .await?;
         self.clinician_cache.forget_all();
         if updated.rows_affected() == 0 {
             return Err(AccountError::UnknownUsername.into());
@@ -194,17 +200,20 @@ impl Store {
         Ok(())
     }
 
-    /// Replaces an account's password hash.
+    /// Replaces an account's password hash; every session of the account ends.
     pub async fn set_clinician_password(
         &self,
         username: &Username,
         password_hash: &PasswordHash,
     ) -> Result<(), AccountChangeError> {
-        let updated = sqlx::query("UPDATE clinicians SET password_hash = ? WHERE username = ?")
-            .bind(&password_hash.0)
-            .bind(username.as_str())
-            .execute(&self.writer)
-            .await?;
+        let updated = sqlx::query(
+            "UPDATE clinicians SET password_hash = ?, session_epoch = session_epoch + 1 \
+             WHERE username = ?",
+        )
+        .bind(&password_hash.0)
+        .bind(username.as_str())
+        .execute(&self.writer)
+        .await?;
         self.clinician_cache.forget_all();
         if updated.rows_affected() == 0 {
             return Err(AccountError::UnknownUsername.into());

@@ -22,7 +22,9 @@ pub use session_cache::{SessionCache, SessionStore};
 pub use audit::{AUDIT_PAGE_SIZE, AuditAction, AuditEntry, AuditEvent};
 pub use clinicians::{AccountChangeError, Clinician, ClinicianId};
 pub use maintenance::{BackupSummary, HealthReport, MigrationState, MigrationStep};
-pub use screenings::{PAGE_SIZE, ScreeningPage, ScreeningQuery, StoredScreening};
+pub use screenings::{
+    ExportExtent, PAGE_SIZE, ScreeningPage, ScreeningQuery, ScreeningSummary, StoredScreening,
+};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -102,7 +104,9 @@ impl Store {
         let options = options
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // A deleted screening is overwritten, not left readable in free pages.
+            .pragma("secure_delete", "ON");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())
@@ -144,6 +148,18 @@ impl Store {
             self.session_cache.clone(),
             tower_sessions_sqlx_store::SqliteStore::new(self.sessions.clone()),
         )
+    }
+
+    /// Deletes expired sessions from SQLite every `period`, until an error (run it as a task).
+    /// The in-memory copy never serves an expired session and drops them when it fills up.
+    pub async fn sweep_expired_sessions(
+        self,
+        period: std::time::Duration,
+    ) -> Result<(), tower_sessions::session_store::Error> {
+        use tower_sessions::session_store::ExpiredDeletion;
+        tower_sessions_sqlx_store::SqliteStore::new(self.sessions.clone())
+            .continuously_delete_expired(period)
+            .await
     }
 
     /// Waits for open connections to finish and closes them.

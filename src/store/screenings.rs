@@ -23,6 +23,10 @@ pub struct StoredScreening {
     pub year: i32,
     pub answers: Answers,
     pub outcome: Outcome,
+    /// The earlier screening this one follows, if it still exists.
+    pub prior: Option<ReviewCode>,
+    /// The owning clinician's username.
+    pub owner: String,
 }
 
 /// Which screenings to list.
@@ -69,25 +73,38 @@ fn insert_sql() -> String {
         .chain(answer_columns())
         .chain(RESULT_COLUMNS)
         .collect();
+    // The prior is looked up by code among the owner's own screenings.
     format!(
-        "INSERT INTO screenings ({}) VALUES ({}) ON CONFLICT (review_code) DO NOTHING",
+        "INSERT INTO screenings ({}, prior_id) VALUES ({}, \
+         (SELECT id FROM screenings WHERE review_code = ? AND clinician_id = ?)) \
+         ON CONFLICT (review_code) DO NOTHING",
         columns.join(", "),
         vec!["?"; columns.len()].join(", ")
     )
 }
 
+/// Selects screenings as `s`, each with its prior's code as `prior_code` and its owner's
+/// username as `owner`.
 fn select_sql() -> String {
-    let columns: Vec<&str> = ["review_code", "year", "rules_version"]
+    let columns: Vec<String> = ["id", "review_code", "year", "rules_version"]
         .into_iter()
         .chain(answer_columns())
+        .map(|column| format!("s.{column}"))
         .collect();
-    format!("SELECT {} FROM screenings", columns.join(", "))
+    format!(
+        "SELECT {}, p.review_code AS prior_code, c.username AS owner FROM screenings s \
+         LEFT JOIN screenings p ON p.id = s.prior_id \
+         JOIN clinicians c ON c.id = s.clinician_id",
+        columns.join(", ")
+    )
 }
 
 /// A screening waiting for the batch writer, and who to tell when it is on disk.
 #[derive(Debug)]
 pub(super) struct SaveJob {
     owner: ClinicianId,
+    /// The owner's screening this one follows, if any.
+    prior: Option<ReviewCode>,
     answers: Answers,
     outcome: Outcome,
     year: i32,
@@ -169,6 +186,8 @@ async fn insert(
             .bind(outcome.referral)
             .bind(outcome.provisional)
             .bind(outcome.incomplete)
+            .bind(job.prior.as_ref().map(ReviewCode::as_str))
+            .bind(job.owner.0)
             .execute(&mut *connection)
             .await?;
         if inserted.rows_affected() == 1 {
@@ -191,9 +210,24 @@ impl Store {
         outcome: &Outcome,
         year: i32,
     ) -> Result<ReviewCode, StoreError> {
+        self.save_follow_up(owner, None, answers, outcome, year)
+            .await
+    }
+
+    /// Stores a scored screening that follows the owner's screening `prior` (a re-screening),
+    /// through the batch writer like [`Store::save_screening`].
+    pub async fn save_follow_up(
+        &self,
+        owner: ClinicianId,
+        prior: Option<&ReviewCode>,
+        answers: &Answers,
+        outcome: &Outcome,
+        year: i32,
+    ) -> Result<ReviewCode, StoreError> {
         let (done, committed) = oneshot::channel();
         let job = SaveJob {
             owner,
+            prior: prior.cloned(),
             answers: answers.clone(),
             outcome: outcome.clone(),
             year,
@@ -211,7 +245,7 @@ impl Store {
         code: &ReviewCode,
     ) -> Result<Option<StoredScreening>, StoreError> {
         let row = sqlx::query(&format!(
-            "{} WHERE review_code = ? AND clinician_id = ?",
+            "{} WHERE s.review_code = ? AND s.clinician_id = ?",
             select_sql()
         ))
         .bind(code.as_str())
@@ -228,16 +262,16 @@ impl Store {
         &self,
         query: &ScreeningQuery,
     ) -> Result<ScreeningPage, StoreError> {
-        let mut sql = format!("{} WHERE clinician_id = ?", select_sql());
+        let mut sql = format!("{} WHERE s.clinician_id = ?", select_sql());
         if query.band.is_some() {
-            sql.push_str(" AND band = ?");
+            sql.push_str(" AND s.band = ?");
         }
         if query.older_than.is_some() {
             sql.push_str(
-                " AND id < (SELECT id FROM screenings WHERE review_code = ? AND clinician_id = ?)",
+                " AND s.id < (SELECT id FROM screenings WHERE review_code = ? AND clinician_id = ?)",
             );
         }
-        sql.push_str(" ORDER BY id DESC LIMIT ?");
+        sql.push_str(" ORDER BY s.id DESC LIMIT ?");
         let mut statement = sqlx::query(&sql).bind(query.owner.0);
         if let Some(band) = query.band {
             statement = statement.bind(band.code());
@@ -274,6 +308,177 @@ impl Store {
                 .execute(&self.writer)
                 .await?;
         Ok(deleted.rows_affected() == 1)
+    }
+}
+
+/// Screenings read per batch when exporting.
+const EXPORT_BATCH: i64 = 500;
+
+/// What an export will cover: a fixed set of rows, so the count audited is the count sent.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportExtent {
+    /// How many screenings.
+    pub count: i64,
+    /// The newest screening included (internal id); later ones are left out.
+    last_id: i64,
+    owner: Option<ClinicianId>,
+}
+
+/// Per-band counts and red-flag frequencies of one clinician's screenings.
+#[derive(Debug, Clone, Default)]
+pub struct ScreeningSummary {
+    /// (year, band, count), by year then band.
+    pub by_year: Vec<(i32, Band, i64)>,
+    /// How many screenings in all.
+    pub total: i64,
+    /// How many raised a red flag on each question, in question order.
+    pub red_flags: Vec<(IntakeQuestion, i64)>,
+}
+
+impl Store {
+    /// Fixes what an export of the owner's screenings (everyone's when `None`) covers.
+    pub async fn export_extent(
+        &self,
+        owner: Option<ClinicianId>,
+    ) -> Result<ExportExtent, StoreError> {
+        let row = sqlx::query(
+            "SELECT count(*) AS count, coalesce(max(id), 0) AS last_id FROM screenings \
+             WHERE ?1 IS NULL OR clinician_id = ?1",
+        )
+        .bind(owner.map(|owner| owner.0))
+        .fetch_one(&self.readers)
+        .await?;
+        Ok(ExportExtent {
+            count: row.try_get("count")?,
+            last_id: row.try_get("last_id")?,
+            owner,
+        })
+    }
+
+    /// The screenings of an export, oldest first, in batches: memory stays flat however many
+    /// there are, and no read transaction is held open between batches.
+    pub fn export_batches(
+        &self,
+        extent: ExportExtent,
+    ) -> impl futures_util::Stream<Item = Result<Vec<StoredScreening>, StoreError>> + Send + 'static
+    {
+        let store = self.clone();
+        futures_util::stream::try_unfold(0_i64, move |after_id| {
+            let store = store.clone();
+            async move {
+                let rows = sqlx::query(&format!(
+                    "{} WHERE (?1 IS NULL OR s.clinician_id = ?1) AND s.id > ?2 AND s.id <= ?3 \
+                     ORDER BY s.id LIMIT ?4",
+                    select_sql()
+                ))
+                .bind(extent.owner.map(|owner| owner.0))
+                .bind(after_id)
+                .bind(extent.last_id)
+                .bind(EXPORT_BATCH)
+                .fetch_all(&store.readers)
+                .await?;
+                let Some(last) = rows.last() else {
+                    return Ok(None);
+                };
+                let next_after: i64 = last.try_get("id")?;
+                let batch = rows.iter().map(decode).collect::<Result<Vec<_>, _>>()?;
+                Ok(Some((batch, next_after)))
+            }
+        })
+    }
+
+    /// Counts for the owner's dashboard.
+    pub async fn summary(&self, owner: ClinicianId) -> Result<ScreeningSummary, StoreError> {
+        let rows = sqlx::query(
+            "SELECT year, band, count(*) AS count FROM screenings WHERE clinician_id = ? \
+             GROUP BY year, band ORDER BY year",
+        )
+        .bind(owner.0)
+        .fetch_all(&self.readers)
+        .await?;
+        let mut summary = ScreeningSummary::default();
+        for row in rows {
+            let band: String = row.try_get("band")?;
+            let band = Band::from_code(&band)
+                .ok_or_else(|| StoreError::Corrupt(format!("band {band:?}")))?;
+            let count: i64 = row.try_get("count")?;
+            summary.total += count;
+            summary.by_year.push((row.try_get("year")?, band, count));
+        }
+        summary
+            .by_year
+            .sort_by_key(|(year, band, _)| (*year, *band));
+
+        let flags: Vec<String> = IntakeQuestion::ALL
+            .iter()
+            .map(|question| {
+                format!(
+                    "coalesce(sum({}), 0) AS {}",
+                    red_flag_sql(*question),
+                    question.field()
+                )
+            })
+            .collect();
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM screenings WHERE clinician_id = ?",
+            flags.join(", ")
+        ))
+        .bind(owner.0)
+        .fetch_one(&self.readers)
+        .await?;
+        for question in IntakeQuestion::ALL {
+            summary
+                .red_flags
+                .push((question, row.try_get(question.field())?));
+        }
+        Ok(summary)
+    }
+}
+
+/// An SQL expression that is 1 when a stored answer raises a red flag (SPEC §2.1), built from
+/// the instrument so it cannot drift from the rules.
+fn red_flag_sql(question: IntakeQuestion) -> String {
+    let column = question.field();
+    if question == IntakeQuestion::Escape {
+        let any_sexual: Vec<String> = crate::screening::CopingCode::sexual_or_romantic()
+            .map(|code| format!("(' ' || {column} || ' ') LIKE '% {} %'", code.code()))
+            .collect();
+        format!("(CASE WHEN {} THEN 1 ELSE 0 END)", any_sexual.join(" OR "))
+    } else {
+        format!("(CASE WHEN {column} = 'yes' THEN 1 ELSE 0 END)")
+    }
+}
+
+/// The most screenings a trajectory shows.
+const TRAJECTORY_LIMIT: i64 = 100;
+
+impl Store {
+    /// The owner's screenings linked to this one through re-screening — the ones it follows
+    /// and the ones that follow it — oldest first, itself included.
+    pub async fn trajectory(
+        &self,
+        owner: ClinicianId,
+        code: &ReviewCode,
+    ) -> Result<Vec<StoredScreening>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "WITH RECURSIVE \
+               earlier(id, prior_id) AS ( \
+                 SELECT id, prior_id FROM screenings WHERE review_code = ?1 AND clinician_id = ?2 \
+                 UNION SELECT t.id, t.prior_id FROM screenings t JOIN earlier e ON t.id = e.prior_id), \
+               later(id) AS ( \
+                 SELECT id FROM screenings WHERE review_code = ?1 AND clinician_id = ?2 \
+                 UNION SELECT t.id FROM screenings t JOIN later l ON t.prior_id = l.id) \
+             {} WHERE s.clinician_id = ?2 \
+               AND s.id IN (SELECT id FROM earlier UNION SELECT id FROM later) \
+             ORDER BY s.id LIMIT ?3",
+            select_sql()
+        ))
+        .bind(code.as_str())
+        .bind(owner.0)
+        .bind(TRAJECTORY_LIMIT)
+        .fetch_all(&self.readers)
+        .await?;
+        rows.iter().map(decode).collect()
     }
 }
 
@@ -318,12 +523,15 @@ fn decode(row: &SqliteRow) -> Result<StoredScreening, StoreError> {
         fields.push((indicator.code(), observed.to_string()));
     }
     let answers = Answers::from_form(fields.iter().map(|(field, value)| (*field, value.as_str())))
-        .map_err(|errors| corrupt(format!("answers of {review_code}: {errors}")))?;
+        .map_err(|errors| corrupt(format!("stored answers do not parse: {errors}")))?;
     let outcome = rules_version.score(&answers);
+    let prior: Option<String> = row.try_get("prior_code")?;
     Ok(StoredScreening {
         review_code,
         year: row.try_get("year")?,
         answers,
         outcome,
+        prior: prior.and_then(|code| code.parse().ok()),
+        owner: row.try_get("owner")?,
     })
 }

@@ -7,16 +7,18 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use tower_sessions::Session;
 
-use super::auth::{PasswordForm, capitalize, chosen_password};
+use super::auth::{PasswordForm, capitalize, chosen_password, too_many_attempts};
 use axum::routing::{get, post};
 
 use super::error::WebError;
 use super::layout::Layout;
 use super::routes::{Access, Route};
-use super::session::{SignedIn, VerifiedForm};
+use super::session::{self, SignedIn, VerifiedForm};
 use super::state::AppState;
-use crate::accounts::{AccountError, NewPassword, Username};
+use crate::accounts::{AccountError, Username};
+use crate::screening::answers::is_ticked;
 use crate::store::{AUDIT_PAGE_SIZE, AccountChangeError, AuditAction, AuditEntry, AuditEvent};
 
 pub fn routes() -> Vec<Route> {
@@ -72,6 +74,7 @@ pub async fn password_page(signed_in: SignedIn) -> PasswordForm {
 
 pub async fn change_password(
     State(state): State<AppState>,
+    session: Session,
     signed_in: SignedIn,
     form: VerifiedForm,
 ) -> Result<Response, WebError> {
@@ -84,10 +87,15 @@ pub async fn change_password(
         .value("current_password")
         .unwrap_or_default()
         .to_owned();
-    let hash = clinician.password_hash.clone();
-    let current_ok = tokio::task::spawn_blocking(move || hash.verify(&current))
-        .await
-        .unwrap_or(false);
+    if let Err(wait) = state.throttle.begin(Some(&signed_in.username), None) {
+        let errors = vec![("current_password", too_many_attempts(wait))];
+        let page = own_password_form(&signed_in, errors, None);
+        return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+    }
+    let current_ok = clinician.password_hash.verify_off_runtime(current).await;
+    if current_ok {
+        state.throttle.succeeded(&signed_in.username, None);
+    }
     let mut errors = Vec::new();
     if !current_ok {
         errors.push((
@@ -105,12 +113,23 @@ pub async fn change_password(
         )
             .into_response());
     };
-    let hash = hash_off_runtime(password).await?;
+    let hash = password.hash_off_runtime().await?;
     state
         .store
         .set_clinician_password(&signed_in.username, &hash)
         .await
         .map_err(account_change)?;
+    // Every other session of the account has ended; this one carries on under a new id.
+    let clinician = state
+        .store
+        .find_clinician(signed_in.id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    session::sign_in(&session, &clinician).await?;
+    let signed_in = SignedIn {
+        csrf_token: session::csrf_token(&session).await?,
+        ..signed_in
+    };
     state
         .store
         .record(AuditEntry {
@@ -126,14 +145,6 @@ pub async fn change_password(
         Some("Your password has been changed."),
     )
     .into_response())
-}
-
-async fn hash_off_runtime(
-    password: NewPassword,
-) -> Result<crate::accounts::PasswordHash, WebError> {
-    tokio::task::spawn_blocking(move || password.hash())
-        .await
-        .map_err(|_| WebError::Internal)
 }
 
 fn account_change(error: AccountChangeError) -> WebError {
@@ -208,43 +219,32 @@ pub async fn create_clinician(
     form: VerifiedForm,
 ) -> Result<Response, WebError> {
     let typed = form.value("username").unwrap_or_default().to_owned();
-    let is_admin = matches!(form.value("is_admin"), Some("on" | "yes" | "true"));
-    let parsed =
-        Username::parse(&typed).and_then(|username| Ok((username, chosen_password(&form)?)));
-    let (username, password) = match parsed {
-        Ok(parsed) => parsed,
-        Err(error) => {
-            let page = clinicians_page(
-                &state,
-                &signed_in,
-                None,
-                Some(capitalize(&error.to_string())),
-                typed,
-            )
-            .await?;
+    let is_admin = form.value("is_admin").is_some_and(is_ticked);
+    let created = match Username::parse(&typed)
+        .and_then(|username| Ok((username, chosen_password(&form)?)))
+    {
+        Ok((username, password)) => {
+            let hash = password.hash_off_runtime().await?;
+            match state
+                .store
+                .create_clinician(&username, &hash, is_admin)
+                .await
+            {
+                Ok(_) => Ok(username),
+                Err(AccountChangeError::Refused(refused)) => Err(refused),
+                Err(AccountChangeError::Store(error)) => return Err(error.into()),
+            }
+        }
+        Err(refused) => Err(refused),
+    };
+    let username = match created {
+        Ok(username) => username,
+        Err(refused) => {
+            let message = capitalize(&refused.to_string());
+            let page = clinicians_page(&state, &signed_in, None, Some(message), typed).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let hash = hash_off_runtime(password).await?;
-    match state
-        .store
-        .create_clinician(&username, &hash, is_admin)
-        .await
-    {
-        Ok(_) => {}
-        Err(AccountChangeError::Refused(refused)) => {
-            let page = clinicians_page(
-                &state,
-                &signed_in,
-                None,
-                Some(capitalize(&refused.to_string())),
-                typed,
-            )
-            .await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-        }
-        Err(AccountChangeError::Store(error)) => return Err(error.into()),
-    }
     state
         .store
         .record(AuditEntry {
@@ -327,7 +327,7 @@ pub async fn reset_password(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let hash = hash_off_runtime(password).await?;
+    let hash = password.hash_off_runtime().await?;
     state
         .store
         .set_clinician_password(&username, &hash)

@@ -1,20 +1,23 @@
 //! Signing in and out, and the first-run setup of the first administrator.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use axum::routing::{get, post};
 
+use axum::extract::Request;
+
 use super::error::WebError;
 use super::layout::Layout;
 use super::routes::{Access, Route};
+use super::screenings;
 use super::session::{self, SignedIn, VerifiedForm};
 use super::state::AppState;
 use crate::accounts::{AccountError, NewPassword, PasswordHash, Username};
@@ -42,6 +45,37 @@ struct LoginPage {
     next: String,
     username: String,
     error: Option<String>,
+    /// Screening answers kept through a sign-in after the session ended mid-form.
+    carried: Vec<(String, String)>,
+}
+
+/// The prefix of form fields that carry screening answers through the sign-in form.
+const CARRY_PREFIX: &str = "carry.";
+
+/// The answer to a screening submitted after the session ended: instead of losing the
+/// answers, the sign-in form carries them (coded answers only, in hidden fields) and, once
+/// signed in, the screening form comes back filled in for a last check.
+pub async fn sign_in_again(session: &Session, request: Request) -> Result<Response, WebError> {
+    let body = axum::body::to_bytes(request.into_body(), super::BODY_LIMIT_BYTES)
+        .await
+        .map_err(|_| WebError::BadRequest("The form was too large.".into()))?;
+    let carried: Vec<(String, String)> = form_urlencoded::parse(&body)
+        .into_owned()
+        .filter(|(field, _)| screenings::is_form_field(field))
+        .collect();
+    let page = LoginPage {
+        layout: Layout::public("Sign in again"),
+        csrf_token: session::csrf_token(session).await?,
+        next: "/screenings/new".to_owned(),
+        username: String::new(),
+        error: Some(
+            "You were signed out after a while without activity, so the screening is not saved yet. \
+             Sign in again: your answers are kept and the form comes back for you to save."
+                .to_owned(),
+        ),
+        carried,
+    };
+    Ok((StatusCode::UNAUTHORIZED, page).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -63,8 +97,37 @@ pub async fn login_form(
         next: session::local_path(params.next.as_deref()),
         username: String::new(),
         error: None,
+        carried: Vec::new(),
     }
     .into_response())
+}
+
+/// The client's address: the TCP peer, or behind a reverse proxy (`--behind-proxy`) the
+/// address the proxy appended last to `X-Forwarded-For`. Used only in memory, for throttling.
+fn client_address(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+    let forwarded = || {
+        let last = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .next_back()?;
+        last.trim().parse::<IpAddr>().ok()
+    };
+    if state.security.behind_proxy {
+        forwarded().unwrap_or(peer.ip())
+    } else {
+        peer.ip()
+    }
+}
+
+/// The message for a locked sign-in.
+pub fn too_many_attempts(wait: std::time::Duration) -> String {
+    let minutes = wait.as_secs().div_ceil(60);
+    format!(
+        "Too many failed attempts. Try again in {minutes} minute{}.",
+        if minutes == 1 { "" } else { "s" }
+    )
 }
 
 /// The same words for an unknown username, a wrong password and a deactivated account.
@@ -74,12 +137,21 @@ pub async fn login(
     State(state): State<AppState>,
     session: Session,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     form: VerifiedForm,
 ) -> Result<Response, WebError> {
     let typed = form.value("username").unwrap_or_default().to_owned();
     let password = form.value("password").unwrap_or_default().to_owned();
     let next = session::local_path(form.value("next"));
     let username = Username::parse(&typed).ok();
+    let carried: Vec<(String, String)> = form
+        .0
+        .iter()
+        .filter_map(|(field, value)| {
+            let field = field.strip_prefix(CARRY_PREFIX)?;
+            screenings::is_form_field(field).then(|| (field.to_owned(), value.clone()))
+        })
+        .collect();
     let refuse = |status: StatusCode, message: String, csrf_token: String| {
         (
             status,
@@ -89,34 +161,23 @@ pub async fn login(
                 next: next.clone(),
                 username: typed.clone(),
                 error: Some(message),
+                carried: carried.clone(),
             },
         )
             .into_response()
     };
 
-    if let Some(wait) = state
-        .throttle
-        .locked_for(username.as_ref(), Some(peer.ip()))
-    {
-        state
-            .store
-            .record(AuditEntry {
-                actor: &typed,
-                action: AuditAction::SignInThrottled,
-                subject: None,
-                detail: None,
-            })
-            .await?;
-        let minutes = wait.as_secs().div_ceil(60);
-        return Ok(refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "Too many failed attempts. Try again in {minutes} minute{}.",
-                if minutes == 1 { "" } else { "s" }
-            ),
-            session::csrf_token(&session).await?,
-        ));
-    }
+    let address = client_address(&state, peer, &headers);
+    let lock_started = match state.throttle.begin(username.as_ref(), Some(address)) {
+        Ok(lock_started) => lock_started,
+        Err(wait) => {
+            return Ok(refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                too_many_attempts(wait),
+                session::csrf_token(&session).await?,
+            ));
+        }
+    };
 
     let clinician = match &username {
         Some(username) => state.store.find_clinician_by_username(username).await?,
@@ -126,14 +187,12 @@ pub async fn login(
         || PasswordHash::decoy().clone(),
         |clinician| clinician.password_hash.clone(),
     );
-    let password_ok = tokio::task::spawn_blocking(move || hash.verify(&password))
-        .await
-        .unwrap_or(false);
+    let password_ok = hash.verify_off_runtime(password).await;
 
     match clinician {
         Some(clinician) if password_ok && clinician.is_active => {
-            state.throttle.record_success(&clinician.username);
-            session::sign_in(&session, clinician.id).await?;
+            state.throttle.succeeded(&clinician.username, Some(address));
+            session::sign_in(&session, &clinician).await?;
             state
                 .store
                 .record(AuditEntry {
@@ -143,12 +202,18 @@ pub async fn login(
                     detail: None,
                 })
                 .await?;
-            Ok(Redirect::to(&next).into_response())
+            if carried.is_empty() {
+                return Ok(Redirect::to(&next).into_response());
+            }
+            let signed_in = SignedIn {
+                id: clinician.id,
+                username: clinician.username,
+                is_admin: clinician.is_admin,
+                csrf_token: session::csrf_token(&session).await?,
+            };
+            Ok(screenings::resumed_form(&signed_in, carried).into_response())
         }
         _ => {
-            state
-                .throttle
-                .record_failure(username.as_ref(), Some(peer.ip()));
             state
                 .store
                 .record(AuditEntry {
@@ -158,6 +223,17 @@ pub async fn login(
                     detail: None,
                 })
                 .await?;
+            if lock_started {
+                state
+                    .store
+                    .record(AuditEntry {
+                        actor: &typed,
+                        action: AuditAction::SignInThrottled,
+                        subject: None,
+                        detail: Some("sign-in locked for 15 minutes".to_owned()),
+                    })
+                    .await?;
+            }
             Ok(refuse(
                 StatusCode::UNAUTHORIZED,
                 SIGN_IN_REFUSED.to_owned(),
@@ -287,9 +363,7 @@ pub async fn setup(
         let page = setup_form(session::csrf_token(&session).await?, token, typed, errors);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let hash = tokio::task::spawn_blocking(move || password.hash())
-        .await
-        .map_err(|_| WebError::Internal)?;
+    let hash = password.hash_off_runtime().await?;
     let Some(id) = state.store.create_first_admin(&username, &hash).await? else {
         state.setup.consume();
         return Err(WebError::NotFound);
@@ -304,7 +378,12 @@ pub async fn setup(
             detail: Some("first administrator, via setup link".to_owned()),
         })
         .await?;
-    session::sign_in(&session, id).await?;
+    let admin = state
+        .store
+        .find_clinician(id)
+        .await?
+        .ok_or(WebError::Internal)?;
+    session::sign_in(&session, &admin).await?;
     Ok(Redirect::to("/screenings/new").into_response())
 }
 

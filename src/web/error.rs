@@ -43,6 +43,12 @@ pub enum WebError {
     Internal,
 }
 
+impl From<crate::accounts::HashingInterrupted> for WebError {
+    fn from(_: crate::accounts::HashingInterrupted) -> Self {
+        WebError::Internal
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "error.html")]
 struct ErrorPage {

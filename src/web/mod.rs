@@ -4,7 +4,9 @@
 mod accounts;
 mod assets;
 mod auth;
+mod dashboard;
 mod error;
+mod exports;
 mod health;
 mod layout;
 mod limit;
@@ -129,6 +131,9 @@ async fn explain_edge_refusals(response: Response) -> Response {
 /// How long, by default, a stopping server waits for open connections before closing them.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
+/// How often expired sessions are deleted from the database.
+const SESSION_SWEEP_PERIOD: Duration = Duration::from_secs(15 * 60);
+
 /// Serves the app on `listener` until `shutdown` completes, then lets in-flight requests
 /// finish (for at most [`SHUTDOWN_GRACE`]).
 pub async fn serve(
@@ -153,6 +158,12 @@ pub async fn serve_with_grace(
         shutdown.await;
         let _ = stopping.send(());
     };
+    let sweeper = tokio::spawn(
+        state
+            .store
+            .clone()
+            .sweep_expired_sessions(SESSION_SWEEP_PERIOD),
+    );
     let server = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -164,11 +175,13 @@ pub async fn serve_with_grace(
             Err(_) => std::future::pending().await,
         }
     };
-    tokio::select! {
+    let served = tokio::select! {
         served = server.into_future() => served,
         () = deadline => {
             tracing::warn!(grace_seconds = grace.as_secs_f64(), "connections still open after the grace period; closing them");
             Ok(())
         }
-    }
+    };
+    sweeper.abort();
+    served
 }

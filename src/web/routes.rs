@@ -47,7 +47,9 @@ pub struct RouteInfo {
 pub(super) fn all() -> Vec<Route> {
     let mut routes = Vec::new();
     routes.extend(super::auth::routes());
+    routes.extend(super::exports::routes());
     routes.extend(super::screenings::routes());
+    routes.extend(super::dashboard::routes());
     routes.extend(super::accounts::routes());
     routes.extend(super::health::routes());
     routes.extend(super::assets::routes());

@@ -15,7 +15,7 @@ use tower_sessions::Session;
 use super::error::WebError;
 use super::state::AppState;
 use crate::accounts::Username;
-use crate::store::ClinicianId;
+use crate::store::{Clinician, ClinicianId};
 
 /// The session key under which [`SessionData`] lives.
 const SESSION_KEY: &str = "screener";
@@ -29,6 +29,9 @@ const REFRESH_AFTER_SECS: i64 = 60;
 struct SessionData {
     csrf_token: String,
     clinician: Option<ClinicianId>,
+    /// The account's session epoch at sign-in.
+    #[serde(default)]
+    epoch: i64,
     /// Unix seconds of the last refresh of the idle timeout.
     refreshed: i64,
 }
@@ -54,6 +57,7 @@ pub async fn csrf_token(session: &Session) -> Result<String, WebError> {
     let data = SessionData {
         csrf_token: fresh_token(),
         clinician: None,
+        epoch: 0,
         refreshed: now_secs(),
     };
     session.insert(SESSION_KEY, &data).await?;
@@ -61,11 +65,12 @@ pub async fn csrf_token(session: &Session) -> Result<String, WebError> {
 }
 
 /// Signs a clinician in: a new session id (against fixation) and a new CSRF token.
-pub async fn sign_in(session: &Session, clinician: ClinicianId) -> Result<(), WebError> {
+pub async fn sign_in(session: &Session, clinician: &Clinician) -> Result<(), WebError> {
     session.cycle_id().await?;
     let data = SessionData {
         csrf_token: fresh_token(),
-        clinician: Some(clinician),
+        clinician: Some(clinician.id),
+        epoch: clinician.session_epoch,
         refreshed: now_secs(),
     };
     session.insert(SESSION_KEY, &data).await?;
@@ -99,8 +104,8 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
     }
 }
 
-/// Who is signed in on this session, if anyone whose account is still active. A deactivated
-/// or deleted account's session ends here, at its next request.
+/// Who is signed in on this session, if anyone whose account is still active and whose
+/// password has not changed since. Any other session ends here, at its next request.
 async fn current(state: &AppState, session: &Session) -> Result<Option<SignedIn>, WebError> {
     let Some(mut data) = load(session).await? else {
         return Ok(None);
@@ -109,7 +114,9 @@ async fn current(state: &AppState, session: &Session) -> Result<Option<SignedIn>
         return Ok(None);
     };
     let clinician = match state.store.find_clinician(id).await? {
-        Some(clinician) if clinician.is_active => clinician,
+        Some(clinician) if clinician.is_active && clinician.session_epoch == data.epoch => {
+            clinician
+        }
         _ => {
             sign_out(session).await?;
             return Ok(None);
@@ -139,6 +146,11 @@ pub async fn require_clinician(
         Ok(Some(signed_in)) => {
             request.extensions_mut().insert(signed_in);
             next.run(request).await
+        }
+        Ok(None) if request.method() == Method::POST && request.uri().path() == "/screenings" => {
+            super::auth::sign_in_again(&session, request)
+                .await
+                .unwrap_or_else(IntoResponse::into_response)
         }
         Ok(None) => {
             let target = if request.method() == Method::GET {
@@ -183,22 +195,16 @@ pub fn local_path(next: Option<&str>) -> String {
     }
 }
 
-/// A form body whose CSRF token matched the session's. Every state-changing form is read
-/// through this; the token field itself is removed.
+/// A form body, its CSRF token field taken out and checked against the session's.
 #[derive(Debug, Default)]
-pub struct VerifiedForm(pub Vec<(String, String)>);
-
-impl VerifiedForm {
-    /// The value of a single field.
-    pub fn value(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(name, _)| name == field)
-            .map(|(_, value)| value.as_str())
-    }
+pub struct SubmittedForm {
+    /// The fields, without the token.
+    pub pairs: Vec<(String, String)>,
+    /// True when the token matched this session's.
+    pub token_matches: bool,
 }
 
-impl FromRequest<AppState> for VerifiedForm {
+impl FromRequest<AppState> for SubmittedForm {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
@@ -219,12 +225,40 @@ impl FromRequest<AppState> for VerifiedForm {
             .await
             .map_err(IntoResponse::into_response)?
             .map(|data| data.csrf_token);
-        match (sent, expected) {
-            (Some(sent), Some(expected))
-                if bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) =>
-            {
-                Ok(VerifiedForm(pairs))
-            }
+        let token_matches = matches!((sent, expected), (Some(sent), Some(expected))
+            if bool::from(sent.as_bytes().ct_eq(expected.as_bytes())));
+        Ok(SubmittedForm {
+            pairs,
+            token_matches,
+        })
+    }
+}
+
+/// A form body whose CSRF token matched the session's; anything else is refused with 403.
+/// Every state-changing form is read through this (or through [`SubmittedForm`] where a
+/// mismatch is answered otherwise).
+#[derive(Debug, Default)]
+pub struct VerifiedForm(pub Vec<(String, String)>);
+
+impl VerifiedForm {
+    /// The value of a single field.
+    pub fn value(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(name, _)| name == field)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+impl FromRequest<AppState> for VerifiedForm {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        match SubmittedForm::from_request(request, state).await? {
+            SubmittedForm {
+                pairs,
+                token_matches: true,
+            } => Ok(VerifiedForm(pairs)),
             _ => Err(WebError::Forbidden.into_response()),
         }
     }

@@ -34,6 +34,12 @@ impl AppState {
         } else {
             SetupLink::default()
         };
+        // Make the decoy hash now, so that the first sign-in of an unknown username takes no
+        // longer than any other.
+        let _ = tokio::task::spawn_blocking(|| {
+            crate::accounts::PasswordHash::decoy();
+        })
+        .await;
         Ok(AppState {
             store,
             security,

@@ -53,39 +53,38 @@ impl Throttle {
         keys
     }
 
-    /// How long until a locked username or address may try again; `None` when not locked.
-    pub fn locked_for(
+    /// Starts a sign-in attempt. A locked username or address is refused with the time left.
+    /// Otherwise the attempt is counted as a failure at once — so parallel attempts cannot
+    /// slip past the limit while passwords are being checked — and [`Throttle::succeeded`]
+    /// takes it back if it succeeds. The answer says whether this attempt started a lock.
+    pub fn begin(
         &self,
         username: Option<&Username>,
         address: Option<IpAddr>,
-    ) -> Option<Duration> {
-        let now = Instant::now();
-        let failures = self
-            .failures
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        Self::keys(username, address)
-            .iter()
-            .filter_map(|(key, _)| failures.get(key)?.locked_until)
-            .filter(|until| *until > now)
-            .map(|until| until - now)
-            .max()
-    }
-
-    /// Records a failed sign-in.
-    pub fn record_failure(&self, username: Option<&Username>, address: Option<IpAddr>) {
+    ) -> Result<bool, Duration> {
         let now = Instant::now();
         let mut failures = self
             .failures
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let keys = Self::keys(username, address);
+        let locked = keys
+            .iter()
+            .filter_map(|(key, _)| failures.get(key)?.locked_until)
+            .filter(|until| *until > now)
+            .map(|until| until - now)
+            .max();
+        if let Some(wait) = locked {
+            return Err(wait);
+        }
         if failures.len() > SWEEP_ABOVE {
             failures.retain(|_, entry| {
                 now.duration_since(entry.since) < LOCK_DURATION
                     || entry.locked_until.is_some_and(|until| until > now)
             });
         }
-        for (key, limit) in Self::keys(username, address) {
+        let mut lock_started = false;
+        for (key, limit) in keys {
             let entry = failures.entry(key).or_insert(Failures {
                 count: 0,
                 since: now,
@@ -100,19 +99,28 @@ impl Throttle {
                 };
             }
             entry.count += 1;
-            if entry.count >= limit {
+            if entry.count >= limit && entry.locked_until.is_none() {
                 entry.locked_until = Some(now + LOCK_DURATION);
+                lock_started = true;
             }
         }
+        Ok(lock_started)
     }
 
-    /// Forgets a username's failures after it signs in.
-    pub fn record_success(&self, username: &Username) {
+    /// Takes back a successful attempt: the username's failures are forgotten, and the
+    /// address's count loses the attempt [`Throttle::begin`] counted.
+    pub fn succeeded(&self, username: &Username, address: Option<IpAddr>) {
         let mut failures = self
             .failures
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         failures.remove(&Key::Username(username.as_str().to_owned()));
+        if let Some(entry) = address.and_then(|address| failures.get_mut(&Key::Address(address))) {
+            entry.count = entry.count.saturating_sub(1);
+            if entry.count < ADDRESS_FAILURES {
+                entry.locked_until = None;
+            }
+        }
     }
 }
 
@@ -124,21 +132,35 @@ mod tests {
     fn five_failures_lock_a_username_and_success_clears_it() {
         let throttle = Throttle::default();
         let alice = Username::parse("alice").unwrap();
-        for _ in 0..USERNAME_FAILURES - 1 {
-            throttle.record_failure(Some(&alice), None);
-            assert_eq!(throttle.locked_for(Some(&alice), None), None);
+        for n in 1..USERNAME_FAILURES {
+            assert_eq!(throttle.begin(Some(&alice), None), Ok(false), "attempt {n}");
         }
-        throttle.record_failure(Some(&alice), None);
-        let locked = throttle.locked_for(Some(&alice), None).expect("locked");
-        assert!(locked > Duration::from_secs(14 * 60));
+        assert_eq!(
+            throttle.begin(Some(&alice), None),
+            Ok(true),
+            "the fifth starts the lock"
+        );
+        let wait = throttle.begin(Some(&alice), None).expect_err("locked");
+        assert!(wait > Duration::from_secs(14 * 60));
         let bob = Username::parse("bob").unwrap();
         assert_eq!(
-            throttle.locked_for(Some(&bob), None),
-            None,
+            throttle.begin(Some(&bob), None),
+            Ok(false),
             "others unaffected"
         );
-        throttle.record_success(&alice);
-        assert_eq!(throttle.locked_for(Some(&alice), None), None);
+        throttle.succeeded(&alice, None);
+        assert_eq!(throttle.begin(Some(&alice), None), Ok(false));
+    }
+
+    #[test]
+    fn a_success_does_not_count_against_its_address() {
+        let throttle = Throttle::default();
+        let address: IpAddr = "192.0.2.7".parse().unwrap();
+        let alice = Username::parse("alice").unwrap();
+        for _ in 0..ADDRESS_FAILURES * 2 {
+            assert_eq!(throttle.begin(Some(&alice), Some(address)), Ok(false));
+            throttle.succeeded(&alice, Some(address));
+        }
     }
 
     #[test]
@@ -146,10 +168,13 @@ mod tests {
         let throttle = Throttle::default();
         let address: IpAddr = "192.0.2.7".parse().unwrap();
         for n in 0..ADDRESS_FAILURES {
-            assert_eq!(throttle.locked_for(None, Some(address)), None, "after {n}");
             let name = Username::parse(&format!("user{n}")).unwrap();
-            throttle.record_failure(Some(&name), Some(address));
+            assert!(
+                throttle.begin(Some(&name), Some(address)).is_ok(),
+                "attempt {n}"
+            );
         }
-        assert!(throttle.locked_for(None, Some(address)).is_some());
+        let other = Username::parse("other").unwrap();
+        assert!(throttle.begin(Some(&other), Some(address)).is_err());
     }
 }

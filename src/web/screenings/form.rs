@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 
-use crate::screening::answers::DOCUMENT;
+use crate::screening::answers::{DOCUMENT, is_ticked};
 use crate::screening::guidance;
 use crate::screening::questions::{CONTROL_FIELD, ESCAPE_DECLINED, PATTERN_FIELD};
 use crate::screening::{
@@ -35,14 +35,20 @@ impl Submitted {
         self.0.iter().any(|(f, v)| f == field && v == value)
     }
 
+    /// The first value of a field.
+    pub fn value(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, value)| value.as_str())
+    }
+
     fn has_field(&self, field: &str) -> bool {
         self.0.iter().any(|(f, _)| f == field)
     }
 
     fn is_checked(&self, field: &str) -> bool {
-        self.0
-            .iter()
-            .any(|(f, v)| f == field && matches!(v.as_str(), "on" | "yes" | "true"))
+        self.0.iter().any(|(f, v)| f == field && is_ticked(v))
     }
 }
 
@@ -101,7 +107,15 @@ pub struct FormPage {
     pub details: Vec<QuestionView>,
     pub errors: Vec<ErrorLink>,
     pub levels: Vec<(&'static str, &'static str)>,
+    /// The review code of the screening this one follows, as typed.
+    pub prior_code: String,
+    pub prior_error: Option<String>,
+    /// A note at the top of the form.
+    pub notice: Option<&'static str>,
 }
+
+/// The form field naming the screening a re-screening follows.
+pub const PRIOR_FIELD: &str = "prior_code";
 
 fn option<T: Coded>(
     name: &'static str,
@@ -129,7 +143,7 @@ impl FormPage {
         let error_for = |field: &str| {
             errors
                 .and_then(|errors| errors.for_field(field))
-                .map(str::to_owned)
+                .map(|message| shown_message(field, message, submitted))
         };
         let intake = IntakeQuestion::ALL
             .into_iter()
@@ -263,6 +277,9 @@ impl FormPage {
             intake,
             details,
             errors: Vec::new(),
+            prior_code: submitted.value(PRIOR_FIELD).unwrap_or_default().to_owned(),
+            prior_error: error_for(PRIOR_FIELD),
+            notice: None,
             levels: Band::ALL
                 .iter()
                 .map(|&band| (band.label(), guidance::band_description(band)))
@@ -272,13 +289,19 @@ impl FormPage {
             page.errors = errors
                 .0
                 .iter()
-                .map(|error| page.error_link(error))
+                .map(|error| page.error_link(error, submitted))
                 .collect();
         }
         page
     }
 
-    fn error_link(&self, error: &FieldError) -> ErrorLink {
+    fn error_link(&self, error: &FieldError, submitted: &Submitted) -> ErrorLink {
+        if error.field == PRIOR_FIELD {
+            return ErrorLink {
+                target: PRIOR_FIELD.to_owned(),
+                message: format!("Earlier screening: {}", error.message),
+            };
+        }
         let target = self
             .intake
             .iter()
@@ -312,8 +335,27 @@ impl FormPage {
         };
         ErrorLink {
             target,
-            message: format!("{label}: {}", error.message),
+            message: format!(
+                "{label}: {}",
+                shown_message(&error.field, &error.message, submitted)
+            ),
         }
+    }
+}
+
+/// The words the form shows for an error. An unanswered intake question gets the form's own
+/// words; the parser's name the codes, which suit the JSON interface but not a person.
+fn shown_message(field: &str, message: &str, submitted: &Submitted) -> String {
+    let answered = submitted
+        .pairs()
+        .any(|(name, value)| name == field && !value.is_empty());
+    match IntakeQuestion::from_field(field) {
+        Some(IntakeQuestion::Escape) if !answered => {
+            "not answered; tick each way the client names, or \"Declined to answer\" alone"
+                .to_owned()
+        }
+        Some(_) if !answered => "not answered; choose Yes, No or Declined to answer".to_owned(),
+        _ => message.to_owned(),
     }
 }
 

@@ -9,13 +9,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use self::form::{FormPage, Submitted};
+use self::form::{FormPage, PRIOR_FIELD, Submitted};
 use self::result::{DeletePage, ListPage, ResultPage};
 use super::error::WebError;
 use super::routes::{Access, Route};
-use super::session::{SignedIn, VerifiedForm};
+use super::session::{SignedIn, SubmittedForm, VerifiedForm};
 use super::state::AppState;
-use crate::screening::{Answers, Band, Coded, ReviewCode, RulesVersion};
+use crate::screening::{AnswerErrors, Answers, Band, Coded, FieldError, ReviewCode, RulesVersion};
 use crate::store::{AuditAction, AuditEntry, ScreeningQuery, StoredScreening};
 
 pub fn routes() -> Vec<Route> {
@@ -35,8 +35,67 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-async fn new_screening(signed_in: SignedIn) -> FormPage {
-    FormPage::new(&signed_in, &Submitted::default(), None)
+#[derive(Debug, Deserialize)]
+struct NewParams {
+    prior_code: Option<String>,
+}
+
+/// `GET /screenings/new`, optionally pre-filled as a re-screening of `prior_code`.
+/// True for the fields the screening form sends (answers and the earlier screening).
+pub fn is_form_field(field: &str) -> bool {
+    crate::screening::answers::is_answer_field(field) || field == PRIOR_FIELD
+}
+
+/// The form filled in with answers carried through a new sign-in, for a last check.
+pub fn resumed_form(signed_in: &SignedIn, carried: Vec<(String, String)>) -> FormPage {
+    let mut page = FormPage::new(signed_in, &Submitted::new(carried), None);
+    page.notice = Some(
+        "You are signed in again and your answers are kept. Check them, then press Score and save.",
+    );
+    page
+}
+
+async fn new_screening(signed_in: SignedIn, Query(params): Query<NewParams>) -> FormPage {
+    let prefill = params
+        .prior_code
+        .map(|code| vec![(PRIOR_FIELD.to_owned(), code)])
+        .unwrap_or_default();
+    FormPage::new(&signed_in, &Submitted::new(prefill), None)
+}
+
+/// Reads the optional earlier screening of a re-screening: it must be one of the
+/// clinician's own.
+async fn prior_screening(
+    state: &AppState,
+    signed_in: &SignedIn,
+    typed: Option<&str>,
+) -> Result<Result<Option<ReviewCode>, FieldError>, WebError> {
+    let typed = typed.unwrap_or_default().trim();
+    if typed.is_empty() {
+        return Ok(Ok(None));
+    }
+    let refuse = |message: String| {
+        Ok(Err(FieldError {
+            field: PRIOR_FIELD.to_owned(),
+            message,
+        }))
+    };
+    let Ok(code) = typed.parse::<ReviewCode>() else {
+        return refuse(format!(
+            "\"{typed}\" is not a review code; a review code is eight letters and digits, like K7QF-29MX"
+        ));
+    };
+    if state
+        .store
+        .find_screening(signed_in.id, &code)
+        .await?
+        .is_none()
+    {
+        return refuse(format!(
+            "none of your screenings has the review code {code}"
+        ));
+    }
+    Ok(Ok(Some(code)))
 }
 
 /// `POST /screenings`: parse, score, store, then 303 to the result; 422 with the form again
@@ -44,13 +103,32 @@ async fn new_screening(signed_in: SignedIn) -> FormPage {
 async fn create_screening(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    form: VerifiedForm,
+    form: SubmittedForm,
 ) -> Result<Response, WebError> {
-    let submitted = Submitted::new(form.0);
-    let answers = match Answers::from_form(submitted.pairs()) {
-        Ok(answers) => answers,
-        Err(errors) => {
-            let page = FormPage::new(&signed_in, &submitted, Some(&errors));
+    if !form.token_matches {
+        // A form opened before the clinician signed in again: nothing is stored, and the
+        // answers come back with this session's token instead of being lost.
+        let carried = form
+            .pairs
+            .into_iter()
+            .filter(|(field, _)| is_form_field(field))
+            .collect();
+        let mut page = resumed_form(&signed_in, carried);
+        page.notice = Some(
+            "This form was opened before you last signed in, so it was not saved. Your answers \
+             are kept: check them, then press Score and save.",
+        );
+        return Ok((StatusCode::FORBIDDEN, page).into_response());
+    }
+    let submitted = Submitted::new(form.pairs);
+    let prior = prior_screening(&state, &signed_in, submitted.value(PRIOR_FIELD)).await?;
+    let answers = Answers::from_form(submitted.pairs().filter(|(field, _)| *field != PRIOR_FIELD));
+    let (answers, prior) = match (answers, prior) {
+        (Ok(answers), Ok(prior)) => (answers, prior),
+        (answers, prior) => {
+            let mut errors = answers.err().map_or_else(Vec::new, |errors| errors.0);
+            errors.extend(prior.err());
+            let page = FormPage::new(&signed_in, &submitted, Some(&AnswerErrors(errors)));
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
@@ -58,7 +136,7 @@ async fn create_screening(
     let year = time::OffsetDateTime::now_utc().year();
     let code = state
         .store
-        .save_screening(signed_in.id, &answers, &outcome, year)
+        .save_follow_up(signed_in.id, prior.as_ref(), &answers, &outcome, year)
         .await?;
     Ok(Redirect::to(&format!("/screenings/{code}")).into_response())
 }
@@ -83,7 +161,11 @@ async fn show_screening(
     Path(code): Path<String>,
 ) -> Result<ResultPage, WebError> {
     let screening = own_screening(&state, &signed_in, &code).await?;
-    Ok(ResultPage::new(&signed_in, &screening))
+    let trajectory = state
+        .store
+        .trajectory(signed_in.id, &screening.review_code)
+        .await?;
+    Ok(ResultPage::new(&signed_in, &screening, &trajectory))
 }
 
 async fn confirm_delete(
@@ -121,13 +203,61 @@ async fn delete_screening(
 struct ListParams {
     band: Option<String>,
     older_than: Option<String>,
+    /// A review code to find, typed loosely.
+    code: Option<String>,
 }
 
+/// `GET /screenings`: the clinician's results, newest first; `?band=` filters, `?code=` finds
+/// one result (any case, dash optional, O/I/L read as 0/1/1) and goes straight to it.
 async fn list_screenings(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Query(params): Query<ListParams>,
-) -> Result<ListPage, WebError> {
+) -> Result<Response, WebError> {
+    if let Some(typed) = params
+        .code
+        .as_deref()
+        .map(str::trim)
+        .filter(|typed| !typed.is_empty())
+    {
+        let (status, message) = match typed.parse::<ReviewCode>() {
+            Ok(code) => match state.store.find_screening(signed_in.id, &code).await? {
+                Some(found) => {
+                    return Ok(
+                        Redirect::to(&format!("/screenings/{}", found.review_code)).into_response()
+                    );
+                }
+                None => (
+                    StatusCode::NOT_FOUND,
+                    format!("None of your results has the review code {code}."),
+                ),
+            },
+            Err(_) => (
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "\"{typed}\" is not a review code: eight letters and digits, like K7QF-29MX."
+                ),
+            ),
+        };
+        let page = state
+            .store
+            .list_screenings(&ScreeningQuery {
+                owner: signed_in.id,
+                band: None,
+                older_than: None,
+            })
+            .await?;
+        let mut list = ListPage::new(
+            &signed_in,
+            &page.screenings,
+            None,
+            page.next.map(|code| code.to_string()),
+            true,
+        );
+        list.search = typed.to_owned();
+        list.search_error = Some(message);
+        return Ok((status, list).into_response());
+    }
     let band = match params.band.as_deref() {
         None | Some("") => None,
         Some(code) => Some(Band::from_code(code).ok_or_else(|| {
@@ -159,5 +289,6 @@ async fn list_screenings(
         band,
         page.next.map(|code| code.to_string()),
         is_first_page,
-    ))
+    )
+    .into_response())
 }

@@ -52,12 +52,37 @@ pub struct ResultPage {
     pub intake_answers: Vec<AnswerRow>,
     pub detail_answers: Vec<AnswerRow>,
     pub disclaimer: &'static str,
+    /// The screening this one follows, if any.
+    pub prior: Option<String>,
+    /// The linked screenings, oldest first (empty when there is only this one).
+    pub trajectory: Vec<TrajectoryStep>,
+    /// Red flags raised now that the prior screening did not raise.
+    pub new_flags: Vec<&'static str>,
+    /// Red flags the prior screening raised that are gone now.
+    pub cleared_flags: Vec<&'static str>,
+}
+
+/// One screening in a client's trajectory.
+pub struct TrajectoryStep {
+    pub position: usize,
+    pub review_code: String,
+    pub year: i32,
+    pub band: BandView,
+    pub is_current: bool,
 }
 
 impl ResultPage {
-    pub fn new(signed_in: &SignedIn, screening: &StoredScreening) -> ResultPage {
+    pub fn new(
+        signed_in: &SignedIn,
+        screening: &StoredScreening,
+        trajectory: &[StoredScreening],
+    ) -> ResultPage {
         let outcome = &screening.outcome;
         let answers = &screening.answers;
+        let prior = screening
+            .prior
+            .as_ref()
+            .and_then(|code| trajectory.iter().find(|step| &step.review_code == code));
         let topic = |question: &IntakeQuestion| question.topic();
         let intake_answers = IntakeQuestion::ALL
             .into_iter()
@@ -122,8 +147,40 @@ impl ResultPage {
             intake_answers,
             detail_answers,
             disclaimer: guidance::DISCLAIMER,
+            prior: screening.prior.as_ref().map(ToString::to_string),
+            trajectory: if trajectory.len() > 1 {
+                trajectory
+                    .iter()
+                    .enumerate()
+                    .map(|(index, step)| TrajectoryStep {
+                        position: index + 1,
+                        review_code: step.review_code.to_string(),
+                        year: step.year,
+                        band: BandView::new(step.outcome.band),
+                        is_current: step.review_code == screening.review_code,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            new_flags: changed_flags(prior, screening),
+            cleared_flags: prior
+                .map_or_else(Vec::new, |prior| changed_flags(Some(screening), prior)),
         }
     }
+}
+
+/// The red flags `now` raises that `before` did not; none when there is no `before`.
+fn changed_flags(before: Option<&StoredScreening>, now: &StoredScreening) -> Vec<&'static str> {
+    let Some(before) = before else {
+        return Vec::new();
+    };
+    now.outcome
+        .red_flags
+        .iter()
+        .filter(|question| !before.outcome.red_flags.contains(question))
+        .map(|question| question.topic())
+        .collect()
 }
 
 /// One row of the list.
@@ -154,6 +211,9 @@ pub struct ListPage {
     pub older_href: Option<String>,
     pub is_first_page: bool,
     pub first_href: String,
+    /// A review code searched for, as typed.
+    pub search: String,
+    pub search_error: Option<String>,
 }
 
 impl ListPage {
@@ -201,6 +261,8 @@ impl ListPage {
             older_href,
             is_first_page,
             first_href: href(band),
+            search: String::new(),
+            search_error: None,
         }
     }
 }

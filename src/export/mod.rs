@@ -1,0 +1,22 @@
+//! Handing results on: CSV rows, JSON documents and FHIR R4 resources built from stored
+//! screenings. Pure: the callers (web, command line) fetch the screenings and write the bytes.
+
+pub mod fhir;
+pub mod table;
+
+use crate::screening::Coded;
+use crate::store::StoredScreening;
+
+/// One screening as a JSON document: answers and result side by side.
+pub fn json_document(screening: &StoredScreening) -> serde_json::Value {
+    serde_json::json!({
+        "review_code": screening.review_code.as_str(),
+        "clinician": screening.owner,
+        "year": screening.year,
+        "rules_version": screening.outcome.rules_version.as_str(),
+        "band": screening.outcome.band.code(),
+        "prior_review_code": screening.prior.as_ref().map(|code| code.as_str()),
+        "answers": screening.answers.to_document(),
+        "result": screening.outcome.to_document(),
+    })
+}

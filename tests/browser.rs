@@ -1,0 +1,680 @@
+//! End-to-end tests in headless Chromium: the whole flow, accessibility (axe-core and what axe
+//! cannot see), keyboard only, phone and tablet widths, and JavaScript turned off.
+//!
+//! Needs Debian's `chromium` and `chromium-driver`; without them these tests fail.
+
+mod common;
+mod webdriver;
+
+use common::{EXAMPLE_FORM, PASSWORD, TestApp, spawn_app};
+use fantoccini::key::Key;
+use serde_json::json;
+use webdriver::{Options, Page, browse};
+
+/// The administrator most tests sign in as.
+const ADMIN: &str = "avery";
+
+/// The casual screening of the HTTP tests, as form pairs.
+const CASUAL: &[(&str, &str)] = common::CASUAL_FORM;
+
+/// What a page of [`SIGNED_IN_PAGES`] must be.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    /// A page of the app.
+    Page,
+    /// The Not found page itself.
+    NotFound,
+}
+
+/// Every page a signed-in administrator sees, for axe, focus and the size checks: its path
+/// (`{result}` is a stored result's), what it is, and what it must be.
+const SIGNED_IN_PAGES: &[(&str, &str, Expect)] = &[
+    ("/screenings/new", "the form", Expect::Page),
+    ("{result}", "a result", Expect::Page),
+    ("{result}/delete", "the delete confirmation", Expect::Page),
+    ("/screenings", "the list", Expect::Page),
+    (
+        "/screenings?band=at_risk",
+        "the filtered list",
+        Expect::Page,
+    ),
+    ("/account/password", "the password page", Expect::Page),
+    ("/admin/clinicians", "the clinicians page", Expect::Page),
+    ("/admin/audit", "the audit log", Expect::Page),
+    (
+        "/screenings/AAAA-AAAA",
+        "the not-found page",
+        Expect::NotFound,
+    ),
+    ("/dashboard", "the dashboard", Expect::Page),
+];
+
+/// The form id of an answer: `q1_concern_expressed-yes`, or the indicator's own name.
+fn control_id(field: &str, value: &str) -> String {
+    if value == "on" {
+        field.to_owned()
+    } else {
+        format!("{field}-{value}")
+    }
+}
+
+/// Ticks every answer by clicking its label, as a person would.
+async fn answer(page: &Page, pairs: &[(&str, &str)]) {
+    for (field, value) in pairs {
+        page.click(&format!("label[for=\"{}\"]", control_id(field, value)))
+            .await;
+    }
+}
+
+async fn submit_screening(page: &Page) {
+    page.click_and_wait("#screening-form button[type=submit]")
+        .await;
+}
+
+/// Submits the form, which must be accepted; returns the result's path.
+async fn submit_valid_screening(page: &Page) -> String {
+    submit_screening(page).await;
+    let path = page.path().await;
+    if path == "/screenings" {
+        panic!(
+            "the screening was refused: {}",
+            page.text("#error-summary").await
+        );
+    }
+    path
+}
+
+async fn h1(page: &Page) -> String {
+    page.text("h1").await
+}
+
+async fn sign_in(page: &Page, name: &str) {
+    page.goto("/login").await;
+    page.fill("#username", name).await;
+    page.fill("#password", PASSWORD).await;
+    page.click_and_wait("main button[type=submit]").await;
+    assert_eq!(page.path().await, "/screenings/new", "sign-in of {name}");
+}
+
+async fn sign_out(page: &Page) {
+    page.click_and_wait(".site-header button[type=submit]")
+        .await;
+    assert_eq!(page.path().await, "/login", "sign-out lands on sign-in");
+}
+
+/// An app with an administrator account and no browser signed in yet.
+async fn app_with_admin() -> TestApp {
+    let app = spawn_app().await;
+    app.create_account(ADMIN, true).await;
+    app
+}
+
+/// Stores the example (at-risk) and a casual screening through the form; returns the at-risk
+/// result's path.
+async fn store_two_results(page: &Page) -> String {
+    page.goto("/screenings/new").await;
+    answer(page, CASUAL).await;
+    submit_valid_screening(page).await;
+    page.goto("/screenings/new").await;
+    answer(page, EXAMPLE_FORM).await;
+    submit_valid_screening(page).await
+}
+
+/// Opens each page of [`SIGNED_IN_PAGES`] in turn and runs `check` on it.
+async fn for_each_signed_in_page<F, Fut>(page: &Page, result: &str, check: F)
+where
+    F: Fn(Page, &'static str) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for &(path, what, expect) in SIGNED_IN_PAGES {
+        page.goto(&path.replace("{result}", result)).await;
+        let not_found = page.title().await.starts_with("Not found");
+        assert_eq!(
+            not_found,
+            expect == Expect::NotFound,
+            "{what} ({path}) answered {}",
+            page.title().await
+        );
+        check(page.clone(), what).await;
+    }
+}
+
+/// Submits the empty form and checks the error page: the summary at the top holds focus and
+/// links to a control of each question in error.
+async fn submit_empty_form_and_check_errors(page: &Page) {
+    page.goto("/screenings/new").await;
+    submit_screening(page).await;
+    assert_eq!(
+        page.title().await,
+        "Please correct the screening · Intake Screener"
+    );
+    let focused = page.focused().await;
+    assert_eq!(
+        focused.id, "error-summary",
+        "focus after a failed submit: {focused:?}"
+    );
+    let links = page
+        .js(
+            r#"
+            return [...document.querySelectorAll('#error-summary a')].map(a => {
+                const target = document.getElementById(a.getAttribute('href').slice(1));
+                const fieldset = target && target.closest('fieldset');
+                return {
+                    text: a.textContent.trim(),
+                    target: target ? target.tagName.toLowerCase() : null,
+                    in_error: !!fieldset && fieldset.classList.contains('has-error'),
+                    described: !!fieldset && !!document.getElementById(fieldset.getAttribute('aria-describedby')),
+                };
+            });
+            "#,
+            vec![],
+        )
+        .await;
+    let links = links.as_array().expect("links");
+    assert_eq!(
+        links.len(),
+        6,
+        "one link per unanswered question: {links:?}"
+    );
+    for link in links {
+        assert_eq!(link["target"], "input", "{link}");
+        assert_eq!(link["in_error"], true, "{link}");
+        assert_eq!(link["described"], true, "{link}");
+    }
+    let summary_first = page
+        .js(
+            r#"
+            const summary = document.getElementById('error-summary');
+            const form = document.getElementById('screening-form');
+            return !!(summary.compareDocumentPosition(form) & Node.DOCUMENT_POSITION_FOLLOWING);
+            "#,
+            vec![],
+        )
+        .await;
+    assert_eq!(summary_first, true, "the summary comes before the form");
+}
+
+#[tokio::test]
+async fn first_run_to_sign_out() {
+    let app = spawn_app().await;
+    let token = app
+        .setup_token
+        .clone()
+        .expect("a new app has a setup token");
+    browse(&app.address, Options::default(), |page| async move {
+        page.goto("/login").await;
+        assert_eq!(h1(&page).await, "Set up first");
+
+        page.goto(&format!("/setup?token={token}")).await;
+        page.assert_accessible("the setup page").await;
+        page.fill("#username", "first.admin").await;
+        page.fill("#password", PASSWORD).await;
+        page.fill("#password_confirm", "a different password").await;
+        page.click_and_wait("main button[type=submit]").await;
+        assert_eq!(page.focused().await.id, "error-summary");
+        page.click("#error-summary a[href=\"#password\"]").await;
+        assert_eq!(page.focused().await.id, "password", "the link leads to the field");
+        page.assert_accessible("the setup page with an error").await;
+        page.fill("#password", PASSWORD).await;
+        page.fill("#password_confirm", PASSWORD).await;
+        page.click_and_wait("main button[type=submit]").await;
+        assert_eq!(page.path().await, "/screenings/new", "setup signs in");
+        assert_eq!(h1(&page).await, "New screening");
+
+        submit_empty_form_and_check_errors(&page).await;
+        page.assert_accessible("the form with errors").await;
+
+        answer(&page, &EXAMPLE_FORM[..3]).await;
+        submit_screening(&page).await;
+        assert_eq!(page.find_all("#error-summary li").await.len(), 3);
+        for (field, value) in &EXAMPLE_FORM[..3] {
+            let control = page.find(&format!("#{}", control_id(field, value))).await;
+            assert!(
+                control.is_selected().await.expect("selected"),
+                "{field}={value} is kept after a failed submit"
+            );
+        }
+        answer(&page, &EXAMPLE_FORM[3..]).await;
+        let result = submit_valid_screening(&page).await;
+        assert_eq!(page.text("#band-title .badge").await, "At-risk");
+        assert!(page.text("#band-title").await.contains("Band: At-risk"));
+        assert!(page.text(".disclaimer").await.contains("not a diagnosis"));
+
+        page.cdp("Emulation.setEmulatedMedia", json!({ "media": "print" }))
+            .await;
+        let print = page
+            .js(
+                r#"
+                const shown = sel => getComputedStyle(document.querySelector(sel)).display !== 'none';
+                return {
+                    print: matchMedia('print').matches,
+                    navigation: shown('.site-header'),
+                    actions: shown('.no-print'),
+                    band: shown('.band-box') && document.querySelector('#band-title .badge').innerText,
+                    answers: shown('.answers'),
+                    reasons: shown('.reasons'),
+                    next_steps: shown('.next-steps'),
+                    disclaimer: shown('.disclaimer'),
+                };
+                "#,
+                vec![],
+            )
+            .await;
+        page.cdp("Emulation.setEmulatedMedia", json!({ "media": "" }))
+            .await;
+        assert_eq!(
+            print,
+            json!({ "print": true, "navigation": false, "actions": false, "band": "At-risk",
+                    "answers": false, "reasons": true, "next_steps": true, "disclaimer": true }),
+            "the print view shows the summary for the chart (the answers table is left out to \
+             keep it to one page), without navigation or buttons"
+        );
+
+        page.goto("/screenings/new").await;
+        answer(&page, CASUAL).await;
+        submit_valid_screening(&page).await;
+        assert_eq!(page.text("#band-title .badge").await, "Casual");
+
+        page.click_and_wait(".site-header a[href=\"/screenings\"]").await;
+        assert_eq!(page.find_all("table.results tbody tr").await.len(), 2);
+        page.click_and_wait(".filters a[href=\"/screenings?band=at_risk\"]").await;
+        assert_eq!(page.path().await, "/screenings?band=at_risk");
+        assert_eq!(
+            page.texts("table.results .badge").await,
+            ["At-risk"],
+            "the filter keeps only at-risk results"
+        );
+        assert_eq!(page.text(".filters a[aria-current=page]").await, "At-risk");
+        page.click_and_wait(&format!("table.results a[href=\"{result}\"]"))
+            .await;
+        assert_eq!(page.path().await, result);
+
+        page.click_and_wait(".site-header a[href=\"/dashboard\"]").await;
+        assert_eq!(page.path().await, "/dashboard");
+        assert_eq!(
+            page.find_all("svg[role=img] > title").await.len(),
+            2,
+            "two charts, each with a title"
+        );
+        page.goto("/screenings").await;
+
+        sign_out(&page).await;
+        page.goto("/screenings").await;
+        assert!(
+            page.path().await.starts_with("/login"),
+            "signed out: the list asks to sign in"
+        );
+        page.fill("#username", "first.admin").await;
+        page.fill("#password", "not the password").await;
+        page.click_and_wait("main button[type=submit]").await;
+        assert_eq!(page.focused().await.id, "error-summary");
+        page.assert_accessible("the sign-in page with an error")
+            .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn axe_finds_no_wcag_violations() {
+    let app = app_with_admin().await;
+    browse(&app.address, Options::default(), |page| async move {
+        page.goto("/login").await;
+        page.assert_accessible("the sign-in page").await;
+        sign_in(&page, ADMIN).await;
+        let result = store_two_results(&page).await;
+        for_each_signed_in_page(&page, &result, |page, what| async move {
+            page.assert_accessible(what).await;
+        })
+        .await;
+        submit_empty_form_and_check_errors(&page).await;
+        page.assert_accessible("the form with errors").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn screen_readers_get_groups_names_and_words() {
+    let app = app_with_admin().await;
+    browse(&app.address, Options::default(), |page| async move {
+        sign_in(&page, ADMIN).await;
+        let fieldsets = page
+            .js(
+                r#"
+                return [...document.querySelectorAll('#screening-form fieldset')].map(f => {
+                    const legend = f.querySelector(':scope > legend');
+                    return legend ? legend.textContent.trim() : '';
+                });
+                "#,
+                vec![],
+            )
+            .await;
+        let fieldsets = fieldsets.as_array().expect("fieldsets");
+        assert_eq!(fieldsets.len(), 9, "six questions and three details");
+        assert!(
+            fieldsets.iter().all(|legend| legend.as_str() != Some("")),
+            "every question has a legend: {fieldsets:?}"
+        );
+
+        for control in page
+            .find_all("#screening-form input:not([type=hidden])")
+            .await
+        {
+            let id = control.attr("id").await.expect("id").expect("an id");
+            let label = page
+                .text(&format!("label[for=\"{id}\"]"))
+                .await
+                .trim()
+                .to_owned();
+            let name = page.computed_label(&control).await;
+            assert!(!label.is_empty(), "#{id} has a visible label");
+            assert_eq!(
+                name, label,
+                "#{id}: a screen reader reads the visible label, once, and nothing else"
+            );
+        }
+
+        let result = store_two_results(&page).await;
+        page.goto(&result).await;
+        assert_eq!(page.text(".band-box .badge").await, "At-risk");
+        page.goto("/screenings").await;
+        assert_eq!(
+            page.texts("table.results .badge").await,
+            ["At-risk", "Casual"],
+            "each band is a word"
+        );
+    })
+    .await;
+}
+
+/// Presses Tab until `wanted` has focus, asserting a visible focus indicator at every stop.
+async fn tab_to(page: &Page, mut wanted: impl FnMut(&webdriver::Focused) -> bool, what: &str) {
+    for _ in 0..120 {
+        page.press(Key::Tab).await;
+        let focused = page.focused().await;
+        assert!(
+            focused.is_visible(),
+            "on the way to {what}, focus is not visible on {focused:?}"
+        );
+        if wanted(&focused) {
+            return;
+        }
+    }
+    panic!("Tab never reached {what} on {}", page.path().await);
+}
+
+/// Tabs through every stop of the page, round to where it started, asserting a visible focus
+/// indicator on each; returns how many stops there are.
+async fn tab_round(page: &Page, what: &str) -> usize {
+    let key =
+        |f: &webdriver::Focused| format!("{} #{} {} {} {}", f.tag, f.id, f.name, f.value, f.text);
+    let mut seen = Vec::new();
+    for _ in 0..300 {
+        page.press(Key::Tab).await;
+        let focused = page.focused().await;
+        if focused.tag == "body" {
+            continue;
+        }
+        if seen.first() == Some(&key(&focused)) {
+            return seen.len();
+        }
+        assert!(
+            focused.is_visible(),
+            "{what}: focus is not visible on {focused:?}"
+        );
+        seen.push(key(&focused));
+    }
+    panic!("{what}: Tab never came round to the first stop: {seen:?}");
+}
+
+/// Tabs to the next control of this name, asserting visible focus on the way.
+async fn tab_to_field(page: &Page, name: &str) {
+    tab_to(page, |f| f.name == name, name).await;
+}
+
+async fn assert_checked(page: &Page, name: &str, value: &str) {
+    let focused = page.focused().await;
+    assert_eq!(
+        (
+            focused.name.as_str(),
+            focused.value.as_str(),
+            focused.checked
+        ),
+        (name, value, true),
+        "{name} answered {value} by keyboard"
+    );
+}
+
+#[tokio::test]
+async fn every_control_shows_visible_focus() {
+    let app = app_with_admin().await;
+    browse(&app.address, Options::default(), |page| async move {
+        page.goto("/login").await;
+        assert!(tab_round(&page, "the sign-in page").await >= 5);
+        sign_in(&page, ADMIN).await;
+        let result = store_two_results(&page).await;
+        for_each_signed_in_page(&page, &result, |page, what| async move {
+            assert!(tab_round(&page, what).await >= 3, "{what} has its controls");
+        })
+        .await;
+        submit_empty_form_and_check_errors(&page).await;
+        let stops = tab_round(&page, "the form with errors").await;
+        assert!(stops > 40, "every control of the form is a stop: {stops}");
+    })
+    .await;
+}
+
+/// The axe check reports what it finds: a page with known faults fails it.
+#[tokio::test]
+async fn axe_reports_a_page_with_known_faults() {
+    browse("", Options::default(), |page| async move {
+        page.client
+            .goto("data:text/html,<title>faulty</title><img src=x><button></button>")
+            .await
+            .expect("data page");
+        let violations = page.axe_violations().await;
+        for rule in ["html-has-lang", "image-alt", "button-name"] {
+            assert!(
+                violations.iter().any(|v| v.starts_with(rule)),
+                "axe missed {rule}: {violations:?}"
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn keyboard_only_flow() {
+    let app = app_with_admin().await;
+    browse(&app.address, Options::default(), |page| async move {
+        page.goto("/login").await;
+        assert_eq!(
+            page.focused().await.id,
+            "username",
+            "sign-in starts in the username"
+        );
+        page.find("#username")
+            .await
+            .send_keys(ADMIN)
+            .await
+            .expect("type");
+        tab_to_field(&page, "password").await;
+        page.find("#password")
+            .await
+            .send_keys(PASSWORD)
+            .await
+            .expect("type");
+        page.press_and_wait(Key::Enter).await;
+        assert_eq!(page.path().await, "/screenings/new");
+
+        // Tab from the top of the page to the submit button: every stop shows focus.
+        let mut stops = 0;
+        tab_to(
+            &page,
+            |f| {
+                stops += 1;
+                f.tag == "button" && f.text == "Score and save"
+            },
+            "the submit button",
+        )
+        .await;
+        assert!(stops > 20, "every question is on the way: {stops} stops");
+
+        // Enter on the empty form: focus goes to the error summary; its first link leads to
+        // question 1.
+        page.press_and_wait(Key::Enter).await;
+        assert_eq!(page.focused().await.id, "error-summary");
+        tab_to(&page, |f| f.tag == "a", "the first error link").await;
+        page.press(Key::Enter).await;
+        let focused = page.focused().await;
+        assert_eq!(
+            focused.id, "q1_concern_expressed-yes",
+            "the error link moves focus to question 1"
+        );
+
+        // Answer with Space and the arrow keys, as the example screening.
+        page.press(Key::Space).await;
+        assert_checked(&page, "q1_concern_expressed", "yes").await;
+        tab_to_field(&page, "q2_self_concern").await;
+        page.press(Key::Down).await;
+        assert_checked(&page, "q2_self_concern", "no").await;
+        tab_to(&page, |f| f.id == "q3_escape-pornography", "pornography").await;
+        page.press(Key::Space).await;
+        assert_checked(&page, "q3_escape", "pornography").await;
+        tab_to(&page, |f| f.id == "q3_escape-exercise", "exercise").await;
+        page.press(Key::Space).await;
+        assert_checked(&page, "q3_escape", "exercise").await;
+        tab_to_field(&page, "q4_secrets").await;
+        page.press(Key::Space).await;
+        assert_checked(&page, "q4_secrets", "yes").await;
+        tab_to_field(&page, "q5_others_disturbed").await;
+        page.press(Key::Right).await;
+        page.press(Key::Right).await;
+        assert_checked(&page, "q5_others_disturbed", "declined").await;
+        tab_to_field(&page, "q6_shame").await;
+        page.press(Key::Right).await;
+        assert_checked(&page, "q6_shame", "no").await;
+        tab_to_field(&page, "pattern").await;
+        page.press(Key::Down).await;
+        page.press(Key::Down).await;
+        page.press(Key::Down).await;
+        assert_checked(&page, "pattern", "intense_periods").await;
+        tab_to_field(&page, "control").await;
+        page.press(Key::Down).await;
+        assert_checked(&page, "control", "retained").await;
+        tab_to_field(&page, "escape_use").await;
+        page.press(Key::Space).await;
+        assert_checked(&page, "escape_use", "on").await;
+        tab_to_field(&page, "secrecy").await;
+        page.press(Key::Space).await;
+        assert_checked(&page, "secrecy", "on").await;
+        tab_to(
+            &page,
+            |f| f.tag == "button" && f.text == "Score and save",
+            "the submit button",
+        )
+        .await;
+        page.press_and_wait(Key::Enter).await;
+
+        let result = page.path().await;
+        assert!(result.starts_with("/screenings/"), "scored: {result}");
+        assert_eq!(page.text("#band-title .badge").await, "At-risk");
+
+        // To the list and its filter, then sign out, by keyboard.
+        tab_to(&page, |f| f.text == "Results", "the Results link").await;
+        page.press_and_wait(Key::Enter).await;
+        assert_eq!(page.path().await, "/screenings");
+        tab_to(&page, |f| f.text == "At-risk", "the at-risk filter").await;
+        page.press_and_wait(Key::Enter).await;
+        assert_eq!(page.path().await, "/screenings?band=at_risk");
+        tab_to(&page, |f| f.text == "Sign out", "Sign out").await;
+        page.press_and_wait(Key::Enter).await;
+        assert_eq!(page.path().await, "/login");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn phone_and_tablet_widths() {
+    let app = app_with_admin().await;
+    browse(&app.address, Options::default(), |page| async move {
+        sign_in(&page, ADMIN).await;
+        let result = store_two_results(&page).await;
+        sign_out(&page).await;
+        for width in [390, 820] {
+            page.emulate_touch_screen(width, 900).await;
+            page.goto("/login").await;
+            assert_eq!(page.viewport_width().await, u64::from(width));
+            page.assert_no_horizontal_scroll("the sign-in page").await;
+            page.assert_touch_targets("the sign-in page").await;
+            sign_in(&page, ADMIN).await;
+            for_each_signed_in_page(&page, &result, |page, what| async move {
+                page.assert_no_horizontal_scroll(what).await;
+                page.assert_touch_targets(what).await;
+            })
+            .await;
+            submit_empty_form_and_check_errors(&page).await;
+            page.assert_no_horizontal_scroll("the form with errors")
+                .await;
+            page.assert_touch_targets("the form with errors").await;
+            sign_out(&page).await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn works_with_javascript_turned_off() {
+    let app = spawn_app().await;
+    let token = app.setup_token.clone().expect("setup token");
+    browse(
+        &app.address,
+        Options::without_javascript(),
+        |page| async move {
+            page.client
+                .goto("data:text/html,<title>off</title><script>document.title='on'</script>")
+                .await
+                .expect("data page");
+            assert_eq!(page.title().await, "off", "JavaScript is turned off");
+
+            page.goto(&format!("/setup?token={token}")).await;
+            page.fill("#username", "first.admin").await;
+            page.fill("#password", PASSWORD).await;
+            page.fill("#password_confirm", PASSWORD).await;
+            page.click_and_wait("main button[type=submit]").await;
+            assert_eq!(page.path().await, "/screenings/new");
+
+            submit_screening(&page).await;
+            assert_eq!(page.find_all("#error-summary li").await.len(), 6);
+            page.click("#error-summary a[href=\"#q1_concern_expressed-yes\"]")
+                .await;
+            answer(&page, EXAMPLE_FORM).await;
+            page.click("details.levels summary").await;
+            assert!(
+                page.find("details.levels dl")
+                    .await
+                    .is_displayed()
+                    .await
+                    .expect("displayed"),
+                "the levels open without JavaScript"
+            );
+            let result = submit_valid_screening(&page).await;
+            assert_eq!(page.text("#band-title .badge").await, "At-risk");
+
+            page.click_and_wait(".site-header a[href=\"/screenings\"]")
+                .await;
+            page.click_and_wait(".filters a[href=\"/screenings?band=casual\"]")
+                .await;
+            assert!(page.text("main").await.contains("No results yet"));
+            page.click_and_wait(".filters a[href=\"/screenings?band=at_risk\"]")
+                .await;
+            page.click_and_wait(&format!("table.results a[href=\"{result}\"]"))
+                .await;
+            assert_eq!(page.path().await, result);
+
+            sign_out(&page).await;
+            sign_in(&page, "first.admin").await;
+            sign_out(&page).await;
+        },
+    )
+    .await;
+}
