@@ -5,7 +5,9 @@
 #   benches/load.sh                 # defaults below
 #   DURATION=5s ROWS=20000 benches/load.sh
 #
-# Needs wrk, curl and sqlite3 (Debian packages of those names), and about 2 minutes.
+# Needs wrk, curl and sqlite3 (Debian packages of those names), and about 4 minutes. The
+# server inherits the environment: e.g. MALLOC_ARENA_MAX=2 benches/load.sh, as DEPLOYMENT.md
+# sets it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,8 +63,11 @@ cookie="screener_session=$(awk '$6 == "screener_session" { print $7 }' "$jar")"
 body="q1_concern_expressed=yes&q2_self_concern=no&q3_escape=exercise&q3_escape=pornography&q4_secrets=yes&q5_others_disturbed=declined&q6_shame=no&pattern=intense_periods&control=retained&escape_use=on&secrecy=on&csrf_token=$csrf"
 
 results="$work/results.md"
-echo "| what | connections | requests/s | p50 | p99 | errors |" >"$results"
-echo "|---|---:|---:|---:|---:|---:|" >>"$results"
+echo "| what | connections | requests/s | p50 | p99 | errors | server peak RSS so far |" >"$results"
+echo "|---|---:|---:|---:|---:|---:|---:|" >>"$results"
+
+# The server's peak resident memory so far (VmHWM).
+peak_rss() { awk '/^VmHWM:/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$server_pid/status"; }
 
 # run NAME CONNECTIONS wrk-arguments…: runs wrk and adds a row to the results.
 run() {
@@ -73,11 +78,11 @@ run() {
   out=$(wrk -t"$(( connections < THREADS ? connections : THREADS ))" -c"$connections" -d"$DURATION" --latency "$@")
   echo "$out"
   local rps p50 p99 errors
-  rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
+  rps=$(awk '/^Requests\/sec:/ { printf($2 < 100 ? "%.2f" : "%.0f", $2) }' <<<"$out")
   p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
   p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
   errors=$(awk '/Non-2xx or 3xx responses:/ { n += $NF } /Socket errors:/ { for (i = 3; i <= NF; i += 2) n += $i } END { print n + 0 }' <<<"$out")
-  echo "| $name | $connections | $rps | $p50 | $p99 | $errors |" >>"$results"
+  echo "| $name | $connections | $rps | $p50 | $p99 | $errors | $(peak_rss) |" >>"$results"
 }
 
 run "static stylesheet (floor)" "$CONNECTIONS" "$base$stylesheet"
@@ -100,7 +105,7 @@ else
   echo "== no CSV export at $CSV_PATH: skipped"
 fi
 
-peak=$(awk '/^VmHWM:/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$server_pid/status")
+peak=$(peak_rss)
 echo
 echo "== results ($(nproc) CPUs: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo))"
 cat "$results"
