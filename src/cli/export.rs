@@ -93,12 +93,11 @@ async fn export(args: ExportArgs) -> Result<(), Failure> {
         Format::Fhir => "fhir",
     };
     store
-        .record(AuditEntry {
-            actor: "console",
-            action: AuditAction::Exported,
-            subject: clinician.as_ref().map(Username::as_str),
-            detail: Some(format!("{format}, {} rows", extent.count)),
-        })
+        .record(
+            AuditEntry::new("console", AuditAction::Exported)
+                .subject(clinician.as_ref().map(Username::as_str))
+                .detail(format!("{format}, {} rows", extent.count)),
+        )
         .await
         .map_err(|error| (1, error.to_string()))?;
 

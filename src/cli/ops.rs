@@ -96,16 +96,13 @@ pub async fn backup(args: BackupArgs) -> ExitCode {
         }
     };
     let recorded = store
-        .record(AuditEntry {
-            actor: CONSOLE,
-            action: AuditAction::BackupTaken,
-            subject: None,
-            detail: Some(format!(
+        .record(
+            AuditEntry::new(CONSOLE, AuditAction::BackupTaken).detail(format!(
                 "{} screenings to {}",
                 summary.screenings,
                 path.display()
             )),
-        })
+        )
         .await;
     store.close().await;
     if let Err(error) = recorded {

@@ -122,12 +122,11 @@ async fn audit(
     detail: Option<String>,
 ) -> Result<(), Failure> {
     store
-        .record(AuditEntry {
-            actor: CONSOLE,
-            action,
-            subject: Some(subject.as_str()),
-            detail,
-        })
+        .record(
+            AuditEntry::new(CONSOLE, action)
+                .subject(subject.as_str())
+                .detail(detail),
+        )
         .await?;
     Ok(())
 }

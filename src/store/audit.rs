@@ -58,6 +58,30 @@ pub struct AuditEntry<'a> {
     pub detail: Option<String>,
 }
 
+impl<'a> AuditEntry<'a> {
+    /// An entry for `action` by `actor`, with no subject or detail yet.
+    pub fn new(actor: &'a str, action: AuditAction) -> AuditEntry<'a> {
+        AuditEntry {
+            actor,
+            action,
+            subject: None,
+            detail: None,
+        }
+    }
+
+    /// What the action was done to (an account's username, or a deleted review code).
+    pub fn subject(mut self, subject: impl Into<Option<&'a str>>) -> AuditEntry<'a> {
+        self.subject = subject.into();
+        self
+    }
+
+    /// A coded detail, such as a row count.
+    pub fn detail(mut self, detail: impl Into<Option<String>>) -> AuditEntry<'a> {
+        self.detail = detail.into();
+        self
+    }
+}
+
 /// A recorded event.
 #[derive(Debug, Clone)]
 pub struct AuditEvent {

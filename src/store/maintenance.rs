@@ -118,12 +118,8 @@ impl Store {
             .rows_affected();
         audit::insert(
             &mut transaction,
-            AuditEntry {
-                actor,
-                action: AuditAction::ScreeningsPurged,
-                subject: None,
-                detail: Some(format!("{deleted} screenings from before {year}")),
-            },
+            AuditEntry::new(actor, AuditAction::ScreeningsPurged)
+                .detail(format!("{deleted} screenings from before {year}")),
         )
         .await?;
         transaction.commit().await?;

@@ -132,12 +132,10 @@ pub async fn change_password(
     };
     state
         .store
-        .record(AuditEntry {
-            actor: signed_in.username.as_str(),
-            action: AuditAction::PasswordChanged,
-            subject: Some(signed_in.username.as_str()),
-            detail: None,
-        })
+        .record(
+            AuditEntry::new(signed_in.username.as_str(), AuditAction::PasswordChanged)
+                .subject(signed_in.username.as_str()),
+        )
         .await?;
     Ok(own_password_form(
         &signed_in,
@@ -247,12 +245,11 @@ pub async fn create_clinician(
     };
     state
         .store
-        .record(AuditEntry {
-            actor: signed_in.username.as_str(),
-            action: AuditAction::AccountCreated,
-            subject: Some(username.as_str()),
-            detail: is_admin.then(|| "administrator".to_owned()),
-        })
+        .record(
+            AuditEntry::new(signed_in.username.as_str(), AuditAction::AccountCreated)
+                .subject(username.as_str())
+                .detail(is_admin.then(|| "administrator".to_owned())),
+        )
         .await?;
     let page = clinicians_page(
         &state,
@@ -297,16 +294,17 @@ pub async fn set_active(
         .map_err(account_change)?;
     state
         .store
-        .record(AuditEntry {
-            actor: signed_in.username.as_str(),
-            action: if active {
-                AuditAction::AccountActivated
-            } else {
-                AuditAction::AccountDeactivated
-            },
-            subject: Some(username.as_str()),
-            detail: None,
-        })
+        .record(
+            AuditEntry::new(
+                signed_in.username.as_str(),
+                if active {
+                    AuditAction::AccountActivated
+                } else {
+                    AuditAction::AccountDeactivated
+                },
+            )
+            .subject(username.as_str()),
+        )
         .await?;
     Ok(Redirect::to("/admin/clinicians").into_response())
 }
@@ -335,12 +333,10 @@ pub async fn reset_password(
         .map_err(account_change)?;
     state
         .store
-        .record(AuditEntry {
-            actor: signed_in.username.as_str(),
-            action: AuditAction::PasswordReset,
-            subject: Some(username.as_str()),
-            detail: None,
-        })
+        .record(
+            AuditEntry::new(signed_in.username.as_str(), AuditAction::PasswordReset)
+                .subject(username.as_str()),
+        )
         .await?;
     let notice = format!("Password of {username} reset.");
     Ok(

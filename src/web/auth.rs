@@ -195,12 +195,10 @@ pub async fn login(
             session::sign_in(&session, &clinician).await?;
             state
                 .store
-                .record(AuditEntry {
-                    actor: clinician.username.as_str(),
-                    action: AuditAction::SignedIn,
-                    subject: None,
-                    detail: None,
-                })
+                .record(AuditEntry::new(
+                    clinician.username.as_str(),
+                    AuditAction::SignedIn,
+                ))
                 .await?;
             if carried.is_empty() {
                 return Ok(Redirect::to(&next).into_response());
@@ -216,22 +214,15 @@ pub async fn login(
         _ => {
             state
                 .store
-                .record(AuditEntry {
-                    actor: &typed,
-                    action: AuditAction::SignInFailed,
-                    subject: None,
-                    detail: None,
-                })
+                .record(AuditEntry::new(&typed, AuditAction::SignInFailed))
                 .await?;
             if lock_started {
                 state
                     .store
-                    .record(AuditEntry {
-                        actor: &typed,
-                        action: AuditAction::SignInThrottled,
-                        subject: None,
-                        detail: Some("sign-in locked for 15 minutes".to_owned()),
-                    })
+                    .record(
+                        AuditEntry::new(&typed, AuditAction::SignInThrottled)
+                            .detail("sign-in locked for 15 minutes".to_owned()),
+                    )
                     .await?;
             }
             Ok(refuse(
@@ -252,12 +243,10 @@ pub async fn logout(
     session::sign_out(&session).await?;
     state
         .store
-        .record(AuditEntry {
-            actor: signed_in.username.as_str(),
-            action: AuditAction::SignedOut,
-            subject: None,
-            detail: None,
-        })
+        .record(AuditEntry::new(
+            signed_in.username.as_str(),
+            AuditAction::SignedOut,
+        ))
         .await?;
     Ok(Redirect::to("/login").into_response())
 }
@@ -371,12 +360,11 @@ pub async fn setup(
     state.setup.consume();
     state
         .store
-        .record(AuditEntry {
-            actor: username.as_str(),
-            action: AuditAction::AccountCreated,
-            subject: Some(username.as_str()),
-            detail: Some("first administrator, via setup link".to_owned()),
-        })
+        .record(
+            AuditEntry::new(username.as_str(), AuditAction::AccountCreated)
+                .subject(username.as_str())
+                .detail("first administrator, via setup link".to_owned()),
+        )
         .await?;
     let admin = state
         .store

@@ -46,12 +46,10 @@ async fn export_csv(
     let extent = state.store.export_extent(Some(signed_in.id)).await?;
     state
         .store
-        .record(AuditEntry {
-            actor: signed_in.username.as_str(),
-            action: AuditAction::Exported,
-            subject: None,
-            detail: Some(format!("csv, {} rows", extent.count)),
-        })
+        .record(
+            AuditEntry::new(signed_in.username.as_str(), AuditAction::Exported)
+                .detail(format!("csv, {} rows", extent.count)),
+        )
         .await?;
     let header = table::to_csv(true, []).map_err(|_| WebError::Internal)?;
     let rows = state.store.export_batches(extent).map(|batch| {
@@ -96,12 +94,10 @@ async fn questionnaire_response(
     // Audited like any export, with its count and never its review code (SPEC §4).
     state
         .store
-        .record(AuditEntry {
-            actor: signed_in.username.as_str(),
-            action: AuditAction::Exported,
-            subject: None,
-            detail: Some("fhir, 1 row".to_owned()),
-        })
+        .record(
+            AuditEntry::new(signed_in.username.as_str(), AuditAction::Exported)
+                .detail("fhir, 1 row".to_owned()),
+        )
         .await?;
     Ok(fhir_json(fhir::questionnaire_response(&screening)))
 }

@@ -189,12 +189,10 @@ async fn delete_screening(
     }
     state
         .store
-        .record(AuditEntry {
-            actor: signed_in.username.as_str(),
-            action: AuditAction::ScreeningDeleted,
-            subject: Some(code.as_str()),
-            detail: None,
-        })
+        .record(
+            AuditEntry::new(signed_in.username.as_str(), AuditAction::ScreeningDeleted)
+                .subject(code.as_str()),
+        )
         .await?;
     Ok(Redirect::to("/screenings").into_response())
 }
