@@ -70,5 +70,5 @@ END;
 CREATE TABLE tower_sessions (
     id TEXT PRIMARY KEY NOT NULL,
     data BLOB NOT NULL,
-    expiry_date INTEGER NOT NULL
+    expiry_date INTEGER NOT NULL -- when the sign-in session expires; never a screening's date
 );

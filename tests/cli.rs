@@ -10,19 +10,20 @@ use common::Browser;
 
 const BIN: &str = env!("CARGO_BIN_EXE_screener");
 
-fn score(input: &str) -> (i32, String, String) {
+/// Runs `screener ARGS` with `stdin` on standard input: (exit code, stdout, stderr).
+fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
     let mut child = Command::new(BIN)
-        .arg("score")
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("run screener score");
+        .expect("run screener");
     child
         .stdin
         .take()
         .unwrap()
-        .write_all(input.as_bytes())
+        .write_all(stdin.as_bytes())
         .unwrap();
     let output = child.wait_with_output().unwrap();
     (
@@ -30,6 +31,10 @@ fn score(input: &str) -> (i32, String, String) {
         String::from_utf8(output.stdout).unwrap(),
         String::from_utf8(output.stderr).unwrap(),
     )
+}
+
+fn score(input: &str) -> (i32, String, String) {
+    run(&["score"], input)
 }
 
 #[test]
@@ -121,27 +126,12 @@ fn score_reports_a_missing_file_with_exit_2() {
 }
 
 fn user_command(database: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(BIN)
-        .arg("user")
-        .args(args)
-        .args(["--database", database])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    let args: Vec<&str> = ["user"]
+        .into_iter()
+        .chain(args.iter().copied())
+        .chain(["--database", database])
+        .collect();
+    run(&args, stdin)
 }
 
 #[test]

@@ -536,16 +536,7 @@ async fn a_clinician_changes_their_own_password() {
         )
         .await;
     assert_eq!(wrong.status(), 422);
-    let changed = alice
-        .post_form(
-            "/account/password",
-            &[
-                ("current_password", PASSWORD),
-                ("password", "another long password"),
-                ("password_confirm", "another long password"),
-            ],
-        )
-        .await;
+    let changed = change_password(&alice, PASSWORD, "another long password").await;
     assert_eq!(changed.status(), 200);
     assert_eq!(app.browser().sign_in("alice", PASSWORD).await.status(), 401);
     assert_eq!(
@@ -584,16 +575,7 @@ async fn a_password_change_ends_every_other_session_of_the_account() {
         alice_elsewhere.sign_in("alice", PASSWORD).await.status(),
         303
     );
-    let changed = alice
-        .post_form(
-            "/account/password",
-            &[
-                ("current_password", PASSWORD),
-                ("password", "another long password"),
-                ("password_confirm", "another long password"),
-            ],
-        )
-        .await;
+    let changed = change_password(&alice, PASSWORD, "another long password").await;
     assert_eq!(changed.status(), 200);
     let html = changed.text().await.unwrap();
     let token = common::csrf_token_in(&html).unwrap();
@@ -780,4 +762,18 @@ async fn behind_a_proxy_each_client_address_is_throttled_on_its_own() {
         401,
         "another client behind the same proxy is not"
     );
+}
+
+/// Changes a signed-in clinician's own password through the form.
+async fn change_password(browser: &Browser, current: &str, new: &str) -> reqwest::Response {
+    browser
+        .post_form(
+            "/account/password",
+            &[
+                ("current_password", current),
+                ("password", new),
+                ("password_confirm", new),
+            ],
+        )
+        .await
 }
