@@ -7,6 +7,7 @@ mod auth;
 mod dashboard;
 mod error;
 mod exports;
+mod form_token;
 mod health;
 mod layout;
 mod limit;

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use rand::distr::{Alphanumeric, SampleString};
 use subtle::ConstantTimeEq;
 
+use super::form_token::FormTokens;
 use super::throttle::Throttle;
 use crate::config::SecurityConfig;
 use crate::store::Store;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub setup: Arc<SetupLink>,
     /// Failed sign-ins.
     pub throttle: Arc<Throttle>,
+    /// CSRF tokens for forms shown without a session (sign-in, setup).
+    pub form_tokens: FormTokens,
 }
 
 impl AppState {
@@ -42,9 +45,10 @@ impl AppState {
         .await;
         Ok(AppState {
             store,
-            security,
             setup: Arc::new(setup),
             throttle: Arc::new(Throttle::default()),
+            form_tokens: FormTokens::random(security.secure_cookies),
+            security,
         })
     }
 
