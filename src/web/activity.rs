@@ -1,8 +1,10 @@
-//! The request log, minus the one request whose time must not be kept: submitting a screening.
+//! The request log, minus the requests whose time must not be kept: submitting a screening
+//! and opening a result (where every submission lands).
 //!
 //! The n-th logged `POST /screenings` would be the n-th screening stored, so its log line's
-//! time would date a screening. Those requests get no log line (and no span, so nothing logged
-//! while they run carries their route); an hourly count says how many there were instead.
+//! time would date a screening; so would the n-th `GET /screenings/{code}` that follows it.
+//! These requests get no log line (and no span, so nothing logged while they run carries
+//! their route); an hourly count says how many there were instead.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,35 +16,38 @@ use axum::http::Method;
 /// How often the count of screening submissions is logged.
 pub const REPORT_PERIOD: Duration = Duration::from_secs(60 * 60);
 
-/// True for the requests that are counted, never logged one by one: `POST /screenings`.
+/// True for the requests that are counted, never logged one by one: `POST /screenings` and
+/// `GET /screenings/{code}`.
 pub fn is_unlogged(request: &Request) -> bool {
-    request.method() == Method::POST
-        && request
-            .extensions()
-            .get::<MatchedPath>()
-            .is_some_and(|route| route.as_str() == "/screenings")
+    let Some(route) = request.extensions().get::<MatchedPath>() else {
+        return false;
+    };
+    matches!(
+        (request.method(), route.as_str()),
+        (&Method::POST, "/screenings") | (&Method::GET, "/screenings/{code}")
+    )
 }
 
 /// Counts of the requests not logged one by one.
 #[derive(Debug, Default)]
 pub struct Activity {
-    /// Screenings submitted and stored (303).
+    /// Screenings submitted and stored (`POST /screenings` answered 303).
     saved: AtomicU64,
-    /// Submissions answered otherwise (422, 403, 401…).
-    not_saved: AtomicU64,
+    /// The other unlogged requests: submissions not stored (422, 403…) and results opened.
+    other: AtomicU64,
 }
 
-/// The marker a response carries when its request was not logged.
-#[derive(Debug, Clone, Copy)]
-pub struct Unlogged;
+/// The marker a response carries when its request was not logged: the request's method.
+#[derive(Debug, Clone)]
+pub struct Unlogged(pub Method);
 
 impl Activity {
-    /// Counts one unlogged request that was answered `status`.
-    pub fn count(&self, status: axum::http::StatusCode) {
-        let counter = if status == axum::http::StatusCode::SEE_OTHER {
+    /// Counts one unlogged request of `method` that was answered `status`.
+    pub fn count(&self, method: &Method, status: axum::http::StatusCode) {
+        let counter = if method == Method::POST && status == axum::http::StatusCode::SEE_OTHER {
             &self.saved
         } else {
-            &self.not_saved
+            &self.other
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
@@ -60,12 +65,12 @@ impl Activity {
     /// Logs and resets the counts, if any.
     pub fn log_counts(&self) {
         let saved = self.saved.swap(0, Ordering::Relaxed);
-        let not_saved = self.not_saved.swap(0, Ordering::Relaxed);
-        if saved + not_saved > 0 {
+        let other = self.other.swap(0, Ordering::Relaxed);
+        if saved + other > 0 {
             tracing::info!(
-                saved,
-                not_saved,
-                "screening submissions since the last count"
+                screenings_saved = saved,
+                other_screening_requests = other,
+                "screening requests since the last count (not logged one by one)"
             );
         }
     }

@@ -121,10 +121,11 @@ pub fn router(state: AppState) -> Router {
                     tracing::info_span!("request", method = %request.method(), route = %route)
                 })
                 .on_request(())
+                .on_eos(())
                 .on_response(
                     move |response: &Response, latency: Duration, span: &tracing::Span| {
-                        if response.extensions().get::<activity::Unlogged>().is_some() {
-                            activity.count(response.status());
+                        if let Some(unlogged) = response.extensions().get::<activity::Unlogged>() {
+                            activity.count(&unlogged.0, response.status());
                         } else {
                             DefaultOnResponse::new()
                                 .level(Level::INFO)
@@ -138,10 +139,10 @@ pub fn router(state: AppState) -> Router {
 
 /// Marks the responses to requests that are counted instead of logged (see [`activity`]).
 async fn mark_unlogged(request: Request, next: middleware::Next) -> Response {
-    let unlogged = activity::is_unlogged(&request);
+    let unlogged = activity::is_unlogged(&request).then(|| request.method().clone());
     let mut response = next.run(request).await;
-    if unlogged {
-        response.extensions_mut().insert(activity::Unlogged);
+    if let Some(method) = unlogged {
+        response.extensions_mut().insert(activity::Unlogged(method));
     }
     response
 }
