@@ -450,3 +450,144 @@ async fn the_setup_link_shows_nothing_once_an_account_exists() {
     pool.close().await;
     assert_eq!(accounts, ["alice"]);
 }
+
+/// A database made by the version before issue 12: migrations 1 and 2 only.
+async fn old_database(path: &Path) -> SqlitePool {
+    let migrations = tempfile::tempdir().unwrap();
+    for name in ["0001_initial.sql", "0002_prior_screening.sql"] {
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(name),
+            migrations.path().join(name),
+        )
+        .unwrap();
+    }
+    let pool = SqlitePool::connect(&format!("{}?mode=rwc", database_url(path)))
+        .await
+        .unwrap();
+    sqlx::migrate::Migrator::new(migrations.path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    pool
+}
+
+#[tokio::test]
+async fn the_migration_ends_sessions_shuffles_row_ids_keeps_links_and_cleans_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("screener.db");
+    let pool = old_database(&db).await;
+    let hash = password_auth::generate_hash(PASSWORD);
+    sqlx::raw_sql(&format!(
+        "INSERT INTO clinicians (id, username, password_hash) VALUES (1, 'alice', '{hash}'), (2, 'bob', '{hash}');
+         INSERT INTO tower_sessions (id, data, expiry_date) VALUES ('live-cookie-id', x'00', 9999999999);
+         INSERT INTO audit_events (occurred_at, actor, action, subject) VALUES
+           ('2026-01-02T03:04:05Z', 'alice', 'screening_deleted', 'AAAA-BBBB'),
+           ('2026-01-02T03:04:06Z', 'Maria Lopez', 'sign_in_failed', NULL),
+           ('2026-01-02T03:04:07Z', 'alice', 'sign_in_failed', NULL);"
+    ))
+    .execute(&pool)
+    .await
+    .unwrap();
+    let rows = [
+        (1, "CODE-0001", 1, 2025, None),
+        (2, "CODE-0002", 1, 2026, None),
+        (3, "CODE-0003", 1, 2026, Some(2)),
+        (4, "CODE-0004", 2, 2026, None),
+    ];
+    for (id, code, owner, year, prior) in rows {
+        sqlx::query(
+            "INSERT INTO screenings (id, review_code, clinician_id, year, rules_version, \
+             q1_concern_expressed, q2_self_concern, q3_escape, q4_secrets, q5_others_disturbed, \
+             q6_shame, pattern, control, escape_use, secrecy, escalation, despite_consequences, \
+             functioning_impaired, minimizes_or_blames, band, red_flag_count, \
+             further_investigation, referral, provisional, incomplete, prior_id) \
+             VALUES (?, ?, ?, ?, '1', 'no', 'no', 'sleep', 'no', 'no', 'no', NULL, 'not_assessed', \
+             0, 0, 0, 0, 0, 0, 'casual', 0, 0, 0, 0, 0, ?)",
+        )
+        .bind(id)
+        .bind(code.replace("CODE-", "ABCD-").replace('0', "1"))
+        .bind(owner)
+        .bind(year)
+        .bind(prior)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    pool.close().await;
+
+    let (code, stdout, stderr) = screener_open_umask(&db, &["check"], "");
+    assert_eq!(code, 0, "the old database checks out: {stdout}{stderr}");
+    add_account(&db, "carol"); // opens the database with this version: migrates it
+    let (code, stdout, stderr) = screener_open_umask(&db, &["check"], "");
+    assert_eq!(
+        code, 0,
+        "the migrated database checks out: {stdout}{stderr}"
+    );
+
+    let pool = read_only(&db).await;
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM tower_sessions")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0);
+    let migrated: Vec<(i64, String, i64, i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT s.id, s.review_code, s.clinician_id, s.year, s.seq_in_year, p.review_code \
+         FROM screenings s LEFT JOIN screenings p ON p.id = s.prior_id ORDER BY s.review_code",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let expected = [
+        ("ABCD-1111", 1, 2025, 1, None),
+        ("ABCD-1112", 1, 2026, 1, None),
+        ("ABCD-1113", 1, 2026, 2, Some("ABCD-1112".to_owned())),
+        ("ABCD-1114", 2, 2026, 1, None),
+    ];
+    assert_eq!(migrated.len(), expected.len());
+    for ((id, code, owner, year, seq, prior), expected) in migrated.iter().zip(expected) {
+        assert!(*id >= 1 << 32, "{code}: random id {id}");
+        assert_eq!(
+            (code.as_str(), *owner, *year, *seq, prior.clone()),
+            expected
+        );
+    }
+    let audit: Vec<(String, String, Option<String>)> =
+        sqlx::query_as("SELECT actor, action, subject FROM audit_events ORDER BY id LIMIT 3")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    assert_eq!(
+        audit,
+        [
+            ("alice".to_owned(), "screening_deleted".to_owned(), None),
+            (
+                "unknown username".to_owned(),
+                "sign_in_failed".to_owned(),
+                None
+            ),
+            ("alice".to_owned(), "sign_in_failed".to_owned(), None),
+        ]
+    );
+    assert!(files_holding(&db, "Maria Lopez").is_empty());
+    assert!(files_holding(&db, "AAAA-BBBB").is_empty());
+    assert!(files_holding(&db, "live-cookie-id").is_empty());
+
+    // The app reads the migrated rows: alice's list, newest first.
+    let (server, _) = start_server(&db, &dir.path().join("log"), false);
+    let alice = signed_in(&server, "alice").await;
+    let html = alice.get_html("/screenings").await;
+    let positions: Vec<usize> = ["ABCD-1113", "ABCD-1112", "ABCD-1111"]
+        .iter()
+        .map(|code| html.find(code).unwrap_or_else(|| panic!("{code} listed")))
+        .collect();
+    assert!(
+        positions.windows(2).all(|pair| pair[0] < pair[1]),
+        "{positions:?}"
+    );
+    assert!(!html.contains("ABCD-1114"), "bob's is not alice's");
+}
