@@ -5,6 +5,8 @@ use std::sync::{Arc, Mutex};
 use rand::distr::{Alphanumeric, SampleString};
 use subtle::ConstantTimeEq;
 
+use super::activity::Activity;
+use super::form_token::FormTokens;
 use super::throttle::Throttle;
 use crate::config::SecurityConfig;
 use crate::store::Store;
@@ -20,6 +22,10 @@ pub struct AppState {
     pub setup: Arc<SetupLink>,
     /// Failed sign-ins.
     pub throttle: Arc<Throttle>,
+    /// CSRF tokens for forms shown without a session (sign-in, setup).
+    pub form_tokens: FormTokens,
+    /// Counts of requests not logged one by one (screening submissions).
+    pub activity: Arc<Activity>,
 }
 
 impl AppState {
@@ -40,11 +46,17 @@ impl AppState {
             crate::accounts::PasswordHash::decoy();
         })
         .await;
+        let form_tokens = FormTokens::with_key(
+            store.server_key(crate::store::FORM_TOKEN_KEY).await?,
+            security.secure_cookies,
+        );
         Ok(AppState {
             store,
             security,
             setup: Arc::new(setup),
             throttle: Arc::new(Throttle::default()),
+            form_tokens,
+            activity: Arc::default(),
         })
     }
 
