@@ -3,6 +3,7 @@
 
 mod audit;
 mod clinicians;
+mod invitations;
 mod maintenance;
 mod screenings;
 mod session_cache;
@@ -21,6 +22,7 @@ pub use session_cache::{SessionCache, SessionStore};
 
 pub use audit::{AUDIT_PAGE_SIZE, AuditAction, AuditEntry, AuditEvent};
 pub use clinicians::{AccountChangeError, Clinician, ClinicianId};
+pub use invitations::{ClientToken, Invitation, InvitationId, NewInvitation};
 pub use maintenance::{BackupSummary, HealthReport, MigrationState, MigrationStep};
 pub use screenings::{
     ExportExtent, PAGE_SIZE, ScreeningPage, ScreeningQuery, ScreeningSummary, StoredScreening,
@@ -46,6 +48,9 @@ pub enum StoreError {
     /// A write was not committed (the transaction holding it failed, or the store closed).
     #[error("not saved: {0}")]
     NotCommitted(String),
+    /// A client's invitation to save from is gone: saved already, cancelled or expired.
+    #[error("the client's answers are no longer there: saved already, cancelled or expired")]
+    InvitationGone,
     /// A backup just written does not pass its integrity check.
     #[error("the backup fails its integrity check: {0}")]
     UnsoundBackup(String),
