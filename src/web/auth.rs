@@ -104,7 +104,7 @@ pub async fn login_form(
 
 /// The client's address: the TCP peer, or behind a reverse proxy (`--behind-proxy`) the
 /// address the proxy appended last to `X-Forwarded-For`. Used only in memory, for throttling.
-fn client_address(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+pub(super) fn client_address(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
     let forwarded = || {
         let last = headers
             .get_all("x-forwarded-for")
@@ -209,7 +209,9 @@ pub async fn login(
                 is_admin: clinician.is_admin,
                 csrf_token: session::csrf_token(&session).await?,
             };
-            Ok(screenings::resumed_form(&signed_in, carried).into_response())
+            Ok(screenings::resumed_form(&state, &signed_in, carried)
+                .await?
+                .into_response())
         }
         _ => {
             state

@@ -6,7 +6,7 @@ use rand::distr::{Alphanumeric, SampleString};
 use subtle::ConstantTimeEq;
 
 use super::throttle::Throttle;
-use crate::config::SecurityConfig;
+use crate::config::{InvitationConfig, SecurityConfig};
 use crate::store::Store;
 
 /// Shared application state.
@@ -20,6 +20,10 @@ pub struct AppState {
     pub setup: Arc<SetupLink>,
     /// Failed sign-ins.
     pub throttle: Arc<Throttle>,
+    /// Invitation settings (SPEC §6).
+    pub invitations: InvitationConfig,
+    /// Unknown client tokens and failed unlocks, by address (apart from sign-in's counts).
+    pub client_throttle: Arc<Throttle>,
 }
 
 impl AppState {
@@ -45,7 +49,15 @@ impl AppState {
             security,
             setup: Arc::new(setup),
             throttle: Arc::new(Throttle::default()),
+            invitations: InvitationConfig::default(),
+            client_throttle: Arc::new(Throttle::default()),
         })
+    }
+
+    /// The same state with these invitation settings.
+    pub fn with_invitations(mut self, invitations: InvitationConfig) -> AppState {
+        self.invitations = invitations;
+        self
     }
 
     /// The first-run setup token, while it is still valid.
