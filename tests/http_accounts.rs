@@ -366,12 +366,22 @@ async fn signing_in_rotates_the_session_id() {
     app.create_account("alice", false).await;
     let mut browser = app.browser();
     browser.get("/login").await;
-    let before = browser.cookies();
-    assert!(before.contains("screener_session="));
+    assert!(
+        !browser.cookies().contains("screener_session="),
+        "the sign-in page starts no session"
+    );
+    let session_id = |cookies: String| {
+        cookies
+            .split("; ")
+            .find(|pair| pair.starts_with("screener_session="))
+            .map(str::to_owned)
+    };
     browser.sign_in("alice", PASSWORD).await;
-    let after = browser.cookies();
-    assert!(after.contains("screener_session="));
-    assert_ne!(before, after);
+    let first = session_id(browser.cookies()).expect("a session once signed in");
+    // Signing in on a session that exists already still gives it a new id (no fixation).
+    browser.sign_in("alice", PASSWORD).await;
+    let second = session_id(browser.cookies()).expect("a session once signed in");
+    assert_ne!(first, second);
 }
 
 #[tokio::test]
@@ -785,4 +795,39 @@ async fn change_password(browser: &Browser, current: &str, new: &str) -> reqwest
             ],
         )
         .await
+}
+
+#[tokio::test]
+async fn a_sign_in_needs_the_form_token_of_its_own_browser() {
+    let app = spawn_app().await;
+    app.create_account("alice", false).await;
+    let mut victim = app.browser();
+    victim.get("/login").await;
+    // A token from another browser (an attacker's own visit to the page) does not verify
+    // with this browser's cookie; nor does no token, or a made-up one.
+    let attacker_html = app.browser().get_html("/login").await;
+    let foreign = common::csrf_token_in(&attacker_html).unwrap();
+    for token in [Some(foreign.as_str()), None, Some("1.bm90LWEtdG9rZW4")] {
+        let mut pairs = vec![("username", "alice"), ("password", PASSWORD)];
+        if let Some(token) = token {
+            pairs.push(("csrf_token", token));
+        }
+        let response = victim.post_raw("/login", &pairs).await;
+        assert_eq!(response.status(), 403, "token {token:?}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("had expired"), "the form comes back: {html}");
+        // The form that came back carries a good token: sending it signs in.
+        victim.csrf_token = common::csrf_token_in(&html);
+        assert!(!victim.cookies().contains("screener_session="));
+    }
+    assert_eq!(
+        app.count_audit("sign_in_failed").await,
+        0,
+        "nothing was tried"
+    );
+    let response = victim
+        .post_form("/login", &[("username", "alice"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(response.status(), 303);
+    assert!(victim.cookies().contains("screener_session="));
 }

@@ -103,7 +103,7 @@ pub async fn change_password(
             "The current password is not right.".to_owned(),
         ));
     }
-    let password = chosen_password(&form)
+    let password = chosen_password(form.value("password"), form.value("password_confirm"))
         .map_err(|error| errors.push(("password", capitalize(&error.to_string()))))
         .ok();
     let Some(password) = password.filter(|_| errors.is_empty()) else {
@@ -125,9 +125,8 @@ pub async fn change_password(
         .find_clinician(signed_in.id)
         .await?
         .ok_or(WebError::NotFound)?;
-    session::sign_in(&session, &clinician).await?;
     let signed_in = SignedIn {
-        csrf_token: session::csrf_token(&session).await?,
+        csrf_token: session::sign_in(&session, &clinician).await?,
         ..signed_in
     };
     state
@@ -218,9 +217,12 @@ pub async fn create_clinician(
 ) -> Result<Response, WebError> {
     let typed = form.value("username").unwrap_or_default().to_owned();
     let is_admin = form.value("is_admin").is_some_and(is_ticked);
-    let created = match Username::parse(&typed)
-        .and_then(|username| Ok((username, chosen_password(&form)?)))
-    {
+    let created = match Username::parse(&typed).and_then(|username| {
+        Ok((
+            username,
+            chosen_password(form.value("password"), form.value("password_confirm"))?,
+        ))
+    }) {
         Ok((username, password)) => {
             let hash = password.hash_off_runtime().await?;
             match state
@@ -316,7 +318,7 @@ pub async fn reset_password(
     form: VerifiedForm,
 ) -> Result<Response, WebError> {
     let username = target(&username)?;
-    let password = match chosen_password(&form) {
+    let password = match chosen_password(form.value("password"), form.value("password_confirm")) {
         Ok(password) => password,
         Err(error) => {
             let message = format!("{username}: {}", capitalize(&error.to_string()));

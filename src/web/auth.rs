@@ -15,10 +15,11 @@ use axum::routing::{get, post};
 use axum::extract::Request;
 
 use super::error::WebError;
+use super::form_token::{self, PublicForm};
 use super::layout::Layout;
 use super::routes::{Access, Route};
 use super::screenings;
-use super::session::{self, SignedIn, VerifiedForm};
+use super::session::{self, SignedIn};
 use super::state::AppState;
 use crate::accounts::{AccountError, NewPassword, PasswordHash, Username};
 use crate::store::{AuditAction, AuditEntry};
@@ -55,7 +56,10 @@ const CARRY_PREFIX: &str = "carry.";
 /// The answer to a screening submitted after the session ended: instead of losing the
 /// answers, the sign-in form carries them (coded answers only, in hidden fields) and, once
 /// signed in, the screening form comes back filled in for a last check.
-pub async fn sign_in_again(session: &Session, request: Request) -> Result<Response, WebError> {
+pub async fn sign_in_again(state: &AppState, request: Request) -> Result<Response, WebError> {
+    let token = state
+        .form_tokens
+        .issue(request.headers(), form_token::SIGN_IN);
     let body = axum::body::to_bytes(request.into_body(), super::BODY_LIMIT_BYTES)
         .await
         .map_err(|_| WebError::BadRequest("The form was too large.".into()))?;
@@ -65,7 +69,7 @@ pub async fn sign_in_again(session: &Session, request: Request) -> Result<Respon
         .collect();
     let page = LoginPage {
         layout: Layout::public("Sign in again"),
-        csrf_token: session::csrf_token(session).await?,
+        csrf_token: token.field().to_owned(),
         next: "/screenings/new".to_owned(),
         username: String::new(),
         error: Some(
@@ -75,7 +79,7 @@ pub async fn sign_in_again(session: &Session, request: Request) -> Result<Respon
         ),
         carried,
     };
-    Ok((StatusCode::UNAUTHORIZED, page).into_response())
+    Ok((StatusCode::UNAUTHORIZED, token.cookie(), page).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,23 +87,25 @@ pub struct NextParam {
     next: Option<String>,
 }
 
+/// `GET /login`: stores nothing (the form's CSRF defence is a signed form token).
 pub async fn login_form(
     State(state): State<AppState>,
-    session: Session,
+    headers: HeaderMap,
     Query(params): Query<NextParam>,
 ) -> Result<Response, WebError> {
     if state.store.count_clinicians().await? == 0 {
         return Ok(first_run_page());
     }
-    Ok(LoginPage {
+    let token = state.form_tokens.issue(&headers, form_token::SIGN_IN);
+    let page = LoginPage {
         layout: Layout::public("Sign in"),
-        csrf_token: session::csrf_token(&session).await?,
+        csrf_token: token.field().to_owned(),
         next: session::local_path(params.next.as_deref()),
         username: String::new(),
         error: None,
         carried: Vec::new(),
-    }
-    .into_response())
+    };
+    Ok((token.cookie(), page).into_response())
 }
 
 /// The client's address: the TCP peer, or behind a reverse proxy (`--behind-proxy`) the
@@ -130,6 +136,10 @@ pub fn too_many_attempts(wait: std::time::Duration) -> String {
     )
 }
 
+/// A sign-in form sent without a good form token.
+const FORM_EXPIRED: &str =
+    "This sign-in form had expired, so nothing was sent. Enter your password again.";
+
 /// The same words for an unknown username, a wrong password and a deactivated account.
 const SIGN_IN_REFUSED: &str = "The username or password is not right.";
 
@@ -138,26 +148,28 @@ pub async fn login(
     session: Session,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    form: VerifiedForm,
+    form: PublicForm,
 ) -> Result<Response, WebError> {
     let typed = form.value("username").unwrap_or_default().to_owned();
     let password = form.value("password").unwrap_or_default().to_owned();
     let next = session::local_path(form.value("next"));
     let username = Username::parse(&typed).ok();
     let carried: Vec<(String, String)> = form
-        .0
+        .pairs
         .iter()
         .filter_map(|(field, value)| {
             let field = field.strip_prefix(CARRY_PREFIX)?;
             screenings::is_form_field(field).then(|| (field.to_owned(), value.clone()))
         })
         .collect();
-    let refuse = |status: StatusCode, message: String, csrf_token: String| {
+    let refuse = |status: StatusCode, message: String| {
+        let token = state.form_tokens.issue(&headers, form_token::SIGN_IN);
         (
             status,
+            token.cookie(),
             LoginPage {
                 layout: Layout::public("Sign in"),
-                csrf_token,
+                csrf_token: token.field().to_owned(),
                 next: next.clone(),
                 username: typed.clone(),
                 error: Some(message),
@@ -166,6 +178,11 @@ pub async fn login(
         )
             .into_response()
     };
+    if !form.is_genuine(&state.form_tokens, form_token::SIGN_IN) {
+        // Another site's form, or this one left open past its token's life (or across a
+        // restart): nothing is tried; the form comes back, ready to send again.
+        return Ok(refuse(StatusCode::FORBIDDEN, FORM_EXPIRED.to_owned()));
+    }
 
     let address = client_address(&state, peer, &headers);
     let lock_started = match state.throttle.begin(username.as_ref(), Some(address)) {
@@ -174,7 +191,6 @@ pub async fn login(
             return Ok(refuse(
                 StatusCode::TOO_MANY_REQUESTS,
                 too_many_attempts(wait),
-                session::csrf_token(&session).await?,
             ));
         }
     };
@@ -192,7 +208,7 @@ pub async fn login(
     match clinician {
         Some(clinician) if password_ok && clinician.is_active => {
             state.throttle.succeeded(&clinician.username, Some(address));
-            session::sign_in(&session, &clinician).await?;
+            let csrf_token = session::sign_in(&session, &clinician).await?;
             state
                 .store
                 .record(AuditEntry::new(
@@ -200,17 +216,20 @@ pub async fn login(
                     AuditAction::SignedIn,
                 ))
                 .await?;
+            let done = state.form_tokens.clear_cookie();
             if carried.is_empty() {
-                return Ok(Redirect::to(&next).into_response());
+                return Ok((done, Redirect::to(&next)).into_response());
             }
             let signed_in = SignedIn {
                 id: clinician.id,
                 username: clinician.username,
                 is_admin: clinician.is_admin,
-                csrf_token: session::csrf_token(&session).await?,
+                csrf_token,
             };
-            Ok(screenings::resumed_form(&state, &signed_in, carried)
-                .await?
+            Ok((
+                done,
+                screenings::resumed_form(&state, &signed_in, carried).await?,
+            )
                 .into_response())
         }
         _ => {
@@ -227,11 +246,7 @@ pub async fn login(
                     )
                     .await?;
             }
-            Ok(refuse(
-                StatusCode::UNAUTHORIZED,
-                SIGN_IN_REFUSED.to_owned(),
-                session::csrf_token(&session).await?,
-            ))
+            Ok(refuse(StatusCode::UNAUTHORIZED, SIGN_IN_REFUSED.to_owned()))
         }
     }
 }
@@ -240,7 +255,7 @@ pub async fn logout(
     State(state): State<AppState>,
     session: Session,
     signed_in: SignedIn,
-    _form: VerifiedForm,
+    _form: super::session::VerifiedForm,
 ) -> Result<Response, WebError> {
     session::sign_out(&session).await?;
     state
@@ -273,13 +288,15 @@ pub struct PasswordForm {
 }
 
 /// Reads a chosen password and its confirmation.
-pub fn chosen_password(form: &VerifiedForm) -> Result<NewPassword, AccountError> {
-    let password = form.value("password").unwrap_or_default();
-    let password = NewPassword::parse(password)?;
-    if form.value("password_confirm") != form.value("password") {
+pub fn chosen_password(
+    password: Option<&str>,
+    confirmation: Option<&str>,
+) -> Result<NewPassword, AccountError> {
+    let parsed = NewPassword::parse(password.unwrap_or_default())?;
+    if confirmation != password {
         return Err(AccountError::PasswordsDiffer);
     }
-    Ok(password)
+    Ok(parsed)
 }
 
 fn first_run_page() -> Response {
@@ -315,44 +332,51 @@ fn setup_form(
     }
 }
 
+/// `GET /setup?token=…`: stores nothing (the form carries a signed form token).
 pub async fn setup_page(
     State(state): State<AppState>,
-    session: Session,
+    headers: HeaderMap,
     Query(params): Query<SetupParams>,
 ) -> Result<Response, WebError> {
     let token = params.token.unwrap_or_default();
     if !state.setup.matches(&token) {
         return Err(WebError::NotFound);
     }
-    Ok(setup_form(
-        session::csrf_token(&session).await?,
+    let form_token = state.form_tokens.issue(&headers, form_token::SETUP);
+    let page = setup_form(
+        form_token.field().to_owned(),
         token,
         String::new(),
         Vec::new(),
-    )
-    .into_response())
+    );
+    Ok((form_token.cookie(), page).into_response())
 }
 
 pub async fn setup(
     State(state): State<AppState>,
     session: Session,
-    form: VerifiedForm,
+    headers: HeaderMap,
+    form: PublicForm,
 ) -> Result<Response, WebError> {
     let token = form.value("token").unwrap_or_default().to_owned();
     if !state.setup.matches(&token) {
         return Err(WebError::NotFound);
+    }
+    if !form.is_genuine(&state.form_tokens, form_token::SETUP) {
+        return Err(WebError::Forbidden);
     }
     let typed = form.value("username").unwrap_or_default().to_owned();
     let mut errors = Vec::new();
     let username = Username::parse(&typed)
         .map_err(|error| errors.push(("username", capitalize(&error.to_string()))))
         .ok();
-    let password = chosen_password(&form)
+    let password = chosen_password(form.value("password"), form.value("password_confirm"))
         .map_err(|error| errors.push(("password", capitalize(&error.to_string()))))
         .ok();
     let (Some(username), Some(password)) = (username, password) else {
-        let page = setup_form(session::csrf_token(&session).await?, token, typed, errors);
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        let form_token = state.form_tokens.issue(&headers, form_token::SETUP);
+        let page = setup_form(form_token.field().to_owned(), token, typed, errors);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, form_token.cookie(), page).into_response());
     };
     let hash = password.hash_off_runtime().await?;
     let Some(id) = state.store.create_first_admin(&username, &hash).await? else {
@@ -374,7 +398,11 @@ pub async fn setup(
         .await?
         .ok_or(WebError::Internal)?;
     session::sign_in(&session, &admin).await?;
-    Ok(Redirect::to("/screenings/new").into_response())
+    Ok((
+        state.form_tokens.clear_cookie(),
+        Redirect::to("/screenings/new"),
+    )
+        .into_response())
 }
 
 /// "enter a username" → "Enter a username."

@@ -8,6 +8,7 @@ mod client;
 mod dashboard;
 mod error;
 mod exports;
+mod form_token;
 mod health;
 mod invitations;
 mod layout;

@@ -60,25 +60,10 @@ async fn load(session: &Session) -> Result<Option<SessionData>, WebError> {
     Ok(session.get::<SessionData>(SESSION_KEY).await?)
 }
 
-/// The CSRF token of this session, creating an anonymous session when there is none (the
-/// sign-in and setup forms need one before anyone is signed in).
-pub async fn csrf_token(session: &Session) -> Result<String, WebError> {
-    if let Some(data) = load(session).await? {
-        return Ok(data.csrf_token);
-    }
-    let data = SessionData {
-        csrf_token: fresh_token(),
-        clinician: None,
-        epoch: 0,
-        refreshed: now_secs(),
-        lock: None,
-    };
-    session.insert(SESSION_KEY, &data).await?;
-    Ok(data.csrf_token)
-}
-
-/// Signs a clinician in: a new session id (against fixation) and a new CSRF token.
-pub async fn sign_in(session: &Session, clinician: &Clinician) -> Result<(), WebError> {
+/// Signs a clinician in: a new session id (against fixation) and a new CSRF token, which is
+/// returned. This is the first time a session is stored: forms shown before signing in carry
+/// a form token instead (see [`super::form_token`]).
+pub async fn sign_in(session: &Session, clinician: &Clinician) -> Result<String, WebError> {
     session.cycle_id().await?;
     let data = SessionData {
         csrf_token: fresh_token(),
@@ -88,7 +73,7 @@ pub async fn sign_in(session: &Session, clinician: &Clinician) -> Result<(), Web
         lock: None,
     };
     session.insert(SESSION_KEY, &data).await?;
-    Ok(())
+    Ok(data.csrf_token)
 }
 
 /// Locks a signed-in session while the device is handed to a client answering `invitation`.
@@ -219,7 +204,7 @@ pub async fn require_clinician(
             next.run(request).await
         }
         Ok(None) if request.method() == Method::POST && request.uri().path() == "/screenings" => {
-            super::auth::sign_in_again(&session, request)
+            super::auth::sign_in_again(&state, request)
                 .await
                 .unwrap_or_else(IntoResponse::into_response)
         }

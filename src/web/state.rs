@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use rand::distr::{Alphanumeric, SampleString};
 use subtle::ConstantTimeEq;
 
+use super::form_token::FormTokens;
 use super::throttle::Throttle;
 use crate::config::{InvitationConfig, SecurityConfig};
 use crate::store::Store;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub setup: Arc<SetupLink>,
     /// Failed sign-ins.
     pub throttle: Arc<Throttle>,
+    /// CSRF tokens for forms shown without a session (sign-in, setup, the client view).
+    pub form_tokens: FormTokens,
     /// Invitation settings (SPEC §6).
     pub invitations: InvitationConfig,
     /// Unknown client tokens and failed unlocks, by address (apart from sign-in's counts).
@@ -46,9 +49,10 @@ impl AppState {
         .await;
         Ok(AppState {
             store,
-            security,
             setup: Arc::new(setup),
             throttle: Arc::new(Throttle::default()),
+            form_tokens: FormTokens::random(security.secure_cookies),
+            security,
             invitations: InvitationConfig::default(),
             client_throttle: Arc::new(Throttle::default()),
         })
