@@ -273,7 +273,8 @@ async fn serve_prints_a_setup_link_and_logs_routes_never_codes_or_answers() {
     let (invitation, client_token) = (invitation.to_owned(), client_token.to_owned());
     browser.get_html(&target).await;
     let phone = Browser::new(&format!("http://127.0.0.1:{port}"));
-    phone.get_html(&format!("/c/{client_token}")).await;
+    let questions = phone.get_html(&format!("/c/{client_token}")).await;
+    let form_token = common::csrf_token_in(&questions).expect("the form's token");
     let answered = phone
         .post_raw(
             &format!("/c/{client_token}"),
@@ -284,6 +285,7 @@ async fn serve_prints_a_setup_link_and_logs_routes_never_codes_or_answers() {
                 ("q4_secrets", "no"),
                 ("q5_others_disturbed", "no"),
                 ("q6_shame", "no"),
+                ("csrf_token", &form_token),
             ],
         )
         .await;

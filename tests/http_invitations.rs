@@ -36,6 +36,22 @@ const CLINICAL_WORDS: &[&str] = &[
     "review code",
 ];
 
+/// The client's way of answering: open the questions, then send the answers with the form's
+/// own token (a form token, not a session's).
+trait Answer {
+    async fn answer(&self, path: &str, pairs: &[(&str, &str)]) -> reqwest::Response;
+}
+
+impl Answer for Browser {
+    async fn answer(&self, path: &str, pairs: &[(&str, &str)]) -> reqwest::Response {
+        let page = self.get_html(path).await;
+        let token = common::csrf_token_in(&page).expect("the form's token");
+        let mut pairs = pairs.to_vec();
+        pairs.push(("csrf_token", &token));
+        self.post_raw(path, &pairs).await
+    }
+}
+
 /// Makes a link invitation; returns its id and the client's token.
 async fn make_link(clinician: &Browser) -> (String, String) {
     let response = clinician
@@ -141,7 +157,7 @@ async fn a_link_for_the_clients_phone_end_to_end() {
     assert!(!questions.contains("name=\"pattern\""), "no details");
     assert_no_clinical_words(&questions, "the client view");
     assert_no_app_links(&questions, "the client view");
-    let thanks = phone.post_raw(&format!("/c/{token}"), CLIENT_ANSWERS).await;
+    let thanks = phone.answer(&format!("/c/{token}"), CLIENT_ANSWERS).await;
     assert_eq!(thanks.status(), 200);
     let thanks = thanks.text().await.unwrap();
     assert!(thanks.contains("Your answers were received"), "{thanks}");
@@ -267,7 +283,7 @@ async fn spanish_by_choice_or_by_the_browser_and_said_on_the_result() {
 
     // A refused answer keeps the language, every answer, and says what is missing.
     let partial = phone
-        .post_raw(
+        .answer(
             &format!("/c/{token}"),
             &[("lang", "es"), ("q1_concern_expressed", "yes")],
         )
@@ -281,7 +297,7 @@ async fn spanish_by_choice_or_by_the_browser_and_said_on_the_result() {
 
     let mut pairs = CLIENT_ANSWERS.to_vec();
     pairs.push(("lang", "es"));
-    let thanks = phone.post_raw(&format!("/c/{token}"), &pairs).await;
+    let thanks = phone.answer(&format!("/c/{token}"), &pairs).await;
     assert_eq!(thanks.status(), 200);
     assert!(
         thanks
@@ -349,7 +365,7 @@ async fn tokens_are_gone_after_expiry_or_cancelling_and_unknown_ones_are_404() {
     // Answered but never saved: kept 24 hours, then swept.
     let (id, answered) = make_link(&alice).await;
     phone
-        .post_raw(&format!("/c/{answered}"), CLIENT_ANSWERS)
+        .answer(&format!("/c/{answered}"), CLIENT_ANSWERS)
         .await;
     let expiry: i64 = sqlx::query_scalar("SELECT expiry FROM invitations")
         .fetch_one(&db)
@@ -393,7 +409,7 @@ async fn invitations_are_their_owners_only() {
     let bob = app.clinician("bob").await;
     let (id, token) = make_link(&alice).await;
     app.browser()
-        .post_raw(&format!("/c/{token}"), CLIENT_ANSWERS)
+        .answer(&format!("/c/{token}"), CLIENT_ANSWERS)
         .await;
     for path in [
         format!("/invitations/{id}"),
@@ -434,7 +450,7 @@ async fn a_refused_client_answer_stores_nothing_and_keeps_the_link_open() {
     let (_, token) = make_link(&alice).await;
     let phone = app.browser();
     let refused = phone
-        .post_raw(
+        .answer(
             &format!("/c/{token}"),
             &[
                 ("q1_concern_expressed", "yes"),
@@ -462,14 +478,35 @@ async fn a_refused_client_answer_stores_nothing_and_keeps_the_link_open() {
     assert_eq!(app.count("SELECT count(*) FROM spent_tokens").await, 0);
     assert_eq!(phone.get(&format!("/c/{token}")).await.status(), 200);
 
+    // Without the form's token nothing is stored: the answers come back to send again.
+    let forged = phone.post_raw(&format!("/c/{token}"), CLIENT_ANSWERS).await;
+    assert_eq!(forged.status(), 403);
+    let html = forged.text().await.unwrap();
+    assert!(checked(&html, "q2_self_concern-yes"), "answers kept");
+    assert!(html.contains("please press"), "{html}");
+    assert_eq!(
+        app.count("SELECT count(*) FROM invitations WHERE q1_concern_expressed IS NULL")
+            .await,
+        1
+    );
+    let other = app.browser();
+    let stolen = common::csrf_token_in(&phone.get_html(&format!("/c/{token}")).await).unwrap();
+    let mut pairs = CLIENT_ANSWERS.to_vec();
+    pairs.push(("csrf_token", &stolen));
+    assert_eq!(
+        other
+            .post_raw(&format!("/c/{token}"), &pairs)
+            .await
+            .status(),
+        403,
+        "a token without its cookie is refused"
+    );
+
     // The details stay the clinician's: a client cannot send them.
     let mut pairs = CLIENT_ANSWERS.to_vec();
     pairs.extend([("pattern", "compulsive"), ("control", "lost")]);
     assert_eq!(
-        phone
-            .post_raw(&format!("/c/{token}"), &pairs)
-            .await
-            .status(),
+        phone.answer(&format!("/c/{token}"), &pairs).await.status(),
         200
     );
     let id: String = app.count_text("SELECT id FROM invitations").await;
@@ -515,7 +552,7 @@ async fn a_handed_over_device_is_locked_until_the_password() {
     let questions = alice.get_html(&client_view).await;
     assert!(!questions.contains("alice"), "no clinician name");
     assert_no_app_links(&questions, "the client view on the device");
-    let thanks = alice.post_raw(&client_view, CLIENT_ANSWERS).await;
+    let thanks = alice.answer(&client_view, CLIENT_ANSWERS).await;
     assert_eq!(thanks.status(), 200);
     let thanks = thanks.text().await.unwrap();
     assert!(thanks.contains("hand the device back"), "{thanks}");

@@ -193,10 +193,10 @@ pub async fn require_clinician(
     mut request: Request,
     next: Next,
 ) -> Response {
-    if let Ok(Some(_)) = lock_state(&session).await {
-        if request.uri().path() != "/logout" {
-            return Redirect::to("/unlock").into_response();
-        }
+    if let Ok(Some(_)) = lock_state(&session).await
+        && request.uri().path() != "/logout"
+    {
+        return Redirect::to("/unlock").into_response();
     }
     match current(&state, &session).await {
         Ok(Some(signed_in)) => {

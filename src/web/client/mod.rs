@@ -11,7 +11,6 @@ use std::net::SocketAddr;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,6 +19,7 @@ use serde::Deserialize;
 
 use self::catalogue::Catalogue;
 use super::error::WebError;
+use super::form_token::{IssuedToken, PublicForm};
 use super::routes::{Access, Route};
 use super::state::AppState;
 use crate::screening::questions::ESCAPE_DECLINED;
@@ -127,6 +127,8 @@ pub struct QuestionsPage {
     pub frame: Frame,
     pub words: &'static Catalogue,
     pub action: String,
+    /// The signed form token (issue 12's double-submit token, bound to this invitation).
+    pub csrf_token: String,
     pub languages: Vec<LanguageLink>,
     pub questions: Vec<ClientQuestion>,
     pub errors: Vec<ClientErrorLink>,
@@ -221,6 +223,11 @@ async fn open_invitation(
     })
 }
 
+/// What the form token of an invitation's questions is for: bound to the invitation.
+fn purpose(invitation: &Invitation) -> String {
+    format!("client:{}", invitation.id)
+}
+
 fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
@@ -234,10 +241,13 @@ async fn show_questions(
     Query(params): Query<LangParam>,
 ) -> Result<Response, WebError> {
     let words = language(params.lang.as_deref(), &headers);
-    if let Err(refused) = open_invitation(&state, words, peer, &headers, &token).await? {
-        return Ok(refused);
-    }
-    Ok(questions_page(words, &token, &[], None).into_response())
+    let invitation = match open_invitation(&state, words, peer, &headers, &token).await? {
+        Ok(invitation) => invitation,
+        Err(refused) => return Ok(refused),
+    };
+    let form_token = state.form_tokens.issue(&headers, &purpose(&invitation));
+    let page = questions_page(words, &token, &form_token, &[], None);
+    Ok((form_token.cookie(), page).into_response())
 }
 
 /// `POST /c/{token}`: the same parser and rules as the clinician's form; 422 with every
@@ -247,10 +257,10 @@ async fn answer_questions(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Path(token): Path<String>,
-    body: Bytes,
+    form: PublicForm,
 ) -> Result<Response, WebError> {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    let asked = pairs
+    let asked = form
+        .pairs
         .iter()
         .find(|(field, _)| field == LANG_FIELD)
         .map(|(_, value)| value.as_str());
@@ -260,16 +270,29 @@ async fn answer_questions(
         Err(refused) => return Ok(refused),
     };
     // Only the six intake questions are the client's; anything else sent is left out.
-    let intake: Vec<(&str, &str)> = pairs
+    let intake: Vec<(&str, &str)> = form
+        .pairs
         .iter()
         .filter(|(field, _)| IntakeQuestion::from_field(field).is_some())
         .map(|(field, value)| (field.as_str(), value.as_str()))
         .collect();
+    let purpose = purpose(&invitation);
+    if !form.is_genuine(&state.form_tokens, &purpose) {
+        // Open too long, or not sent from this page: nothing is stored, and the answers come
+        // back with a fresh token to send again.
+        let form_token = state.form_tokens.issue(&headers, &purpose);
+        let mut page = questions_page(words, &token, &form_token, &intake, None);
+        page.notice = Some(words.form_expired);
+        return Ok((StatusCode::FORBIDDEN, form_token.cookie(), page).into_response());
+    }
     let answers = match Answers::from_form(intake.iter().copied()) {
         Ok(answers) => answers,
         Err(errors) => {
-            let page = questions_page(words, &token, &intake, Some(&errors));
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            let form_token = state.form_tokens.issue(&headers, &purpose);
+            let page = questions_page(words, &token, &form_token, &intake, Some(&errors));
+            return Ok(
+                (StatusCode::UNPROCESSABLE_ENTITY, form_token.cookie(), page).into_response(),
+            );
         }
     };
     let language = LanguageCode::parse(words.code).unwrap_or(LanguageCode::ENGLISH);
@@ -337,6 +360,7 @@ fn error_message(
 fn questions_page(
     words: &'static Catalogue,
     token: &str,
+    form_token: &IssuedToken,
     submitted: &[(&str, &str)],
     errors: Option<&AnswerErrors>,
 ) -> QuestionsPage {
@@ -400,6 +424,7 @@ fn questions_page(
         frame: Frame::new(words, words.page_title),
         words,
         action: format!("/c/{token}"),
+        csrf_token: form_token.field().to_owned(),
         languages: catalogue::ALL
             .iter()
             .map(|each| LanguageLink {
