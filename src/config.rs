@@ -18,6 +18,9 @@ pub struct ServeConfig {
     #[command(flatten)]
     pub security: SecurityConfig,
 
+    #[command(flatten)]
+    pub invitations: InvitationConfig,
+
     /// Once asked to stop (SIGTERM, Ctrl-C), how many seconds to wait for requests in flight
     /// before closing the connections still open.
     #[arg(long, env = "SCREENER_SHUTDOWN_GRACE_SECONDS", default_value_t = 10, value_name = "SECONDS",
@@ -67,6 +70,31 @@ impl Default for SecurityConfig {
             secure_cookies: false,
             session_idle_minutes: 30,
             behind_proxy: false,
+        }
+    }
+}
+
+/// Clients answering the six questions themselves (SPEC §6).
+#[derive(Debug, Clone, Args)]
+pub struct InvitationConfig {
+    /// Minutes an unanswered invitation (link or handed-over device) stays open. Answered
+    /// ones are kept 24 hours for the clinician to complete.
+    #[arg(long, env = "SCREENER_INVITATION_MINUTES", default_value_t = 60, value_name = "MINUTES",
+          value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub invitation_minutes: u32,
+
+    /// The address clients' phones reach the app at, for invitation links and QR codes
+    /// (e.g. https://screener.clinic.example). Default: the address the clinician's browser
+    /// used.
+    #[arg(long, env = "SCREENER_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+}
+
+impl Default for InvitationConfig {
+    fn default() -> Self {
+        InvitationConfig {
+            invitation_minutes: 60,
+            public_url: None,
         }
     }
 }

@@ -262,6 +262,39 @@ async fn serve_prints_a_setup_link_and_logs_routes_never_codes_or_answers() {
         .get_html(&format!("/screenings?older_than={code}"))
         .await;
 
+    // A client answers through a link: the token must never reach the logs.
+    let made = browser.post_form("/invitations", &[("mode", "link")]).await;
+    assert_eq!(made.status(), 303);
+    let target = common::location(&made);
+    let (invitation, client_token) = target
+        .trim_start_matches("/invitations/")
+        .split_once("?token=")
+        .expect("the invitation with its token");
+    let (invitation, client_token) = (invitation.to_owned(), client_token.to_owned());
+    browser.get_html(&target).await;
+    let phone = Browser::new(&format!("http://127.0.0.1:{port}"));
+    let questions = phone.get_html(&format!("/c/{client_token}")).await;
+    let form_token = common::csrf_token_in(&questions).expect("the form's token");
+    let answered = phone
+        .post_raw(
+            &format!("/c/{client_token}"),
+            &[
+                ("q1_concern_expressed", "no"),
+                ("q2_self_concern", "no"),
+                ("q3_escape", "romantic_or_sexual_fantasy"),
+                ("q4_secrets", "no"),
+                ("q5_others_disturbed", "no"),
+                ("q6_shame", "no"),
+                ("csrf_token", &form_token),
+            ],
+        )
+        .await;
+    assert_eq!(answered.status(), 200);
+    assert_eq!(phone.get(&format!("/c/{client_token}")).await.status(), 410);
+    browser
+        .get_html(&format!("/screenings/new?invitation={invitation}"))
+        .await;
+
     send_sigterm(server.id());
     let status = wait_with_timeout(&mut server, Duration::from_secs(5));
     assert_eq!(status, Some(0), "SIGTERM ends the server cleanly");
@@ -275,11 +308,18 @@ async fn serve_prints_a_setup_link_and_logs_routes_never_codes_or_answers() {
     // Saving and opening a result are counted, never logged one by one (with a time).
     assert!(!plain.contains("/screenings/{code}"), "{plain}");
     assert!(plain.contains("screenings_saved=1"), "{plain}");
+    assert!(
+        plain.contains("/c/{token}"),
+        "logs name the client route: {plain}"
+    );
     for secret in [
         code.as_str(),
         &code.replace('-', ""),
         "masturbation",
         &token,
+        &client_token,
+        &invitation,
+        "romantic_or_sexual_fantasy",
         common::PASSWORD,
         "127.0.0.1:",
     ] {

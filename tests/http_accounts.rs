@@ -94,6 +94,7 @@ fn concrete(path: &str) -> String {
     path.replace("{code}", "K7QF-29MX")
         .replace("{username}", "alice")
         .replace("{file}", "app.css")
+        .replace("{id}", "0123456789abcdef")
 }
 
 #[tokio::test]
@@ -155,7 +156,15 @@ async fn public_routes_are_only_the_expected_ones() {
         .collect();
     assert_eq!(
         public,
-        ["/", "/login", "/setup", "/healthz", "/static/{file}"]
+        [
+            "/",
+            "/login",
+            "/setup",
+            "/unlock",
+            "/c/{token}",
+            "/healthz",
+            "/static/{file}"
+        ]
     );
 }
 

@@ -30,6 +30,9 @@ fn allowed_columns() -> Vec<String> {
         "provisional",
         "incomplete",
         "prior_id",
+        "administration",
+        "client_language",
+        "intake_corrected",
     ]
     .into_iter()
     .map(str::to_owned)
@@ -92,6 +95,72 @@ async fn screening_tables_hold_no_identifying_column() {
         }
     }
     assert!(checked >= 1, "the screenings table was not found");
+}
+
+/// The columns an invitation (SPEC §6) may hold: who made it, how it is answered, a hash of
+/// the client's token, two match words, its expiry, and the client's coded intake answers.
+fn allowed_invitation_columns() -> Vec<String> {
+    let mut allowed: Vec<String> = [
+        "id",
+        "token_hash",
+        "clinician_id",
+        "administration",
+        "match_words",
+        "expiry",
+        "client_language",
+        "forget_after",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    allowed.extend(
+        IntakeQuestion::ALL
+            .iter()
+            .map(|question| question.field().to_owned()),
+    );
+    allowed
+}
+
+#[tokio::test]
+async fn invitation_tables_hold_no_identifying_column_and_no_review_code() {
+    let app = spawn_app().await;
+    let db = app.database().await;
+    let allowed = allowed_invitation_columns();
+    let mut checked = 0;
+    for table in ["invitations", "spent_tokens"] {
+        let columns: Vec<(String, String)> = sqlx::query_as(&format!(
+            "SELECT name, type FROM pragma_table_info('{table}')"
+        ))
+        .fetch_all(&db)
+        .await
+        .unwrap();
+        assert!(!columns.is_empty(), "table {table} is missing");
+        checked += 1;
+        for (column, kind) in &columns {
+            assert!(
+                allowed.contains(column),
+                "{table}.{column} is not a known de-identified column"
+            );
+            assert_ne!(
+                column, "review_code",
+                "an invitation never holds a review code"
+            );
+            let words: Vec<&str> = column.split('_').collect();
+            for word in IDENTIFYING {
+                let hit = words.contains(word)
+                    && !IntakeQuestion::ALL.iter().any(|q| q.field() == column);
+                assert!(!hit, "{table}.{column} looks identifying ({word})");
+            }
+            assert!(
+                !matches!(
+                    kind.to_uppercase().as_str(),
+                    "DATE" | "DATETIME" | "TIMESTAMP" | "BLOB"
+                ),
+                "{table}.{column} has type {kind}"
+            );
+        }
+    }
+    assert_eq!(checked, 2);
 }
 
 #[tokio::test]

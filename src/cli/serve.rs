@@ -25,7 +25,7 @@ pub async fn run(config: ServeConfig) -> ExitCode {
         }
     };
     let state = match AppState::new(store.clone(), config.security.clone()).await {
-        Ok(state) => state,
+        Ok(state) => state.with_invitations(config.invitations.clone()),
         Err(error) => {
             eprintln!("screener: cannot read the database: {error}");
             return ExitCode::FAILURE;

@@ -8,7 +8,7 @@ use crate::screening::answers::IntakeAnswer;
 use crate::screening::guidance::CITATION;
 use crate::screening::questions::{CONTROL_FIELD, PATTERN_FIELD};
 use crate::screening::{
-    Band, Coded, Control, CopingCode, Indicator, IntakeQuestion, Pattern, Reply,
+    Administration, Band, Coded, Control, CopingCode, Indicator, IntakeQuestion, Pattern, Reply,
 };
 use crate::store::StoredScreening;
 
@@ -22,6 +22,12 @@ pub const QUESTIONNAIRE_VERSION: &str = "1";
 pub const INTAKE_GROUP: &str = "intake";
 /// The group of the details.
 pub const DETAILS_GROUP: &str = "details";
+/// The extension coding how the intake answers were given (SPEC §6).
+pub const ADMINISTRATION_EXTENSION: &str =
+    "urn:intake-screener:fhir:StructureDefinition:administration";
+/// The extension saying the clinician corrected some of the client's own answers.
+pub const CORRECTED_EXTENSION: &str =
+    "urn:intake-screener:fhir:StructureDefinition:intake-corrected";
 /// The identifier system of review codes.
 pub const REVIEW_CODE_SYSTEM: &str = "urn:intake-screener:fhir:review-code";
 
@@ -185,9 +191,34 @@ pub fn questionnaire_response(screening: &StoredScreening) -> Value {
         ],
         "derivedFrom": [{ "reference": "#" }],
     });
-    json!({
+    // Who answered (`source`) and who recorded the answers (`author`), as FHIR R4 defines
+    // them: logical references by type only — the app never knows who either person is.
+    let client = |display: &str| json!({ "type": "Patient", "display": display });
+    let (author, source) = match screening.administration {
+        Administration::Clinician => (
+            json!({ "type": "Practitioner", "display": "The clinician, who asked the questions and recorded the answers" }),
+            client("The client, answering the clinician's questions"),
+        ),
+        Administration::ClientDevice | Administration::ClientLink => (
+            client(
+                "The client, who entered the intake answers themselves; the clinician recorded the details",
+            ),
+            client("The client"),
+        ),
+    };
+    let mut extension = vec![json!({
+        "url": ADMINISTRATION_EXTENSION,
+        "valueCoding": coding("administration", screening.administration),
+    })];
+    if screening.intake_corrected {
+        extension.push(json!({ "url": CORRECTED_EXTENSION, "valueBoolean": true }));
+    }
+    let mut response = json!({
         "resourceType": "QuestionnaireResponse",
         "id": screening.review_code.as_str(),
+        "extension": extension,
+        "author": author,
+        "source": source,
         "contained": [observation],
         "identifier": { "system": REVIEW_CODE_SYSTEM, "value": screening.review_code.as_str() },
         "questionnaire": format!("{QUESTIONNAIRE_URL}|{QUESTIONNAIRE_VERSION}"),
@@ -197,5 +228,9 @@ pub fn questionnaire_response(screening: &StoredScreening) -> Value {
             { "linkId": INTAKE_GROUP, "item": intake },
             { "linkId": DETAILS_GROUP, "item": details },
         ],
-    })
+    });
+    if let Some(language) = screening.client_language {
+        response["language"] = json!(language.as_str());
+    }
+    response
 }

@@ -16,6 +16,9 @@ pub fn json_document(screening: &StoredScreening) -> serde_json::Value {
         "rules_version": screening.outcome.rules_version.as_str(),
         "band": screening.outcome.band.code(),
         "prior_review_code": screening.prior.as_ref().map(|code| code.as_str()),
+        "administration": screening.administration.code(),
+        "client_language": screening.client_language.map(|code| code.to_string()),
+        "intake_corrected": screening.intake_corrected,
         "answers": screening.answers.to_document(),
         "result": screening.outcome.to_document(),
     })

@@ -23,6 +23,9 @@ pub fn header() -> Vec<&'static str> {
         "provisional",
         "incomplete",
         "prior_review_code",
+        "administration",
+        "client_language",
+        "intake_corrected",
     ]);
     header
 }
@@ -78,6 +81,12 @@ pub fn row(screening: &StoredScreening) -> Vec<String> {
             .as_ref()
             .map(ToString::to_string)
             .unwrap_or_default(),
+        screening.administration.code().to_owned(),
+        screening
+            .client_language
+            .map(|code| code.to_string())
+            .unwrap_or_default(),
+        screening.intake_corrected.to_string(),
     ]);
     row
 }

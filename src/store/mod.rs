@@ -4,6 +4,7 @@
 mod audit;
 mod clinicians;
 mod files;
+mod invitations;
 mod keys;
 mod maintenance;
 mod screenings;
@@ -27,6 +28,7 @@ pub use session_cache::{SessionCache, SessionStore};
 
 pub use audit::{AUDIT_PAGE_SIZE, AuditAction, AuditEntry, AuditEvent, UNKNOWN_USERNAME};
 pub use clinicians::{AccountChangeError, Clinician, ClinicianId};
+pub use invitations::{ClientToken, Invitation, InvitationId, NewInvitation};
 pub use maintenance::{BackupSummary, HealthReport, MigrationState, MigrationStep};
 pub use screenings::{
     ExportExtent, PAGE_SIZE, ScreeningPage, ScreeningQuery, ScreeningSummary, StoredScreening,
@@ -52,6 +54,9 @@ pub enum StoreError {
     /// A write was not committed (the transaction holding it failed, or the store closed).
     #[error("not saved: {0}")]
     NotCommitted(String),
+    /// A client's invitation to save from is gone: saved already, cancelled or expired.
+    #[error("the client's answers are no longer there: saved already, cancelled or expired")]
+    InvitationGone,
     /// A backup just written does not pass its integrity check.
     #[error("the backup fails its integrity check: {0}")]
     UnsoundBackup(String),

@@ -4,10 +4,12 @@ use sqlx::sqlite::{SqlitePool, SqliteRow};
 use sqlx::{Row, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
+use super::invitations::{self, InvitationId};
 use super::{ClinicianId, Store, StoreError};
 use crate::screening::questions::{CONTROL_FIELD, PATTERN_FIELD};
 use crate::screening::{
-    Answers, Band, Coded, Indicator, IntakeQuestion, Outcome, ReviewCode, RulesVersion,
+    Administration, Answers, Band, Coded, Indicator, IntakeQuestion, LanguageCode, Outcome,
+    ReviewCode, RulesVersion,
 };
 
 /// How many screenings a list page shows.
@@ -27,6 +29,12 @@ pub struct StoredScreening {
     pub prior: Option<ReviewCode>,
     /// The owning clinician's username.
     pub owner: String,
+    /// How the intake answers were given.
+    pub administration: Administration,
+    /// The language the client answered in, when they answered themselves.
+    pub client_language: Option<LanguageCode>,
+    /// True when the clinician changed any of the client's own answers before saving.
+    pub intake_corrected: bool,
 }
 
 /// Which screenings to list.
@@ -67,11 +75,15 @@ const RESULT_COLUMNS: [&str; 6] = [
     "incomplete",
 ];
 
+/// How the intake answers were given (SPEC §6).
+const ORIGIN_COLUMNS: [&str; 3] = ["administration", "client_language", "intake_corrected"];
+
 fn insert_sql() -> String {
     let columns: Vec<&str> = ["id", "review_code", "clinician_id", "year", "rules_version"]
         .into_iter()
         .chain(answer_columns())
         .chain(RESULT_COLUMNS)
+        .chain(ORIGIN_COLUMNS)
         .collect();
     // The prior is looked up by code among the owner's own screenings; `seq_in_year` is the
     // next number of the owner's year (the statement runs on the single writer connection).
@@ -100,6 +112,7 @@ fn select_sql() -> String {
     let columns: Vec<String> = ["id", "review_code", "year", "seq_in_year", "rules_version"]
         .into_iter()
         .chain(answer_columns())
+        .chain(ORIGIN_COLUMNS)
         .map(|column| format!("s.{column}"))
         .collect();
     format!(
@@ -119,6 +132,8 @@ pub(super) struct SaveJob {
     answers: Answers,
     outcome: Outcome,
     year: i32,
+    /// The client's invitation whose answers these are, deleted in the same transaction.
+    invitation: Option<(InvitationId, bool)>,
     done: oneshot::Sender<Result<ReviewCode, StoreError>>,
 }
 
@@ -150,7 +165,31 @@ async fn commit_batch(
         let mut transaction = writer.begin().await?;
         let mut results = Vec::with_capacity(batch.len());
         for job in batch {
-            results.push(insert(&mut transaction, sql, job).await);
+            let result = match &job.invitation {
+                None => insert(&mut transaction, sql, job, Origin::default()).await,
+                Some((id, corrected)) => {
+                    // A savepoint: the invitation is deleted only with its screening stored.
+                    let mut savepoint = sqlx::Connection::begin(&mut *transaction).await?;
+                    let result = match take_invitation(&mut savepoint, job.owner, id).await? {
+                        None => Err(StoreError::InvitationGone),
+                        Some((administration, client_language)) => {
+                            let origin = Origin {
+                                administration,
+                                client_language,
+                                corrected: *corrected,
+                            };
+                            insert(&mut savepoint, sql, job, origin).await
+                        }
+                    };
+                    if result.is_ok() {
+                        savepoint.commit().await?;
+                    } else {
+                        savepoint.rollback().await?;
+                    }
+                    result
+                }
+            };
+            results.push(result);
         }
         transaction.commit().await?;
         Ok::<_, StoreError>(results)
@@ -167,11 +206,54 @@ async fn commit_batch(
     }
 }
 
+/// How a screening's intake answers were given.
+#[derive(Debug, Clone, Copy, Default)]
+struct Origin {
+    administration: Administration,
+    client_language: Option<LanguageCode>,
+    corrected: bool,
+}
+
+/// Deletes the owner's answered invitation (inside the batch's transaction) and spends its
+/// token; returns how it was answered, or `None` when it is gone (saved already, cancelled,
+/// expired) or not answered yet.
+async fn take_invitation(
+    connection: &mut SqliteConnection,
+    owner: ClinicianId,
+    id: &InvitationId,
+) -> Result<Option<(Administration, Option<LanguageCode>)>, StoreError> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let row = sqlx::query(
+        "DELETE FROM invitations WHERE id = ? AND clinician_id = ? AND expiry > ? \
+         AND q1_concern_expressed IS NOT NULL \
+         RETURNING token_hash, administration, client_language",
+    )
+    .bind(id.as_str())
+    .bind(owner.0)
+    .bind(now)
+    .fetch_optional(&mut *connection)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let hash: String = row.try_get("token_hash")?;
+    let administration: String = row.try_get("administration")?;
+    let language: Option<String> = row.try_get("client_language")?;
+    invitations::spend(connection, &hash, now).await?;
+    let administration = Administration::from_code(&administration)
+        .ok_or_else(|| StoreError::Corrupt(format!("administration {administration:?}")))?;
+    Ok(Some((
+        administration,
+        language.as_deref().and_then(LanguageCode::parse),
+    )))
+}
+
 /// Inserts one screening under a fresh review code (inside the batch's transaction).
 async fn insert(
     connection: &mut SqliteConnection,
     sql: &str,
     job: &SaveJob,
+    origin: Origin,
 ) -> Result<ReviewCode, StoreError> {
     let (answers, outcome) = (&job.answers, &job.outcome);
     for _ in 0..CODE_ATTEMPTS {
@@ -198,6 +280,9 @@ async fn insert(
             .bind(outcome.referral)
             .bind(outcome.provisional)
             .bind(outcome.incomplete)
+            .bind(origin.administration.code())
+            .bind(origin.client_language.map(|code| code.to_string()))
+            .bind(origin.corrected)
             .bind(job.prior.as_ref().map(ReviewCode::as_str))
             .bind(job.owner.0)
             .bind(job.owner.0)
@@ -238,6 +323,46 @@ impl Store {
         outcome: &Outcome,
         year: i32,
     ) -> Result<ReviewCode, StoreError> {
+        self.save_job(owner, prior, answers, outcome, year, None)
+            .await
+    }
+
+    /// Stores a scored screening whose intake answers the client gave through the owner's
+    /// invitation `id`, and deletes the invitation in the same transaction.
+    /// [`StoreError::InvitationGone`] when the invitation is not there to take (saved
+    /// already, cancelled or expired); then nothing is stored. `corrected`: the clinician
+    /// changed some of the client's answers.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn save_from_invitation(
+        &self,
+        owner: ClinicianId,
+        prior: Option<&ReviewCode>,
+        answers: &Answers,
+        outcome: &Outcome,
+        year: i32,
+        id: &InvitationId,
+        corrected: bool,
+    ) -> Result<ReviewCode, StoreError> {
+        self.save_job(
+            owner,
+            prior,
+            answers,
+            outcome,
+            year,
+            Some((id.clone(), corrected)),
+        )
+        .await
+    }
+
+    async fn save_job(
+        &self,
+        owner: ClinicianId,
+        prior: Option<&ReviewCode>,
+        answers: &Answers,
+        outcome: &Outcome,
+        year: i32,
+        invitation: Option<(InvitationId, bool)>,
+    ) -> Result<ReviewCode, StoreError> {
         let (done, committed) = oneshot::channel();
         let job = SaveJob {
             owner,
@@ -245,6 +370,7 @@ impl Store {
             answers: answers.clone(),
             outcome: outcome.clone(),
             year,
+            invitation,
             done,
         };
         let stopped = || StoreError::NotCommitted("the store is closed".into());
@@ -578,6 +704,10 @@ fn decode(row: &SqliteRow) -> Result<StoredScreening, StoreError> {
         .map_err(|errors| corrupt(format!("stored answers do not parse: {errors}")))?;
     let outcome = rules_version.score(&answers);
     let prior: Option<String> = row.try_get("prior_code")?;
+    let administration: String = row.try_get("administration")?;
+    let administration = Administration::from_code(&administration)
+        .ok_or_else(|| corrupt(format!("administration {administration:?}")))?;
+    let client_language: Option<String> = row.try_get("client_language")?;
     Ok(StoredScreening {
         review_code,
         year: row.try_get("year")?,
@@ -585,5 +715,8 @@ fn decode(row: &SqliteRow) -> Result<StoredScreening, StoreError> {
         outcome,
         prior: prior.and_then(|code| code.parse().ok()),
         owner: row.try_get("owner")?,
+        administration,
+        client_language: client_language.as_deref().and_then(LanguageCode::parse),
+        intake_corrected: row.try_get("intake_corrected")?,
     })
 }

@@ -17,6 +17,7 @@ use super::routes::{Access, Route};
 struct Assets;
 
 const STYLESHEET: &str = "app.css";
+const CLIENT_STYLESHEET: &str = "client.css";
 
 pub fn routes() -> Vec<Route> {
     vec![Route::new("/static/{file}", Access::Public, get(asset))]
@@ -25,13 +26,21 @@ pub fn routes() -> Vec<Route> {
 /// The stylesheet's address, `/static/app.css?v=<hash>`.
 pub fn stylesheet_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
-    URL.get_or_init(|| {
-        let hash = Assets::get(STYLESHEET)
-            .map(|file| file.metadata.sha256_hash())
-            .unwrap_or_default();
-        let short: String = hash[..6].iter().map(|byte| format!("{byte:02x}")).collect();
-        format!("/static/{STYLESHEET}?v={short}")
-    })
+    URL.get_or_init(|| versioned(STYLESHEET))
+}
+
+/// The client view's own additions, `/static/client.css?v=<hash>`.
+pub fn client_stylesheet_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| versioned(CLIENT_STYLESHEET))
+}
+
+fn versioned(file: &str) -> String {
+    let hash = Assets::get(file)
+        .map(|file| file.metadata.sha256_hash())
+        .unwrap_or_default();
+    let short: String = hash[..6].iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("/static/{file}?v={short}")
 }
 
 async fn asset(Path(file): Path<String>) -> Result<Response, WebError> {

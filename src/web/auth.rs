@@ -110,7 +110,7 @@ pub async fn login_form(
 
 /// The client's address: the TCP peer, or behind a reverse proxy (`--behind-proxy`) the
 /// address the proxy appended last to `X-Forwarded-For`. Used only in memory, for throttling.
-fn client_address(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+pub(super) fn client_address(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
     let forwarded = || {
         let last = headers
             .get_all("x-forwarded-for")
@@ -226,7 +226,11 @@ pub async fn login(
                 is_admin: clinician.is_admin,
                 csrf_token,
             };
-            Ok((done, screenings::resumed_form(&signed_in, carried)).into_response())
+            Ok((
+                done,
+                screenings::resumed_form(&state, &signed_in, carried).await?,
+            )
+                .into_response())
         }
         clinician => {
             // Only an account's name is kept: what else was typed may be anyone's name.

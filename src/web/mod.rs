@@ -5,13 +5,16 @@ mod accounts;
 mod activity;
 mod assets;
 mod auth;
+mod client;
 mod dashboard;
 mod error;
 mod exports;
 mod form_token;
 mod health;
+mod invitations;
 mod layout;
 mod limit;
+mod lock;
 pub mod routes;
 mod screenings;
 mod session;
@@ -67,6 +70,7 @@ pub fn router(state: AppState) -> Router {
     routes::router(&state)
         .fallback(|| async { WebError::NotFound })
         .layer(middleware::from_fn(mark_unlogged))
+        .layer(middleware::from_fn(lock::enforce))
         .layer(sessions)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(middleware::from_fn(limit::limit_body))
@@ -162,6 +166,8 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// How often expired sessions are deleted from the database.
 const SESSION_SWEEP_PERIOD: Duration = Duration::from_secs(15 * 60);
+/// How often expired invitations are deleted from the database.
+const INVITATION_SWEEP_PERIOD: Duration = Duration::from_secs(5 * 60);
 
 /// Serves the app on `listener` until `shutdown` completes, then lets in-flight requests
 /// finish (for at most [`SHUTDOWN_GRACE`]).
@@ -195,6 +201,12 @@ pub async fn serve_with_grace(
     );
     let activity = state.activity.clone();
     let reporter = tokio::spawn(activity.clone().report());
+    let invitation_sweeper = tokio::spawn(
+        state
+            .store
+            .clone()
+            .sweep_invitations_every(INVITATION_SWEEP_PERIOD),
+    );
     let server = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -216,5 +228,6 @@ pub async fn serve_with_grace(
     sweeper.abort();
     reporter.abort();
     activity.log_counts();
+    invitation_sweeper.abort();
     served
 }

@@ -49,6 +49,8 @@ pub(super) fn all() -> Vec<Route> {
     routes.extend(super::auth::routes());
     routes.extend(super::exports::routes());
     routes.extend(super::screenings::routes());
+    routes.extend(super::invitations::routes());
+    routes.extend(super::client::routes());
     routes.extend(super::dashboard::routes());
     routes.extend(super::accounts::routes());
     routes.extend(super::health::routes());

@@ -34,6 +34,18 @@ struct SessionData {
     epoch: i64,
     /// Unix seconds of the last refresh of the idle timeout.
     refreshed: i64,
+    /// Set while the device is handed to a client (SPEC §6).
+    #[serde(default)]
+    lock: Option<Lock>,
+}
+
+/// A session locked while the clinician's device is handed to a client.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Lock {
+    /// The invitation the client is answering (its id, never its token).
+    pub invitation: String,
+    /// Wrong passwords given to unlock so far.
+    pub failures: u32,
 }
 
 fn now_secs() -> i64 {
@@ -58,9 +70,62 @@ pub async fn sign_in(session: &Session, clinician: &Clinician) -> Result<String,
         clinician: Some(clinician.id),
         epoch: clinician.session_epoch,
         refreshed: now_secs(),
+        lock: None,
     };
     session.insert(SESSION_KEY, &data).await?;
     Ok(data.csrf_token)
+}
+
+/// Locks a signed-in session while the device is handed to a client answering `invitation`.
+pub async fn lock(session: &Session, invitation: &str) -> Result<(), WebError> {
+    let Some(mut data) = load(session).await? else {
+        return Err(WebError::Internal);
+    };
+    data.lock = Some(Lock {
+        invitation: invitation.to_owned(),
+        failures: 0,
+    });
+    session.insert(SESSION_KEY, &data).await?;
+    Ok(())
+}
+
+/// The lock of this session with the clinician it belongs to, if it is locked.
+pub async fn lock_state(session: &Session) -> Result<Option<(Lock, ClinicianId)>, WebError> {
+    Ok(load(session)
+        .await?
+        .and_then(|data| Some((data.lock?, data.clinician?))))
+}
+
+/// Counts a wrong unlock password; returns the failures so far.
+pub async fn unlock_failed(session: &Session) -> Result<u32, WebError> {
+    let Some(mut data) = load(session).await? else {
+        return Ok(0);
+    };
+    let Some(lock) = data.lock.as_mut() else {
+        return Ok(0);
+    };
+    lock.failures += 1;
+    let failures = lock.failures;
+    session.insert(SESSION_KEY, &data).await?;
+    Ok(failures)
+}
+
+/// Unlocks the session with a new id and a new CSRF token (what the client's hands may have
+/// seen of the old ones is worth nothing).
+pub async fn unlock(session: &Session) -> Result<(), WebError> {
+    let Some(mut data) = load(session).await? else {
+        return Ok(());
+    };
+    data.lock = None;
+    data.csrf_token = fresh_token();
+    session.cycle_id().await?;
+    session.insert(SESSION_KEY, &data).await?;
+    Ok(())
+}
+
+/// The CSRF token of a session, if it has one (never creates a session).
+pub async fn existing_csrf_token(session: &Session) -> Result<Option<String>, WebError> {
+    Ok(load(session).await?.map(|data| data.csrf_token))
 }
 
 /// Ends the session: its data is deleted and the cookie removed.
@@ -128,6 +193,11 @@ pub async fn require_clinician(
     mut request: Request,
     next: Next,
 ) -> Response {
+    if let Ok(Some(_)) = lock_state(&session).await
+        && request.uri().path() != "/logout"
+    {
+        return Redirect::to("/unlock").into_response();
+    }
     match current(&state, &session).await {
         Ok(Some(signed_in)) => {
             request.extensions_mut().insert(signed_in);

@@ -8,7 +8,7 @@ use subtle::ConstantTimeEq;
 use super::activity::Activity;
 use super::form_token::FormTokens;
 use super::throttle::Throttle;
-use crate::config::SecurityConfig;
+use crate::config::{InvitationConfig, SecurityConfig};
 use crate::store::Store;
 
 /// Shared application state.
@@ -22,10 +22,14 @@ pub struct AppState {
     pub setup: Arc<SetupLink>,
     /// Failed sign-ins.
     pub throttle: Arc<Throttle>,
-    /// CSRF tokens for forms shown without a session (sign-in, setup).
+    /// CSRF tokens for forms shown without a session (sign-in, setup, the client view).
     pub form_tokens: FormTokens,
     /// Counts of requests not logged one by one (screening submissions).
     pub activity: Arc<Activity>,
+    /// Invitation settings (SPEC §6).
+    pub invitations: InvitationConfig,
+    /// Unknown client tokens and failed unlocks, by address (apart from sign-in's counts).
+    pub client_throttle: Arc<Throttle>,
 }
 
 impl AppState {
@@ -57,7 +61,15 @@ impl AppState {
             throttle: Arc::new(Throttle::default()),
             form_tokens,
             activity: Arc::default(),
+            invitations: InvitationConfig::default(),
+            client_throttle: Arc::new(Throttle::default()),
         })
+    }
+
+    /// The same state with these invitation settings.
+    pub fn with_invitations(mut self, invitations: InvitationConfig) -> AppState {
+        self.invitations = invitations;
+        self
     }
 
     /// The first-run setup token, while it is still valid.

@@ -107,6 +107,20 @@ impl Throttle {
         Ok(lock_started)
     }
 
+    /// Takes back an attempt [`Throttle::begin`] counted against `address` alone.
+    pub fn forgive(&self, address: IpAddr) {
+        let mut failures = self
+            .failures
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(entry) = failures.get_mut(&Key::Address(address)) {
+            entry.count = entry.count.saturating_sub(1);
+            if entry.count < ADDRESS_FAILURES {
+                entry.locked_until = None;
+            }
+        }
+    }
+
     /// Takes back a successful attempt: the username's failures are forgotten, and the
     /// address's count loses the attempt [`Throttle::begin`] counted.
     pub fn succeeded(&self, username: &Username, address: Option<IpAddr>) {

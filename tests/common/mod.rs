@@ -138,6 +138,17 @@ impl TestApp {
         count
     }
 
+    /// The single text a query returns.
+    pub async fn count_text(&self, sql: &str) -> String {
+        let pool = self.database().await;
+        let text = sqlx::query_scalar(sql)
+            .fetch_one(&pool)
+            .await
+            .expect("query");
+        pool.close().await;
+        text
+    }
+
     pub async fn count_screenings(&self) -> i64 {
         self.count("SELECT count(*) FROM screenings").await
     }

@@ -4,13 +4,14 @@
 use askama::Template;
 use askama_web::WebTemplate;
 
-use crate::screening::answers::{DOCUMENT, is_ticked};
+use crate::screening::answers::{DOCUMENT, IntakeAnswer, is_ticked};
 use crate::screening::guidance;
 use crate::screening::questions::{CONTROL_FIELD, ESCAPE_DECLINED, PATTERN_FIELD};
 use crate::screening::{
-    AnswerErrors, Band, Coded, Control, CopingCode, FieldError, Indicator, IntakeQuestion, Pattern,
-    Reply,
+    Administration, AnswerErrors, Answers, Band, Coded, Control, CopingCode, EscapeAnswer,
+    FieldError, Indicator, IntakeQuestion, Pattern, Reply,
 };
+use crate::store::Invitation;
 use crate::web::layout::Layout;
 use crate::web::session::SignedIn;
 
@@ -79,6 +80,8 @@ pub struct QuestionView {
     pub input_type: &'static str,
     pub groups: Vec<OptionGroup>,
     pub error: Option<String>,
+    /// What the client answered themselves, in words (SPEC §6), when they did.
+    pub client_answer: Option<String>,
 }
 
 impl QuestionView {
@@ -112,7 +115,20 @@ pub struct FormPage {
     pub prior_error: Option<String>,
     /// A note at the top of the form.
     pub notice: Option<&'static str>,
+    /// The invitation whose answers the client gave themselves, when they did.
+    pub invitation: Option<ClientAnswers>,
 }
+
+/// The client's own answers to the intake questions, which the form starts from.
+pub struct ClientAnswers {
+    /// The invitation's id, sent back with the form.
+    pub id: String,
+    /// How and in what language the client answered, and the match words.
+    pub note: String,
+}
+
+/// The form field naming the invitation whose answers the client gave.
+pub const INVITATION_FIELD: &str = "invitation";
 
 /// The form field naming the screening a re-screening follows.
 pub const PRIOR_FIELD: &str = "prior_code";
@@ -169,6 +185,7 @@ impl FormPage {
                     input_type: if question == IntakeQuestion::Escape { "checkbox" } else { "radio" },
                     groups,
                     error: error_for(field),
+                    client_answer: None,
                 }
             })
             .collect();
@@ -237,6 +254,7 @@ impl FormPage {
                     options: pattern_options,
                 }],
                 error: error_for(PATTERN_FIELD),
+                client_answer: None,
             },
             QuestionView {
                 field: CONTROL_FIELD,
@@ -249,6 +267,7 @@ impl FormPage {
                     options: control_options,
                 }],
                 error: error_for(CONTROL_FIELD),
+                client_answer: None,
             },
             QuestionView {
                 field: "indicators",
@@ -261,6 +280,7 @@ impl FormPage {
                     options: indicator_options,
                 }],
                 error: (!indicator_errors.is_empty()).then(|| indicator_errors.join(" ")),
+                client_answer: None,
             },
         ];
 
@@ -280,6 +300,7 @@ impl FormPage {
             prior_code: submitted.value(PRIOR_FIELD).unwrap_or_default().to_owned(),
             prior_error: error_for(PRIOR_FIELD),
             notice: None,
+            invitation: None,
             levels: Band::ALL
                 .iter()
                 .map(|&band| (band.label(), guidance::band_description(band)))
@@ -293,6 +314,32 @@ impl FormPage {
                 .collect();
         }
         page
+    }
+
+    /// Marks the intake questions with the client's own answers to `invitation`.
+    pub fn mark_client_answers(&mut self, invitation: &Invitation, language: Option<&str>) {
+        let Some(answers) = &invitation.answers else {
+            return;
+        };
+        for question in &mut self.intake {
+            if let Some(asked) = IntakeQuestion::from_field(question.field) {
+                question.client_answer = Some(answer_words(answers, asked));
+            }
+        }
+        let how = match invitation.administration {
+            Administration::ClientDevice => "on this device",
+            _ => "on their own phone",
+        };
+        let language = language.map_or_else(String::new, |name| format!(", in {name}"));
+        self.invitation = Some(ClientAnswers {
+            id: invitation.id.to_string(),
+            note: format!(
+                "Questions 1 to 6 hold the client's own answers, given {how}{language} (match words: {}). \
+                 Go through them with the client; you can correct an answer, and the result will then say \
+                 it was corrected. Then add the details and save.",
+                invitation.match_words
+            ),
+        });
     }
 
     fn error_link(&self, error: &FieldError, submitted: &Submitted) -> ErrorLink {
@@ -340,6 +387,19 @@ impl FormPage {
                 shown_message(&error.field, &error.message, submitted)
             ),
         }
+    }
+}
+
+/// One intake answer in the clinician's words.
+pub fn answer_words(answers: &Answers, question: IntakeQuestion) -> String {
+    match answers.intake(question) {
+        IntakeAnswer::Reply(reply) => reply.label().to_owned(),
+        IntakeAnswer::Escape(EscapeAnswer::Declined) => "Declined to answer".to_owned(),
+        IntakeAnswer::Escape(EscapeAnswer::Ways(ways)) => ways
+            .iter()
+            .map(|way| way.label())
+            .collect::<Vec<_>>()
+            .join(", "),
     }
 }
 

@@ -9,14 +9,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use self::form::{FormPage, PRIOR_FIELD, Submitted};
+use self::form::{FormPage, INVITATION_FIELD, PRIOR_FIELD, Submitted};
 use self::result::{DeletePage, ListPage, ResultPage};
 use super::error::WebError;
 use super::routes::{Access, Route};
 use super::session::{SignedIn, SubmittedForm, VerifiedForm};
 use super::state::AppState;
 use crate::screening::{AnswerErrors, Answers, Band, Coded, FieldError, ReviewCode, RulesVersion};
-use crate::store::{ScreeningQuery, StoredScreening};
+use crate::store::{Invitation, InvitationId, ScreeningQuery, StoreError, StoredScreening};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -38,29 +38,107 @@ pub fn routes() -> Vec<Route> {
 #[derive(Debug, Deserialize)]
 struct NewParams {
     prior_code: Option<String>,
+    /// An invitation whose answers the client gave themselves.
+    invitation: Option<String>,
 }
 
 /// `GET /screenings/new`, optionally pre-filled as a re-screening of `prior_code`.
 /// True for the fields the screening form sends (answers and the earlier screening).
 pub fn is_form_field(field: &str) -> bool {
-    crate::screening::answers::is_answer_field(field) || field == PRIOR_FIELD
+    crate::screening::answers::is_answer_field(field)
+        || field == PRIOR_FIELD
+        || field == INVITATION_FIELD
 }
 
-/// The form filled in with answers carried through a new sign-in, for a last check.
-pub fn resumed_form(signed_in: &SignedIn, carried: Vec<(String, String)>) -> FormPage {
-    let mut page = FormPage::new(signed_in, &Submitted::new(carried), None);
+/// The form filled in with answers carried through a new sign-in, for a last check; the
+/// client's own answers stay marked when they came from an invitation.
+pub async fn resumed_form(
+    state: &AppState,
+    signed_in: &SignedIn,
+    carried: Vec<(String, String)>,
+) -> Result<FormPage, WebError> {
+    let submitted = Submitted::new(carried);
+    let invitation =
+        answered_invitation(state, signed_in, submitted.value(INVITATION_FIELD)).await?;
+    let mut page = FormPage::new(signed_in, &submitted, None);
+    if let Some(invitation) = &invitation {
+        mark(&mut page, invitation);
+    }
     page.notice = Some(
         "You are signed in again and your answers are kept. Check them, then press Score and save.",
     );
-    page
+    Ok(page)
 }
 
-async fn new_screening(signed_in: SignedIn, Query(params): Query<NewParams>) -> FormPage {
-    let prefill = params
+/// The owner's answered invitation with this id, if there is one.
+async fn answered_invitation(
+    state: &AppState,
+    signed_in: &SignedIn,
+    id: Option<&str>,
+) -> Result<Option<Invitation>, WebError> {
+    let Some(id) = id.and_then(InvitationId::parse) else {
+        return Ok(None);
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    Ok(state
+        .store
+        .find_invitation(signed_in.id, &id, now)
+        .await?
+        .filter(Invitation::is_answered))
+}
+
+/// Marks the form's intake questions with the invitation's answers.
+fn mark(page: &mut FormPage, invitation: &Invitation) {
+    let language = invitation
+        .language
+        .filter(|code| *code != crate::screening::LanguageCode::ENGLISH)
+        .map(|code| super::client::language_for_clinician(code).0);
+    page.mark_client_answers(invitation, language);
+}
+
+async fn new_screening(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Query(params): Query<NewParams>,
+) -> Result<Response, WebError> {
+    let mut prefill: Vec<(String, String)> = params
         .prior_code
         .map(|code| vec![(PRIOR_FIELD.to_owned(), code)])
         .unwrap_or_default();
-    FormPage::new(&signed_in, &Submitted::new(prefill), None)
+    let Some(id) = params.invitation else {
+        return Ok(FormPage::new(&signed_in, &Submitted::new(prefill), None).into_response());
+    };
+    // Owner only: anyone else's invitation, or none, is 404.
+    let id = InvitationId::parse(&id).ok_or(WebError::NotFound)?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let invitation = state
+        .store
+        .find_invitation(signed_in.id, &id, now)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let Some(answers) = &invitation.answers else {
+        // Not answered yet: the invitation says so.
+        return Ok(Redirect::to(&format!("/invitations/{id}")).into_response());
+    };
+    for question in crate::screening::IntakeQuestion::ALL {
+        let field = question.field();
+        match answers.intake(question) {
+            crate::screening::answers::IntakeAnswer::Reply(reply) => {
+                prefill.push((field.to_owned(), reply.code().to_owned()));
+            }
+            crate::screening::answers::IntakeAnswer::Escape(escape) => {
+                prefill.extend(
+                    escape
+                        .codes()
+                        .into_iter()
+                        .map(|code| (field.to_owned(), code.to_owned())),
+                );
+            }
+        }
+    }
+    let mut page = FormPage::new(&signed_in, &Submitted::new(prefill), None);
+    mark(&mut page, &invitation);
+    Ok(page.into_response())
 }
 
 /// Reads the optional earlier screening of a re-screening: it must be one of the
@@ -113,7 +191,7 @@ async fn create_screening(
             .into_iter()
             .filter(|(field, _)| is_form_field(field))
             .collect();
-        let mut page = resumed_form(&signed_in, carried);
+        let mut page = resumed_form(&state, &signed_in, carried).await?;
         page.notice = Some(
             "This form was opened before you last signed in, so it was not saved. Your answers \
              are kept: check them, then press Score and save.",
@@ -122,23 +200,81 @@ async fn create_screening(
     }
     let submitted = Submitted::new(form.pairs);
     let prior = prior_screening(&state, &signed_in, submitted.value(PRIOR_FIELD)).await?;
-    let answers = Answers::from_form(submitted.pairs().filter(|(field, _)| *field != PRIOR_FIELD));
+    let invitation =
+        answered_invitation(&state, &signed_in, submitted.value(INVITATION_FIELD)).await?;
+    if submitted.value(INVITATION_FIELD).is_some() && invitation.is_none() {
+        return Ok(invitation_gone(&signed_in, &submitted));
+    }
+    let answers = Answers::from_form(
+        submitted
+            .pairs()
+            .filter(|(field, _)| *field != PRIOR_FIELD && *field != INVITATION_FIELD),
+    );
     let (answers, prior) = match (answers, prior) {
         (Ok(answers), Ok(prior)) => (answers, prior),
         (answers, prior) => {
             let mut errors = answers.err().map_or_else(Vec::new, |errors| errors.0);
             errors.extend(prior.err());
-            let page = FormPage::new(&signed_in, &submitted, Some(&AnswerErrors(errors)));
+            let mut page = FormPage::new(&signed_in, &submitted, Some(&AnswerErrors(errors)));
+            if let Some(invitation) = &invitation {
+                mark(&mut page, invitation);
+            }
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
     let outcome = RulesVersion::CURRENT.score(&answers);
     let year = time::OffsetDateTime::now_utc().year();
-    let code = state
-        .store
-        .save_follow_up(signed_in.id, prior.as_ref(), &answers, &outcome, year)
-        .await?;
+    let code = match &invitation {
+        None => {
+            state
+                .store
+                .save_follow_up(signed_in.id, prior.as_ref(), &answers, &outcome, year)
+                .await?
+        }
+        Some(invitation) => {
+            let corrected = invitation.answers.as_ref().is_some_and(|given| {
+                crate::screening::IntakeQuestion::ALL
+                    .into_iter()
+                    .any(|question| given.intake(question) != answers.intake(question))
+            });
+            let saved = state
+                .store
+                .save_from_invitation(
+                    signed_in.id,
+                    prior.as_ref(),
+                    &answers,
+                    &outcome,
+                    year,
+                    &invitation.id,
+                    corrected,
+                )
+                .await;
+            match saved {
+                Err(StoreError::InvitationGone) => {
+                    return Ok(invitation_gone(&signed_in, &submitted));
+                }
+                other => other?,
+            }
+        }
+    };
     Ok(Redirect::to(&format!("/screenings/{code}")).into_response())
+}
+
+/// The answer to a form sent for an invitation that is no longer there (saved already in
+/// another tab, cancelled or expired): nothing is stored; the form comes back without the
+/// invitation, every answer kept, saying so.
+fn invitation_gone(signed_in: &SignedIn, submitted: &Submitted) -> Response {
+    let pairs = submitted
+        .pairs()
+        .filter(|(field, _)| *field != INVITATION_FIELD)
+        .map(|(field, value)| (field.to_owned(), value.to_owned()))
+        .collect();
+    let mut page = FormPage::new(signed_in, &Submitted::new(pairs), None);
+    page.notice = Some(
+        "Nothing was saved: the client's answers for this invitation were saved already, \
+         cancelled or have expired. Check your results before saving this form as a new screening.",
+    );
+    (StatusCode::CONFLICT, page).into_response()
 }
 
 /// The signed-in clinician's screening with this code; 404 for anyone else's.

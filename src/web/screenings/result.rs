@@ -60,6 +60,13 @@ pub struct ResultPage {
     pub new_flags: Vec<&'static str>,
     /// Red flags the prior screening raised that are gone now.
     pub cleared_flags: Vec<&'static str>,
+    /// How the intake answers were given (SPEC §6).
+    pub administration: &'static str,
+    /// The client answered in another language than English: its name, and whether the
+    /// wording is this app's own translation.
+    pub language: Option<(&'static str, bool)>,
+    /// The clinician changed some of the client's own answers before saving.
+    pub intake_corrected: bool,
 }
 
 /// One screening in a client's trajectory.
@@ -166,6 +173,12 @@ impl ResultPage {
             new_flags: changed_flags(prior, screening),
             cleared_flags: prior
                 .map_or_else(Vec::new, |prior| changed_flags(Some(screening), prior)),
+            administration: crate::screening::Coded::label(screening.administration),
+            language: screening
+                .client_language
+                .filter(|code| *code != crate::screening::LanguageCode::ENGLISH)
+                .map(crate::web::client::language_for_clinician),
+            intake_corrected: screening.intake_corrected,
         }
     }
 }

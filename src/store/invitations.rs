@@ -1,0 +1,486 @@
+//! Invitations for the client to answer the six intake questions themselves (SPEC §6).
+//!
+//! An invitation holds its owner, how it is answered (handed-over device or link), two match
+//! words, its expiry, and — once the client has answered — the coded intake answers and the
+//! language. The token of the client's link is never stored, only its SHA-256; once an
+//! invitation is saved, cancelled or expired its hash moves to `spent_tokens`, so the link
+//! answers 410 Gone (for a week) instead of 404.
+
+use rand::Rng;
+use rand::distr::{Alphanumeric, SampleString};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+use subtle::ConstantTimeEq;
+
+use super::{ClinicianId, Store, StoreError};
+use crate::screening::{Administration, Answers, Coded, IntakeQuestion, LanguageCode};
+
+/// How long the hash of a spent token is kept, so its link answers 410 rather than 404.
+const SPENT_TOKEN_DAYS: i64 = 7;
+/// Characters of a client token: 32 alphanumerics, about 190 random bits.
+const TOKEN_CHARS: usize = 32;
+/// Attempts at match words no open invitation of the owner uses.
+const WORD_ATTEMPTS: usize = 16;
+
+/// An invitation's id in the clinician's addresses (`/invitations/{id}`): 64 random bits in
+/// lowercase hex. Not a secret — only its owner can open it — and not the client's token.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct InvitationId(String);
+
+impl InvitationId {
+    fn generate() -> InvitationId {
+        InvitationId(format!("{:016x}", rand::rng().random::<u64>()))
+    }
+
+    /// Sixteen lowercase hex digits, or nothing.
+    pub fn parse(text: &str) -> Option<InvitationId> {
+        (text.len() == 16
+            && text
+                .bytes()
+                .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte)))
+        .then(|| InvitationId(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for InvitationId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The SHA-256 of a client token, in hex: all the database ever holds of it.
+fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Words that read the same in English and Spanish, so the client and the clinician see the
+/// same two words whatever language the client chose. Things, then animals.
+const FIRST_WORDS: &[&str] = &[
+    "piano",
+    "radio",
+    "hotel",
+    "taxi",
+    "tango",
+    "salsa",
+    "golf",
+    "motor",
+    "robot",
+    "tractor",
+    "chocolate",
+    "pizza",
+    "mango",
+    "papaya",
+    "kiwi",
+    "coral",
+    "canal",
+    "cacao",
+    "metal",
+    "idea",
+    "animal",
+];
+const SECOND_WORDS: &[&str] = &[
+    "panda", "koala", "jaguar", "puma", "llama", "alpaca", "tapir", "okapi", "dingo", "yak",
+    "coyote", "cobra",
+];
+
+fn match_words() -> String {
+    let mut rng = rand::rng();
+    format!(
+        "{} {}",
+        FIRST_WORDS[rng.random_range(0..FIRST_WORDS.len())],
+        SECOND_WORDS[rng.random_range(0..SECOND_WORDS.len())]
+    )
+}
+
+/// An invitation as its owner sees it.
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    pub id: InvitationId,
+    pub owner: ClinicianId,
+    pub administration: Administration,
+    /// Two words shown to the client after answering and to the clinician beside it.
+    pub match_words: String,
+    /// When it expires, in unix seconds.
+    pub expiry: i64,
+    /// The language the client answered in, once answered.
+    pub language: Option<LanguageCode>,
+    /// The client's intake answers (the details are left at their defaults), once answered.
+    pub answers: Option<Answers>,
+}
+
+impl Invitation {
+    /// True once the client has sent their answers.
+    pub fn is_answered(&self) -> bool {
+        self.answers.is_some()
+    }
+}
+
+/// A new invitation and its client token, which exists only in this value and the link.
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    pub invitation: Invitation,
+    /// The token for `/c/{token}`; only its hash is stored.
+    pub token: String,
+}
+
+/// What a client token opens.
+#[derive(Debug, Clone)]
+pub enum ClientToken {
+    /// An invitation waiting for the client's answers.
+    Open(Invitation),
+    /// Used, cancelled or expired: 410 Gone.
+    Gone,
+    /// No such token: 404.
+    Unknown,
+}
+
+const INTAKE_COLUMNS: [&str; 6] = [
+    "q1_concern_expressed",
+    "q2_self_concern",
+    "q3_escape",
+    "q4_secrets",
+    "q5_others_disturbed",
+    "q6_shame",
+];
+
+const SELECT: &str = "SELECT id, token_hash, clinician_id, administration, match_words, expiry, \
+     client_language, q1_concern_expressed, q2_self_concern, q3_escape, q4_secrets, \
+     q5_others_disturbed, q6_shame FROM invitations";
+
+fn decode(row: &SqliteRow) -> Result<Invitation, StoreError> {
+    let corrupt = |what: String| StoreError::Corrupt(format!("invitation: {what}"));
+    let id: String = row.try_get("id")?;
+    let id = InvitationId::parse(&id).ok_or_else(|| corrupt(format!("id {id:?}")))?;
+    let administration: String = row.try_get("administration")?;
+    let administration = Administration::from_code(&administration)
+        .ok_or_else(|| corrupt(format!("administration {administration:?}")))?;
+    let language: Option<String> = row.try_get("client_language")?;
+    let language = match language {
+        None => None,
+        Some(code) => {
+            Some(LanguageCode::parse(&code).ok_or_else(|| corrupt(format!("language {code:?}")))?)
+        }
+    };
+    let mut fields: Vec<(&str, String)> = Vec::new();
+    let mut answered = true;
+    for (question, column) in IntakeQuestion::ALL.into_iter().zip(INTAKE_COLUMNS) {
+        let value: Option<String> = row.try_get(column)?;
+        let Some(value) = value else {
+            answered = false;
+            break;
+        };
+        if question == IntakeQuestion::Escape {
+            fields.extend(
+                value
+                    .split(' ')
+                    .map(|code| (question.field(), code.to_owned())),
+            );
+        } else {
+            fields.push((question.field(), value));
+        }
+    }
+    let answers = if answered {
+        Some(
+            Answers::from_form(fields.iter().map(|(field, value)| (*field, value.as_str())))
+                .map_err(|errors| corrupt(format!("answers do not parse: {errors}")))?,
+        )
+    } else {
+        None
+    };
+    Ok(Invitation {
+        id,
+        owner: ClinicianId(row.try_get("clinician_id")?),
+        administration,
+        match_words: row.try_get("match_words")?,
+        expiry: row.try_get("expiry")?,
+        language,
+        answers,
+    })
+}
+
+/// The stored form of an intake answer (question 3's codes joined by spaces).
+fn intake_code(answers: &Answers, question: IntakeQuestion) -> String {
+    match answers.intake(question) {
+        crate::screening::answers::IntakeAnswer::Reply(reply) => reply.code().to_owned(),
+        crate::screening::answers::IntakeAnswer::Escape(escape) => escape.codes().join(" "),
+    }
+}
+
+/// The day a spent token's hash may be forgotten: a whole day, so it dates nothing finer.
+fn forget_after(now: i64) -> i64 {
+    (now.div_euclid(86_400) + SPENT_TOKEN_DAYS + 1) * 86_400
+}
+
+/// Moves an invitation's token hash to `spent_tokens` (inside the caller's transaction).
+pub(super) async fn spend(
+    connection: &mut sqlx::SqliteConnection,
+    token_hash: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT OR IGNORE INTO spent_tokens (token_hash, forget_after) VALUES (?, ?)")
+        .bind(token_hash)
+        .bind(forget_after(now))
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Makes an invitation for `owner` that expires at `expiry` (unix seconds), with match
+    /// words none of the owner's other invitations uses (when the lists allow).
+    pub async fn create_invitation(
+        &self,
+        owner: ClinicianId,
+        administration: Administration,
+        expiry: i64,
+    ) -> Result<NewInvitation, StoreError> {
+        let taken: Vec<String> =
+            sqlx::query_scalar("SELECT match_words FROM invitations WHERE clinician_id = ?")
+                .bind(owner.0)
+                .fetch_all(&self.writer)
+                .await?;
+        let mut words = match_words();
+        for _ in 0..WORD_ATTEMPTS {
+            if !taken.contains(&words) {
+                break;
+            }
+            words = match_words();
+        }
+        let token = Alphanumeric.sample_string(&mut rand::rng(), TOKEN_CHARS);
+        let id = InvitationId::generate();
+        sqlx::query(
+            "INSERT INTO invitations (id, token_hash, clinician_id, administration, match_words, expiry) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id.as_str())
+        .bind(token_hash(&token))
+        .bind(owner.0)
+        .bind(administration.code())
+        .bind(&words)
+        .bind(expiry)
+        .execute(&self.writer)
+        .await?;
+        Ok(NewInvitation {
+            invitation: Invitation {
+                id,
+                owner,
+                administration,
+                match_words: words,
+                expiry,
+                language: None,
+                answers: None,
+            },
+            token,
+        })
+    }
+
+    /// True when `token` is the client token of this invitation (compared in constant time).
+    pub async fn token_matches(&self, id: &InvitationId, token: &str) -> Result<bool, StoreError> {
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT token_hash FROM invitations WHERE id = ?")
+                .bind(id.as_str())
+                .fetch_optional(&self.readers)
+                .await?;
+        Ok(stored.is_some_and(|stored| {
+            bool::from(stored.as_bytes().ct_eq(token_hash(token).as_bytes()))
+        }))
+    }
+
+    /// The owner's invitation with this id, unexpired; `None` for anyone else's.
+    pub async fn find_invitation(
+        &self,
+        owner: ClinicianId,
+        id: &InvitationId,
+        now: i64,
+    ) -> Result<Option<Invitation>, StoreError> {
+        let row = sqlx::query(&format!(
+            "{SELECT} WHERE id = ? AND clinician_id = ? AND expiry > ?"
+        ))
+        .bind(id.as_str())
+        .bind(owner.0)
+        .bind(now)
+        .fetch_optional(&self.writer)
+        .await?;
+        row.as_ref().map(decode).transpose()
+    }
+
+    /// The owner's unexpired invitations, answered ones first, then by expiry.
+    pub async fn list_invitations(
+        &self,
+        owner: ClinicianId,
+        now: i64,
+    ) -> Result<Vec<Invitation>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{SELECT} WHERE clinician_id = ? AND expiry > ? \
+             ORDER BY q1_concern_expressed IS NULL, expiry LIMIT 200"
+        ))
+        .bind(owner.0)
+        .bind(now)
+        .fetch_all(&self.writer)
+        .await?;
+        rows.iter().map(decode).collect()
+    }
+
+    /// What a client token opens at `now`.
+    pub async fn client_token(&self, token: &str, now: i64) -> Result<ClientToken, StoreError> {
+        let hash = token_hash(token);
+        let row = sqlx::query(&format!("{SELECT} WHERE token_hash = ?"))
+            .bind(&hash)
+            .fetch_optional(&self.writer)
+            .await?;
+        if let Some(row) = row {
+            let stored: String = row.try_get("token_hash")?;
+            if bool::from(stored.as_bytes().ct_eq(hash.as_bytes())) {
+                let invitation = decode(&row)?;
+                return Ok(if invitation.is_answered() || invitation.expiry <= now {
+                    ClientToken::Gone
+                } else {
+                    ClientToken::Open(invitation)
+                });
+            }
+        }
+        let spent: Option<String> =
+            sqlx::query_scalar("SELECT token_hash FROM spent_tokens WHERE token_hash = ?")
+                .bind(&hash)
+                .fetch_optional(&self.writer)
+                .await?;
+        Ok(match spent {
+            Some(stored) if bool::from(stored.as_bytes().ct_eq(hash.as_bytes())) => {
+                ClientToken::Gone
+            }
+            _ => ClientToken::Unknown,
+        })
+    }
+
+    /// Stores the client's intake answers on the open invitation of `token`, once: false
+    /// when the token is not open any more (answered meanwhile, cancelled or expired). The
+    /// invitation then expires at `expiry` unless the clinician saves it first, and its link
+    /// is spent.
+    pub async fn record_client_answers(
+        &self,
+        token: &str,
+        answers: &Answers,
+        language: LanguageCode,
+        now: i64,
+        expiry: i64,
+    ) -> Result<bool, StoreError> {
+        let hash = token_hash(token);
+        let mut transaction = self.writer.begin().await?;
+        let sql = format!(
+            "UPDATE invitations SET client_language = ?, expiry = ?, {} \
+             WHERE token_hash = ? AND q1_concern_expressed IS NULL AND expiry > ?",
+            INTAKE_COLUMNS
+                .map(|column| format!("{column} = ?"))
+                .join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(language.as_str()).bind(expiry);
+        for question in IntakeQuestion::ALL {
+            query = query.bind(intake_code(answers, question));
+        }
+        let updated = query
+            .bind(&hash)
+            .bind(now)
+            .execute(&mut *transaction)
+            .await?;
+        if updated.rows_affected() != 1 {
+            return Ok(false);
+        }
+        spend(&mut transaction, &hash, now).await?;
+        transaction.commit().await?;
+        Ok(true)
+    }
+
+    /// Deletes the owner's invitation (its link then answers 410); false when there is none.
+    pub async fn cancel_invitation(
+        &self,
+        owner: ClinicianId,
+        id: &InvitationId,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut transaction = self.writer.begin().await?;
+        let hash: Option<String> = sqlx::query_scalar(
+            "DELETE FROM invitations WHERE id = ? AND clinician_id = ? RETURNING token_hash",
+        )
+        .bind(id.as_str())
+        .bind(owner.0)
+        .fetch_optional(&mut *transaction)
+        .await?;
+        let Some(hash) = hash else {
+            return Ok(false);
+        };
+        spend(&mut transaction, &hash, now).await?;
+        transaction.commit().await?;
+        Ok(true)
+    }
+
+    /// Deletes expired invitations (their links then answer 410) and forgets spent tokens
+    /// older than a week; returns how many invitations were deleted.
+    pub async fn sweep_invitations(&self, now: i64) -> Result<u64, StoreError> {
+        let mut transaction = self.writer.begin().await?;
+        let hashes: Vec<String> =
+            sqlx::query_scalar("DELETE FROM invitations WHERE expiry <= ? RETURNING token_hash")
+                .bind(now)
+                .fetch_all(&mut *transaction)
+                .await?;
+        for hash in &hashes {
+            spend(&mut transaction, hash, now).await?;
+        }
+        sqlx::query("DELETE FROM spent_tokens WHERE forget_after <= ?")
+            .bind(now)
+            .execute(&mut *transaction)
+            .await?;
+        transaction.commit().await?;
+        Ok(hashes.len() as u64)
+    }
+
+    /// Sweeps expired invitations every `period`, until the store fails (run it as a task).
+    pub async fn sweep_invitations_every(self, period: std::time::Duration) {
+        let mut ticks = tokio::time::interval(period);
+        loop {
+            ticks.tick().await;
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            if let Err(error) = self.sweep_invitations(now).await {
+                tracing::warn!(%error, "could not sweep expired invitations");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_hashes_have_their_shapes() {
+        let id = InvitationId::generate();
+        assert_eq!(InvitationId::parse(id.as_str()), Some(id));
+        assert_eq!(InvitationId::parse("0123456789ABCDEF"), None);
+        assert_eq!(InvitationId::parse("../../etc/passwd"), None);
+        assert_eq!(token_hash("abc").len(), 64);
+        assert_ne!(token_hash("abc"), token_hash("abd"));
+    }
+
+    #[test]
+    fn spent_tokens_are_forgotten_on_a_whole_day_a_week_on() {
+        let now = 1_700_000_123;
+        let day = forget_after(now);
+        assert_eq!(day % 86_400, 0);
+        assert!(day - now > SPENT_TOKEN_DAYS * 86_400);
+        assert!(day - now <= (SPENT_TOKEN_DAYS + 1) * 86_400);
+    }
+
+    #[test]
+    fn match_words_are_two_words() {
+        for _ in 0..50 {
+            assert_eq!(match_words().split(' ').count(), 2);
+        }
+    }
+}

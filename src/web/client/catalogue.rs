@@ -1,0 +1,249 @@
+//! Every word the client reads, one catalogue per language. A language is one file filling a
+//! [`Catalogue`] plus its entry in [`ALL`]; the tests below hold every catalogue to the same
+//! rules (complete, plain, and free of clinical verdicts).
+
+use crate::screening::{Coded, CopingCode, IntakeQuestion};
+
+/// The words of the client view in one language.
+#[derive(Debug)]
+pub struct Catalogue {
+    /// ISO 639-1 code, as stored with the screening and used in `?lang=`.
+    pub code: &'static str,
+    /// The language's name in itself, for the language switch ("Español").
+    pub own_name: &'static str,
+    /// The language's name in English, for the clinician's result page ("Spanish").
+    pub english_name: &'static str,
+    /// True when the wording is this app's own translation of the article's questions.
+    pub is_translation: bool,
+
+    pub page_title: &'static str,
+    pub heading: &'static str,
+    /// Paragraphs at the top of the questions.
+    pub intro: &'static [&'static str],
+    pub language_label: &'static str,
+    /// The six questions, in question order.
+    pub questions: [&'static str; 6],
+    /// "Question 3" and the like, before a question's text: `{n}` is the number.
+    pub question_number: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+    pub prefer_not: &'static str,
+    /// Under question 3.
+    pub escape_hint: &'static str,
+    /// The ways of escaping of question 3, in [`CopingCode::ALL`] order.
+    pub coping: [&'static str; 14],
+    pub submit: &'static str,
+
+    pub errors_heading: &'static str,
+    pub error_prefix: &'static str,
+    pub error_choose_one: &'static str,
+    pub error_choose_ways: &'static str,
+    pub error_prefer_not_alone: &'static str,
+    pub error_not_understood: &'static str,
+    /// The form was open too long or came from elsewhere; the answers are kept.
+    pub form_expired: &'static str,
+
+    pub thanks_title: &'static str,
+    pub thanks_text: &'static str,
+    pub match_words_intro: &'static str,
+    pub hand_back: &'static str,
+    pub therapist_continue: &'static str,
+    pub close_page: &'static str,
+
+    pub gone_title: &'static str,
+    pub gone_text: &'static str,
+    pub unknown_title: &'static str,
+    pub unknown_text: &'static str,
+    pub too_many_title: &'static str,
+    pub too_many_text: &'static str,
+
+    /// Before the citation of the questions' source.
+    pub source: &'static str,
+}
+
+impl Catalogue {
+    /// The text of one question.
+    pub fn question(&self, question: IntakeQuestion) -> &'static str {
+        self.questions[usize::from(question.number() - 1)]
+    }
+
+    /// The words for one way of escaping.
+    pub fn coping(&self, code: CopingCode) -> &'static str {
+        let index = CopingCode::ALL
+            .iter()
+            .position(|each| *each == code)
+            .unwrap_or(0);
+        self.coping[index]
+    }
+
+    /// "Question 3".
+    pub fn numbered(&self, question: IntakeQuestion) -> String {
+        self.question_number
+            .replace("{n}", &question.number().to_string())
+    }
+}
+
+/// Every language of the client view; the first is the default.
+pub const ALL: &[&Catalogue] = &[&super::en::EN, &super::es::ES];
+
+/// The catalogue with this code.
+pub fn find(code: &str) -> Option<&'static Catalogue> {
+    ALL.iter().copied().find(|catalogue| catalogue.code == code)
+}
+
+/// The default language.
+pub fn default() -> &'static Catalogue {
+    ALL[0]
+}
+
+/// The best language for an `Accept-Language` header: the highest-weighted range we have
+/// (`es-MX` matches `es`), else the default.
+pub fn negotiate(accept_language: Option<&str>) -> &'static Catalogue {
+    let Some(header) = accept_language else {
+        return default();
+    };
+    let mut best: Option<(f32, usize, &'static Catalogue)> = None;
+    for (position, range) in header.split(',').enumerate() {
+        let mut parts = range.trim().split(';');
+        let tag = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let weight = parts
+            .find_map(|param| param.trim().strip_prefix("q="))
+            .and_then(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let primary = tag.split('-').next().unwrap_or_default();
+        let Some(catalogue) = find(primary) else {
+            continue;
+        };
+        if weight <= 0.0 {
+            continue;
+        }
+        let better = match best {
+            None => true,
+            Some((best_weight, _, _)) => weight > best_weight,
+        };
+        if better {
+            best = Some((weight, position, catalogue));
+        }
+    }
+    best.map_or_else(default, |(_, _, catalogue)| catalogue)
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+
+    /// Words that must never reach a client: verdicts, bands, flags and referrals.
+    const VERDICTS: &[&str] = &[
+        "band",
+        "red flag",
+        "risk",
+        "addict",
+        "casual",
+        "referral",
+        "diagnos",
+        "score",
+        "result",
+        "bandera",
+        "riesgo",
+        "adic",
+        "derivaci",
+        "diagnóst",
+        "puntua",
+        "resultado",
+        "specialist",
+        "especialista",
+        "compulsive",
+        "compulsiv",
+    ];
+
+    /// Holds one catalogue to the rules every language shares.
+    pub fn check(catalogue: &Catalogue) {
+        assert_eq!(catalogue.code.len(), 2, "{}", catalogue.code);
+        assert!(
+            find(catalogue.code).is_some(),
+            "{} is listed in ALL",
+            catalogue.code
+        );
+        let mut texts: Vec<&str> = vec![
+            catalogue.own_name,
+            catalogue.english_name,
+            catalogue.page_title,
+            catalogue.heading,
+            catalogue.language_label,
+            catalogue.question_number,
+            catalogue.yes,
+            catalogue.no,
+            catalogue.prefer_not,
+            catalogue.escape_hint,
+            catalogue.submit,
+            catalogue.errors_heading,
+            catalogue.error_prefix,
+            catalogue.error_choose_one,
+            catalogue.error_choose_ways,
+            catalogue.error_prefer_not_alone,
+            catalogue.error_not_understood,
+            catalogue.form_expired,
+            catalogue.thanks_title,
+            catalogue.thanks_text,
+            catalogue.match_words_intro,
+            catalogue.hand_back,
+            catalogue.therapist_continue,
+            catalogue.close_page,
+            catalogue.gone_title,
+            catalogue.gone_text,
+            catalogue.unknown_title,
+            catalogue.unknown_text,
+            catalogue.too_many_title,
+            catalogue.too_many_text,
+            catalogue.source,
+        ];
+        texts.extend(catalogue.intro);
+        texts.extend(catalogue.questions);
+        texts.extend(catalogue.coping);
+        for text in &texts {
+            assert!(!text.trim().is_empty(), "{}: an empty text", catalogue.code);
+            let lower = text.to_lowercase();
+            for verdict in VERDICTS {
+                assert!(
+                    !lower.contains(verdict),
+                    "{}: {text:?} says {verdict:?}, which a client must never read",
+                    catalogue.code
+                );
+            }
+        }
+        assert!(catalogue.question_number.contains("{n}"));
+        let mut coping = catalogue.coping.to_vec();
+        coping.sort_unstable();
+        coping.dedup();
+        assert_eq!(
+            coping.len(),
+            14,
+            "{}: two ways read the same",
+            catalogue.code
+        );
+        for question in catalogue.questions {
+            assert!(question.ends_with('?'), "{}: {question:?}", catalogue.code);
+        }
+    }
+
+    #[test]
+    fn every_language_keeps_the_rules() {
+        for catalogue in ALL {
+            check(catalogue);
+        }
+        let mut codes: Vec<&str> = ALL.iter().map(|catalogue| catalogue.code).collect();
+        codes.dedup();
+        assert_eq!(codes.len(), ALL.len());
+    }
+
+    #[test]
+    fn accept_language_picks_the_best_language_we_have() {
+        assert_eq!(negotiate(None).code, "en");
+        assert_eq!(negotiate(Some("es-MX,es;q=0.9,en;q=0.8")).code, "es");
+        assert_eq!(negotiate(Some("fr-FR, es;q=0.5, en;q=0.7")).code, "en");
+        assert_eq!(negotiate(Some("fr, de")).code, "en");
+        assert_eq!(negotiate(Some("es;q=0, en")).code, "en");
+        assert_eq!(negotiate(Some("ES")).code, "es");
+        assert_eq!(negotiate(Some(";;;,q=,")).code, "en");
+    }
+}

@@ -1,0 +1,449 @@
+//! The client view (SPEC §6): a client answers the six intake questions on their own phone
+//! through a one-time link, or on the clinician's device handed over. A room of its own: it
+//! uses the app's plumbing (errors, limits, throttle, store, the screening parser) and
+//! nothing of the clinician's pages. Its words come from one catalogue per language.
+
+pub mod catalogue;
+mod en;
+mod es;
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use self::catalogue::Catalogue;
+use super::error::WebError;
+use super::form_token::{IssuedToken, PublicForm};
+use super::routes::{Access, Route};
+use super::state::AppState;
+use crate::screening::questions::ESCAPE_DECLINED;
+use crate::screening::{
+    Administration, AnswerErrors, Answers, CopingCode, IntakeQuestion, LanguageCode,
+};
+use crate::store::{ClientToken, Invitation};
+
+/// Answered invitations wait this long for the clinician to complete them.
+pub const ANSWERED_KEEP_SECS: i64 = 24 * 60 * 60;
+/// The field carrying the chosen language through the form.
+const LANG_FIELD: &str = "lang";
+/// Characters of a client token (see the store).
+const TOKEN_CHARS: usize = 32;
+
+pub fn routes() -> Vec<Route> {
+    vec![Route::new(
+        "/c/{token}",
+        Access::Public,
+        get(show_questions).post(answer_questions),
+    )]
+}
+
+/// The order the client sees the ways of escaping in: everyday ways first, as the question's
+/// own examples mix them, then the sexual and romantic ones, then "something else".
+const COPING_ORDER: [CopingCode; 14] = [
+    CopingCode::Eating,
+    CopingCode::Exercise,
+    CopingCode::Sleep,
+    CopingCode::Work,
+    CopingCode::TalkingToSomeone,
+    CopingCode::GamingOrSocialMedia,
+    CopingCode::ShoppingOrGambling,
+    CopingCode::AlcoholOrDrugs,
+    CopingCode::Masturbation,
+    CopingCode::Pornography,
+    CopingCode::SexualChatOrWebcam,
+    CopingCode::DatingOrHookupApps,
+    CopingCode::RomanticOrSexualFantasy,
+    CopingCode::Other,
+];
+
+/// What every client page shares.
+pub struct Frame {
+    pub lang: &'static str,
+    pub title: &'static str,
+    pub stylesheets: [&'static str; 2],
+    pub source: &'static str,
+    pub citation: &'static str,
+}
+
+impl Frame {
+    fn new(words: &'static Catalogue, title: &'static str) -> Frame {
+        Frame {
+            lang: words.code,
+            title,
+            stylesheets: [
+                super::assets::stylesheet_url(),
+                super::assets::client_stylesheet_url(),
+            ],
+            source: words.source,
+            citation: crate::screening::guidance::CITATION,
+        }
+    }
+}
+
+/// One answer to tick.
+pub struct ClientOption {
+    pub id: String,
+    pub name: &'static str,
+    pub value: &'static str,
+    pub label: &'static str,
+    pub checked: bool,
+}
+
+/// One question as the client sees it.
+pub struct ClientQuestion {
+    pub field: &'static str,
+    pub number: u8,
+    pub text: &'static str,
+    pub hint: Option<&'static str>,
+    pub input_type: &'static str,
+    pub options: Vec<ClientOption>,
+    pub error: Option<&'static str>,
+}
+
+/// A link in the error summary.
+pub struct ClientErrorLink {
+    pub target: String,
+    pub message: String,
+}
+
+/// A link to the page in another language.
+pub struct LanguageLink {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub href: String,
+    pub current: bool,
+}
+
+/// `GET /c/{token}` and a refused `POST`: the six questions.
+#[derive(Template, WebTemplate)]
+#[template(path = "client_questions.html")]
+pub struct QuestionsPage {
+    pub frame: Frame,
+    pub words: &'static Catalogue,
+    pub action: String,
+    /// The signed form token (issue 12's double-submit token, bound to this invitation).
+    pub csrf_token: String,
+    pub languages: Vec<LanguageLink>,
+    pub questions: Vec<ClientQuestion>,
+    pub errors: Vec<ClientErrorLink>,
+    pub notice: Option<&'static str>,
+}
+
+/// The thank-you page, and the pages for links that are gone or unknown.
+#[derive(Template, WebTemplate)]
+#[template(path = "client_message.html")]
+pub struct MessagePage {
+    pub frame: Frame,
+    pub heading: &'static str,
+    pub paragraphs: Vec<&'static str>,
+    pub match_words_intro: &'static str,
+    pub match_words: Option<String>,
+    /// The way back for the clinician, on a handed-over device.
+    pub continue_label: Option<&'static str>,
+}
+
+impl MessagePage {
+    fn plain(words: &'static Catalogue, heading: &'static str, text: &'static str) -> MessagePage {
+        MessagePage {
+            frame: Frame::new(words, heading),
+            heading,
+            paragraphs: vec![text],
+            match_words_intro: words.match_words_intro,
+            match_words: None,
+            continue_label: None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct LangParam {
+    lang: Option<String>,
+}
+
+/// The language asked for by `?lang=` (or the form's field), else by `Accept-Language`.
+fn language(asked: Option<&str>, headers: &HeaderMap) -> &'static Catalogue {
+    asked.and_then(catalogue::find).unwrap_or_else(|| {
+        catalogue::negotiate(
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|value| value.to_str().ok()),
+        )
+    })
+}
+
+/// The answer for a token that opens nothing, or for an address guessing too fast.
+fn refusal(words: &'static Catalogue, token: &ClientToken) -> Response {
+    match token {
+        ClientToken::Gone => (
+            StatusCode::GONE,
+            MessagePage::plain(words, words.gone_title, words.gone_text),
+        )
+            .into_response(),
+        _ => (
+            StatusCode::NOT_FOUND,
+            MessagePage::plain(words, words.unknown_title, words.unknown_text),
+        )
+            .into_response(),
+    }
+}
+
+/// Looks the token up, throttled by address: an address that keeps trying unknown tokens is
+/// refused for a while (429), so tokens cannot be guessed at speed.
+async fn open_invitation(
+    state: &AppState,
+    words: &'static Catalogue,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    token: &str,
+) -> Result<Result<Invitation, Response>, WebError> {
+    let address = super::auth::client_address(state, peer, headers);
+    if state.client_throttle.begin(None, Some(address)).is_err() {
+        let page = MessagePage::plain(words, words.too_many_title, words.too_many_text);
+        return Ok(Err((StatusCode::TOO_MANY_REQUESTS, page).into_response()));
+    }
+    let well_formed =
+        token.len() == TOKEN_CHARS && token.bytes().all(|byte| byte.is_ascii_alphanumeric());
+    let found = if well_formed {
+        state.store.client_token(token, now()).await?
+    } else {
+        ClientToken::Unknown
+    };
+    if !matches!(found, ClientToken::Unknown) {
+        state.client_throttle.forgive(address);
+    }
+    Ok(match found {
+        ClientToken::Open(invitation) => Ok(invitation),
+        other => Err(refusal(words, &other)),
+    })
+}
+
+/// What the form token of an invitation's questions is for: bound to the invitation.
+fn purpose(invitation: &Invitation) -> String {
+    format!("client:{}", invitation.id)
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// `GET /c/{token}`.
+async fn show_questions(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Query(params): Query<LangParam>,
+) -> Result<Response, WebError> {
+    let words = language(params.lang.as_deref(), &headers);
+    let invitation = match open_invitation(&state, words, peer, &headers, &token).await? {
+        Ok(invitation) => invitation,
+        Err(refused) => return Ok(refused),
+    };
+    let form_token = state.form_tokens.issue(&headers, &purpose(&invitation));
+    let page = questions_page(words, &token, &form_token, &[], None);
+    Ok((form_token.cookie(), page).into_response())
+}
+
+/// `POST /c/{token}`: the same parser and rules as the clinician's form; 422 with every
+/// answer kept and each error beside its question; a thank-you page once stored.
+async fn answer_questions(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    form: PublicForm,
+) -> Result<Response, WebError> {
+    let asked = form
+        .pairs
+        .iter()
+        .find(|(field, _)| field == LANG_FIELD)
+        .map(|(_, value)| value.as_str());
+    let words = language(asked, &headers);
+    let invitation = match open_invitation(&state, words, peer, &headers, &token).await? {
+        Ok(invitation) => invitation,
+        Err(refused) => return Ok(refused),
+    };
+    // Only the six intake questions are the client's; anything else sent is left out.
+    let intake: Vec<(&str, &str)> = form
+        .pairs
+        .iter()
+        .filter(|(field, _)| IntakeQuestion::from_field(field).is_some())
+        .map(|(field, value)| (field.as_str(), value.as_str()))
+        .collect();
+    let purpose = purpose(&invitation);
+    if !form.is_genuine(&state.form_tokens, &purpose) {
+        // Open too long, or not sent from this page: nothing is stored, and the answers come
+        // back with a fresh token to send again.
+        let form_token = state.form_tokens.issue(&headers, &purpose);
+        let mut page = questions_page(words, &token, &form_token, &intake, None);
+        page.notice = Some(words.form_expired);
+        return Ok((StatusCode::FORBIDDEN, form_token.cookie(), page).into_response());
+    }
+    let answers = match Answers::from_form(intake.iter().copied()) {
+        Ok(answers) => answers,
+        Err(errors) => {
+            let form_token = state.form_tokens.issue(&headers, &purpose);
+            let page = questions_page(words, &token, &form_token, &intake, Some(&errors));
+            return Ok(
+                (StatusCode::UNPROCESSABLE_ENTITY, form_token.cookie(), page).into_response(),
+            );
+        }
+    };
+    let language = LanguageCode::parse(words.code).unwrap_or(LanguageCode::ENGLISH);
+    let now = now();
+    let stored = state
+        .store
+        .record_client_answers(&token, &answers, language, now, now + ANSWERED_KEEP_SECS)
+        .await?;
+    if !stored {
+        return Ok(refusal(words, &ClientToken::Gone));
+    }
+    let on_device = invitation.administration == Administration::ClientDevice;
+    let mut paragraphs = vec![words.thanks_text];
+    paragraphs.push(if on_device {
+        words.hand_back
+    } else {
+        words.close_page
+    });
+    Ok(MessagePage {
+        frame: Frame::new(words, words.thanks_title),
+        heading: words.thanks_title,
+        paragraphs,
+        match_words_intro: words.match_words_intro,
+        match_words: Some(invitation.match_words),
+        continue_label: on_device.then_some(words.therapist_continue),
+    }
+    .into_response())
+}
+
+/// True when the submitted pairs hold a non-empty value for `field`.
+fn answered(submitted: &[(&str, &str)], field: &str) -> bool {
+    submitted
+        .iter()
+        .any(|(name, value)| *name == field && !value.is_empty())
+}
+
+fn has(submitted: &[(&str, &str)], field: &str, value: &str) -> bool {
+    submitted
+        .iter()
+        .any(|(name, given)| *name == field && *given == value)
+}
+
+/// The client's words for what is wrong with one question.
+fn error_message(
+    words: &'static Catalogue,
+    question: IntakeQuestion,
+    submitted: &[(&str, &str)],
+) -> &'static str {
+    let field = question.field();
+    if !answered(submitted, field) {
+        return if question == IntakeQuestion::Escape {
+            words.error_choose_ways
+        } else {
+            words.error_choose_one
+        };
+    }
+    let values = submitted.iter().filter(|(name, _)| *name == field).count();
+    if question == IntakeQuestion::Escape && has(submitted, field, ESCAPE_DECLINED) && values > 1 {
+        return words.error_prefer_not_alone;
+    }
+    words.error_not_understood
+}
+
+/// The questions page, with what was submitted and the errors found in it.
+fn questions_page(
+    words: &'static Catalogue,
+    token: &str,
+    form_token: &IssuedToken,
+    submitted: &[(&str, &str)],
+    errors: Option<&AnswerErrors>,
+) -> QuestionsPage {
+    let error_for = |question: IntakeQuestion| {
+        errors
+            .and_then(|errors| errors.for_field(question.field()))
+            .map(|_| error_message(words, question, submitted))
+    };
+    let questions: Vec<ClientQuestion> = IntakeQuestion::ALL
+        .into_iter()
+        .map(|question| {
+            let field = question.field();
+            let option = |value: &'static str, label: &'static str| ClientOption {
+                id: format!("{field}-{value}"),
+                name: field,
+                value,
+                label,
+                checked: has(submitted, field, value),
+            };
+            let (input_type, hint, options) = if question == IntakeQuestion::Escape {
+                let mut options: Vec<ClientOption> = COPING_ORDER
+                    .iter()
+                    .map(|&code| option(crate::screening::Coded::code(code), words.coping(code)))
+                    .collect();
+                options.push(option(ESCAPE_DECLINED, words.prefer_not));
+                ("checkbox", Some(words.escape_hint), options)
+            } else {
+                let options = vec![
+                    option("yes", words.yes),
+                    option("no", words.no),
+                    option("declined", words.prefer_not),
+                ];
+                ("radio", None, options)
+            };
+            ClientQuestion {
+                field,
+                number: question.number(),
+                text: words.question(question),
+                hint,
+                input_type,
+                options,
+                error: error_for(question),
+            }
+        })
+        .collect();
+    let errors = questions
+        .iter()
+        .filter_map(|question| {
+            let message = question.error?;
+            let question_id = IntakeQuestion::from_field(question.field)?;
+            Some(ClientErrorLink {
+                target: question
+                    .options
+                    .first()
+                    .map_or_else(|| question.field.to_owned(), |option| option.id.clone()),
+                message: format!("{}: {message}", words.numbered(question_id)),
+            })
+        })
+        .collect();
+    QuestionsPage {
+        frame: Frame::new(words, words.page_title),
+        words,
+        action: format!("/c/{token}"),
+        csrf_token: form_token.field().to_owned(),
+        languages: catalogue::ALL
+            .iter()
+            .map(|each| LanguageLink {
+                code: each.code,
+                name: each.own_name,
+                href: format!("/c/{token}?{LANG_FIELD}={}", each.code),
+                current: each.code == words.code,
+            })
+            .collect(),
+        questions,
+        errors,
+        notice: None,
+    }
+}
+
+/// The clinician-facing name of a stored language ("Spanish"), and whether its wording is
+/// this app's own translation.
+pub fn language_for_clinician(code: LanguageCode) -> (&'static str, bool) {
+    catalogue::find(code.as_str()).map_or(("an unknown language", false), |words| {
+        (words.english_name, words.is_translation)
+    })
+}
