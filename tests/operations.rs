@@ -278,7 +278,7 @@ async fn check_passes_a_sound_database_and_fails_a_damaged_one() {
 
     let (code, stdout, stderr) = screener(&db, &["check"], "");
     assert_eq!(code, 0, "{stdout}{stderr}");
-    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
         .unwrap()
         .filter(|entry| entry.as_ref().unwrap().path().extension() == Some("sql".as_ref()))
         .count();
