@@ -87,14 +87,14 @@ pub async fn change_password(
         .value("current_password")
         .unwrap_or_default()
         .to_owned();
-    if let Err(wait) = state.throttle.begin(Some(&signed_in.username), None) {
+    if let Err(wait) = state.throttle.begin(Some(&signed_in.username), None).await {
         let errors = vec![("current_password", too_many_attempts(wait))];
         let page = own_password_form(&signed_in, errors, None);
         return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
     }
     let current_ok = clinician.password_hash.verify_off_runtime(current).await;
     if current_ok {
-        state.throttle.succeeded(&signed_in.username, None);
+        state.throttle.succeeded(&signed_in.username, None).await;
     }
     let mut errors = Vec::new();
     if !current_ok {

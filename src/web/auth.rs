@@ -185,7 +185,7 @@ pub async fn login(
     }
 
     let address = client_address(&state, peer, &headers);
-    let lock_started = match state.throttle.begin(username.as_ref(), Some(address)) {
+    let lock_started = match state.throttle.begin(username.as_ref(), Some(address)).await {
         Ok(lock_started) => lock_started,
         Err(wait) => {
             return Ok(refuse(
@@ -207,7 +207,7 @@ pub async fn login(
 
     match clinician {
         Some(clinician) if password_ok && clinician.is_active => {
-            state.throttle.succeeded(&clinician.username, Some(address));
+            state.throttle.succeeded(&clinician.username, Some(address)).await;
             let csrf_token = session::sign_in(&session, &clinician).await?;
             state
                 .store
