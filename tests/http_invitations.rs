@@ -5,9 +5,10 @@
 
 mod common;
 
-use common::{Browser, PASSWORD, TestApp, location, spawn_app};
+use common::{Engine, spawn_app_on};
+
+use common::{Browser, PASSWORD, location};
 use intake_screener::web::routes::{self, Access};
-use sqlx::sqlite::SqlitePool;
 
 /// The client's answers to the six questions: two red flags, one question declined.
 const CLIENT_ANSWERS: &[(&str, &str)] = &[
@@ -74,13 +75,6 @@ fn token_of(target: &str) -> String {
         .to_owned()
 }
 
-/// A writable connection to the app's database, to move expiries as time would.
-async fn writable(app: &TestApp) -> SqlitePool {
-    SqlitePool::connect(&common::database_url(&app.db_path))
-        .await
-        .expect("open database")
-}
-
 fn assert_no_clinical_words(html: &str, what: &str) {
     for word in CLINICAL_WORDS {
         assert!(!html.contains(word), "{what} says {word:?}:\n{html}");
@@ -107,9 +101,8 @@ fn checked(html: &str, id: &str) -> bool {
         .any(|tag| tag.contains(&format!("id=\"{id}\"")) && tag.contains(" checked"))
 }
 
-#[tokio::test]
-async fn a_link_for_the_clients_phone_end_to_end() {
-    let app = spawn_app().await;
+async fn a_link_for_the_clients_phone_end_to_end(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     assert!(
         alice
@@ -216,7 +209,7 @@ async fn a_link_for_the_clients_phone_end_to_end() {
     );
     assert!(!html.contains("corrected"));
     assert_eq!(
-        app.count("SELECT count(*) FROM screenings WHERE administration = 'client_link' AND client_language = 'en' AND intake_corrected = 0")
+        app.count("SELECT count(*) FROM screenings WHERE administration = 'client_link' AND client_language = 'en' AND NOT intake_corrected")
             .await,
         1
     );
@@ -254,9 +247,8 @@ async fn a_link_for_the_clients_phone_end_to_end() {
     assert!(csv.contains("client_link,en,false"), "{csv}");
 }
 
-#[tokio::test]
-async fn spanish_by_choice_or_by_the_browser_and_said_on_the_result() {
-    let app = spawn_app().await;
+async fn spanish_by_choice_or_by_the_browser_and_said_on_the_result(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let (id, token) = make_link(&alice).await;
     let phone = app.browser();
@@ -333,9 +325,8 @@ async fn spanish_by_choice_or_by_the_browser_and_said_on_the_result() {
     assert_eq!(fhir["extension"][1]["valueBoolean"], true);
 }
 
-#[tokio::test]
-async fn tokens_are_gone_after_expiry_or_cancelling_and_unknown_ones_are_404() {
-    let app = spawn_app().await;
+async fn tokens_are_gone_after_expiry_or_cancelling_and_unknown_ones_are_404(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let phone = app.browser();
     let unknown = phone.get("/c/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").await;
@@ -347,11 +338,7 @@ async fn tokens_are_gone_after_expiry_or_cancelling_and_unknown_ones_are_404() {
 
     // Expired, unanswered: 410 at once, and still 410 once the sweep deleted it.
     let (_, expired) = make_link(&alice).await;
-    let db = writable(&app).await;
-    sqlx::query("UPDATE invitations SET expiry = 1")
-        .execute(&db)
-        .await
-        .unwrap();
+    app.db.execute("UPDATE invitations SET expiry = 1").await;
     let gone = phone.get(&format!("/c/{expired}")).await;
     assert_eq!(gone.status(), 410);
     let gone = gone.text().await.unwrap();
@@ -367,10 +354,7 @@ async fn tokens_are_gone_after_expiry_or_cancelling_and_unknown_ones_are_404() {
     phone
         .answer(&format!("/c/{answered}"), CLIENT_ANSWERS)
         .await;
-    let expiry: i64 = sqlx::query_scalar("SELECT expiry FROM invitations")
-        .fetch_one(&db)
-        .await
-        .unwrap();
+    let expiry = app.count("SELECT expiry FROM invitations").await;
     assert!(expiry - now > 23 * 3600, "answered ones wait a day");
     assert_eq!(app.store.sweep_invitations(now).await.unwrap(), 0);
     assert_eq!(
@@ -394,17 +378,14 @@ async fn tokens_are_gone_after_expiry_or_cancelling_and_unknown_ones_are_404() {
     assert_eq!(phone.get(&format!("/c/{cancelled}")).await.status(), 410);
     assert_eq!(app.count("SELECT count(*) FROM invitations").await, 0);
     // Spent tokens keep no more than a hash and a whole day.
-    let forget: i64 = sqlx::query_scalar("SELECT min(forget_after) FROM spent_tokens")
-        .fetch_one(&db)
-        .await
-        .unwrap();
+    let forget = app
+        .count("SELECT min(forget_after) FROM spent_tokens")
+        .await;
     assert_eq!(forget % 86_400, 0);
-    db.close().await;
 }
 
-#[tokio::test]
-async fn invitations_are_their_owners_only() {
-    let app = spawn_app().await;
+async fn invitations_are_their_owners_only(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let bob = app.clinician("bob").await;
     let (id, token) = make_link(&alice).await;
@@ -443,9 +424,8 @@ async fn invitations_are_their_owners_only() {
     assert!(!page.contains("/c/"));
 }
 
-#[tokio::test]
-async fn a_refused_client_answer_stores_nothing_and_keeps_the_link_open() {
-    let app = spawn_app().await;
+async fn a_refused_client_answer_stores_nothing_and_keeps_the_link_open(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let (_, token) = make_link(&alice).await;
     let phone = app.browser();
@@ -517,9 +497,8 @@ async fn a_refused_client_answer_stores_nothing_and_keeps_the_link_open() {
     assert!(!checked(&form, "control-lost"));
 }
 
-#[tokio::test]
-async fn a_handed_over_device_is_locked_until_the_password() {
-    let app = spawn_app().await;
+async fn a_handed_over_device_is_locked_until_the_password(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let mut alice = app.clinician("alice").await;
     let response = alice.post_form("/invitations", &[("mode", "device")]).await;
     assert_eq!(response.status(), 303);
@@ -596,9 +575,8 @@ async fn a_handed_over_device_is_locked_until_the_password() {
     assert_eq!(alice.get(&format!("/c/{token}")).await.status(), 410);
 }
 
-#[tokio::test]
-async fn five_wrong_unlock_passwords_end_the_session_without_locking_sign_in() {
-    let app = spawn_app().await;
+async fn five_wrong_unlock_passwords_end_the_session_without_locking_sign_in(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let mut alice = app.clinician("alice").await;
     let response = alice.post_form("/invitations", &[("mode", "device")]).await;
     assert_eq!(response.status(), 303);
@@ -621,9 +599,8 @@ async fn five_wrong_unlock_passwords_end_the_session_without_locking_sign_in() {
     );
 }
 
-#[tokio::test]
-async fn guessing_tokens_is_throttled_by_address() {
-    let app = spawn_app().await;
+async fn guessing_tokens_is_throttled_by_address(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let (_, token) = make_link(&alice).await;
     let guesser = app.browser();
@@ -644,9 +621,8 @@ async fn guessing_tokens_is_throttled_by_address() {
     assert_eq!(guesser.get(&format!("/c/{token}")).await.status(), 429);
 }
 
-#[tokio::test]
-async fn a_bad_mode_is_a_clear_400_and_makes_nothing() {
-    let app = spawn_app().await;
+async fn a_bad_mode_is_a_clear_400_and_makes_nothing(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     for mode in ["", "phone", "DEVICE"] {
         let response = alice.post_form("/invitations", &[("mode", mode)]).await;
@@ -656,3 +632,15 @@ async fn a_bad_mode_is_a_clear_400_and_makes_nothing() {
     assert_eq!(forged.status(), 403, "no CSRF token");
     assert_eq!(app.count("SELECT count(*) FROM invitations").await, 0);
 }
+
+crate::both_engines!(
+    a_link_for_the_clients_phone_end_to_end,
+    spanish_by_choice_or_by_the_browser_and_said_on_the_result,
+    tokens_are_gone_after_expiry_or_cancelling_and_unknown_ones_are_404,
+    invitations_are_their_owners_only,
+    a_refused_client_answer_stores_nothing_and_keeps_the_link_open,
+    a_handed_over_device_is_locked_until_the_password,
+    five_wrong_unlock_passwords_end_the_session_without_locking_sign_in,
+    guessing_tokens_is_throttled_by_address,
+    a_bad_mode_is_a_clear_400_and_makes_nothing,
+);

@@ -207,7 +207,10 @@ pub async fn login(
 
     match clinician {
         Some(clinician) if password_ok && clinician.is_active => {
-            state.throttle.succeeded(&clinician.username, Some(address)).await;
+            state
+                .throttle
+                .succeeded(&clinician.username, Some(address))
+                .await;
             let csrf_token = session::sign_in(&session, &clinician).await?;
             state
                 .store

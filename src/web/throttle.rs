@@ -115,11 +115,16 @@ impl Throttle {
             Throttle::Memory(throttle) => throttle.forgive(address),
             Throttle::Database { store, scope } => {
                 let forgiven = store
-                    .update_failures(scope, &[ThrottleSubject::Address(address)], unix_now(), |counts| {
-                        for count in counts {
-                            forgive(count);
-                        }
-                    })
+                    .update_failures(
+                        scope,
+                        &[ThrottleSubject::Address(address)],
+                        unix_now(),
+                        |counts| {
+                            for count in counts {
+                                forgive(count);
+                            }
+                        },
+                    )
                     .await;
                 if let Err(error) = forgiven {
                     tracing::warn!(%error, "could not take back a sign-in attempt");
@@ -161,7 +166,10 @@ fn forgive(count: &mut FailureCount) {
 }
 
 /// The subjects of an attempt and their limits: the username first, then the address.
-fn subjects(username: Option<&Username>, address: Option<IpAddr>) -> (Vec<ThrottleSubject>, Vec<u32>) {
+fn subjects(
+    username: Option<&Username>,
+    address: Option<IpAddr>,
+) -> (Vec<ThrottleSubject>, Vec<u32>) {
     let mut subjects = Vec::with_capacity(2);
     let mut limits = Vec::with_capacity(2);
     if let Some(username) = username {

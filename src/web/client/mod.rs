@@ -203,7 +203,12 @@ async fn open_invitation(
     token: &str,
 ) -> Result<Result<Invitation, Response>, WebError> {
     let address = super::auth::client_address(state, peer, headers);
-    if state.client_throttle.begin(None, Some(address)).await.is_err() {
+    if state
+        .client_throttle
+        .begin(None, Some(address))
+        .await
+        .is_err()
+    {
         let page = MessagePage::plain(words, words.too_many_title, words.too_many_text);
         return Ok(Err((StatusCode::TOO_MANY_REQUESTS, page).into_response()));
     }
