@@ -148,6 +148,70 @@ impl TestDatabase {
         texts
     }
 
+    /// The app's tables (not the migration table).
+    pub async fn tables(&self) -> Vec<String> {
+        let mut tables = match self.engine() {
+            Engine::Sqlite => {
+                self.texts("SELECT name FROM sqlite_master WHERE type = 'table'")
+                    .await
+            }
+            Engine::Postgres => {
+                self.texts(
+                    "SELECT table_name::text FROM information_schema.tables \
+                     WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+                )
+                .await
+            }
+        };
+        tables.retain(|table| table != "_sqlx_migrations");
+        tables.sort();
+        tables
+    }
+
+    /// A table's columns with their declared types, in order.
+    pub async fn columns(&self, table: &str) -> Vec<(String, String)> {
+        let connection = self.connect().await;
+        let columns = match &connection {
+            Connection::Sqlite(pool) => {
+                sqlx::query_as(&format!(
+                    "SELECT name, type FROM pragma_table_info('{table}') ORDER BY cid"
+                ))
+                .fetch_all(pool)
+                .await
+            }
+            Connection::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT column_name::text, data_type::text FROM information_schema.columns \
+                     WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position",
+                )
+                .bind(table)
+                .fetch_all(pool)
+                .await
+            }
+        }
+        .expect("columns");
+        connection.close().await;
+        columns
+    }
+
+    /// Runs a statement and says whether the database accepted it.
+    pub async fn accepts(&self, sql: &str) -> bool {
+        match &self.postgres {
+            None => {
+                let pool = SqlitePool::connect(&self.url).await.expect("open database");
+                let accepted = sqlx::query(sql).execute(&pool).await.is_ok();
+                pool.close().await;
+                accepted
+            }
+            Some(_) => {
+                let pool = PgPool::connect(&self.url).await.expect("connect");
+                let accepted = sqlx::query(sql).execute(&pool).await.is_ok();
+                pool.close().await;
+                accepted
+            }
+        }
+    }
+
     /// Runs a statement (PostgreSQL: read-write; SQLite: opened read-write for it).
     pub async fn execute(&self, sql: &str) {
         match &self.postgres {
