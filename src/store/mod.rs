@@ -90,9 +90,12 @@ impl Store {
     /// Opens (creating if missing) and migrates the database at `url`.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         let store = Store::connect(url, true).await?;
+        let migrating = !store.migration_state().await?.pending.is_empty();
         MIGRATOR.run(&store.writer).await?;
-        // What a migration rewrote (sessions, audit rows) leaves the log at once.
-        store.checkpoint().await;
+        if migrating {
+            // What a migration rewrote or deleted (sessions, audit rows) leaves the log at once.
+            store.checkpoint().await;
+        }
         Ok(store)
     }
 
@@ -194,7 +197,7 @@ impl Store {
     /// through the busy timeout; a checkpoint that cannot finish is tried again at the next
     /// delete, and logged.
     pub async fn checkpoint(&self) {
-        const ATTEMPTS: usize = 3;
+        const ATTEMPTS: usize = 2;
         for _ in 0..ATTEMPTS {
             match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
                 .fetch_one(&self.writer)
