@@ -134,6 +134,8 @@ impl Store {
             .foreign_keys(true)
             // sqlx would log statements with their times; an INSERT's time dates a screening.
             .disable_statement_logging()
+            // Sorts and temporary tables stay in memory: no stray copy of rows in a temp file.
+            .pragma("temp_store", "MEMORY")
             // A deleted screening is overwritten, not left readable in free pages.
             .pragma("secure_delete", "ON");
         let writer = SqlitePoolOptions::new()
