@@ -202,7 +202,7 @@ impl Store {
         })
     }
 
-    async fn migration_state(&self) -> Result<MigrationState, StoreError> {
+    pub(super) async fn migration_state(&self) -> Result<MigrationState, StoreError> {
         let (migrator, has_table_sql) = match &self.engine {
             Engine::Sqlite { .. } => (
                 &SQLITE_MIGRATOR,

@@ -237,11 +237,14 @@ impl Store {
             return Ok(store);
         }
         let store = Store::connect_sqlite(url, true).await?;
+        let migrating = !store.migration_state().await?.pending.is_empty();
         if let Engine::Sqlite { writer, .. } = &store.engine {
             SQLITE_MIGRATOR.run(writer).await?;
         }
-        // What a migration rewrote (sessions, audit rows) leaves the log at once.
-        store.checkpoint().await;
+        if migrating {
+            // What a migration rewrote or deleted (sessions, audit rows) leaves the log at once.
+            store.checkpoint().await;
+        }
         Ok(store)
     }
 
@@ -333,6 +336,8 @@ impl Store {
             .foreign_keys(true)
             // sqlx would log statements with their times; an INSERT's time dates a screening.
             .disable_statement_logging()
+            // Sorts and temporary tables stay in memory: no stray copy of rows in a temp file.
+            .pragma("temp_store", "MEMORY")
             // A deleted screening is overwritten, not left readable in free pages.
             .pragma("secure_delete", "ON");
         let writer = SqlitePoolOptions::new()
@@ -423,7 +428,7 @@ impl Store {
         let Engine::Sqlite { writer, .. } = &self.engine else {
             return;
         };
-        const ATTEMPTS: usize = 3;
+        const ATTEMPTS: usize = 2;
         for _ in 0..ATTEMPTS {
             match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
                 .fetch_one(writer)

@@ -96,18 +96,43 @@ impl Store {
         &self,
         query: &ScreeningQuery,
     ) -> Result<ScreeningPage, StoreError> {
+        // The cursor's place first: bound as values, the row-value range below is an index
+        // range; as a subquery SQLite would walk the cursor's whole year.
+        let cursor: Option<(i32, i64)> = match &query.older_than {
+            Some(code) => {
+                let place = on_pool!(self.readers(), pool => sqlx::query_as(
+                    "SELECT year, seq_in_year FROM screenings WHERE review_code = $1 AND clinician_id = $2",
+                )
+                .bind(code.as_str())
+                .bind(query.owner.0)
+                .fetch_optional(pool)
+                .await?);
+                match place {
+                    Some(place) => Some(place),
+                    // Not the owner's (or deleted meanwhile): nothing is older than it.
+                    None => {
+                        return Ok(ScreeningPage {
+                            screenings: Vec::new(),
+                            next: None,
+                        });
+                    }
+                }
+            }
+            None => None,
+        };
         let mut sql = format!("{} WHERE s.clinician_id = $1", select_sql());
         let mut next_parameter = 2;
         if query.band.is_some() {
             sql.push_str(&format!(" AND s.band = ${next_parameter}"));
             next_parameter += 1;
         }
-        if query.older_than.is_some() {
+        if cursor.is_some() {
             sql.push_str(&format!(
-                " AND (s.year, s.seq_in_year) < \
-                 (SELECT year, seq_in_year FROM screenings WHERE review_code = ${next_parameter} AND clinician_id = $1)"
+                " AND (s.year, s.seq_in_year) < (${}, ${})",
+                next_parameter,
+                next_parameter + 1
             ));
-            next_parameter += 1;
+            next_parameter += 2;
         }
         sql.push_str(&format!(
             " ORDER BY s.year DESC, s.seq_in_year DESC LIMIT ${next_parameter}"
@@ -117,8 +142,8 @@ impl Store {
             if let Some(band) = query.band {
                 statement = statement.bind(band.code());
             }
-            if let Some(code) = &query.older_than {
-                statement = statement.bind(code.as_str());
+            if let Some((year, seq_in_year)) = cursor {
+                statement = statement.bind(year).bind(seq_in_year);
             }
             let rows = statement
                 .bind(i64::from(PAGE_SIZE) + 1)
