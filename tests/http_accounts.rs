@@ -815,7 +815,54 @@ async fn a_sign_in_needs_the_form_token_of_its_own_browser(engine: Engine) {
     assert!(victim.cookies().contains("screener_session="));
 }
 
+/// An audited change and its audit entry are one transaction: when the entry cannot be
+/// written, the change is not made either.
+async fn an_account_change_whose_audit_entry_fails_is_not_made(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let admin = app.admin("root").await;
+    let bob = app.clinician("bob").await;
+    match engine {
+        Engine::Sqlite => {
+            app.db
+                .execute(
+                    "CREATE TRIGGER audit_refused BEFORE INSERT ON audit_events \
+                     BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END",
+                )
+                .await
+        }
+        Engine::Postgres => {
+            app.db
+                .execute(
+                    "CREATE FUNCTION audit_refused() RETURNS trigger LANGUAGE plpgsql AS \
+                     $$ BEGIN RAISE EXCEPTION 'audit log unavailable'; END; $$",
+                )
+                .await;
+            app.db
+                .execute(
+                    "CREATE TRIGGER audit_refused BEFORE INSERT ON audit_events \
+                     FOR EACH ROW EXECUTE FUNCTION audit_refused()",
+                )
+                .await
+        }
+    }
+    let response = admin
+        .post_form("/admin/clinicians/bob/active", &[("active", "false")])
+        .await;
+    assert!(response.status().is_server_error(), "{}", response.status());
+    assert_eq!(
+        bob.get("/screenings").await.status(),
+        200,
+        "bob still active"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM clinicians WHERE username = 'bob' AND is_active")
+            .await,
+        1
+    );
+}
+
 crate::both_engines!(
+    an_account_change_whose_audit_entry_fails_is_not_made,
     first_run_setup_link_creates_the_first_admin_once,
     every_private_route_needs_a_session,
     a_result_is_only_its_owners,

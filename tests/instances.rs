@@ -99,7 +99,7 @@ async fn two_instances_serve_one_clinician_interchangeably() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deactivation_and_password_changes_hold_on_every_instance_at_once() {
-    let (database, first, second) = two_instances().await;
+    let (_database, first, second) = two_instances().await;
     let root = signed_in(&first.address, "root").await;
 
     // Deactivated through the first: alice's session on the second ends at once.

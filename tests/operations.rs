@@ -200,6 +200,7 @@ async fn store_with_years_on(url: &str, years: &[i32]) {
             &Username::parse("alice").unwrap(),
             &NewPassword::parse(PASSWORD).unwrap().hash(),
             false,
+            None,
         )
         .await
         .unwrap();

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::audit::{self, AuditEntry};
 use super::rows::StoredRow;
 use super::{Engine, Store, StoreError};
 use crate::accounts::{AccountError, Clinician, ClinicianId, PasswordHash, Username};
@@ -102,34 +103,42 @@ impl Store {
         )
     }
 
-    /// Creates an account; refuses a username already taken.
+    /// Creates an account, and records `audit` in the same transaction; refuses a username
+    /// already taken.
     pub async fn create_clinician(
         &self,
         username: &Username,
         password_hash: &PasswordHash,
         is_admin: bool,
+        audit: Option<AuditEntry<'_>>,
     ) -> Result<ClinicianId, AccountChangeError> {
-        let inserted: Option<i64> = on_pool!(self.writer(), pool => sqlx::query_scalar(
+        let mut transaction = self.writer().begin().await?;
+        let inserted: Option<i64> = on_tx!(&mut transaction, connection => sqlx::query_scalar(
             "INSERT INTO clinicians (username, password_hash, is_admin) VALUES ($1, $2, $3) \
              ON CONFLICT (username) DO NOTHING RETURNING id",
         )
         .bind(username.as_str())
         .bind(&password_hash.0)
         .bind(is_admin)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *connection)
         .await?);
-        match inserted {
-            Some(id) => Ok(ClinicianId(id)),
-            None => Err(AccountError::UsernameTaken.into()),
+        let Some(id) = inserted else {
+            return Err(AccountError::UsernameTaken.into());
+        };
+        if let Some(entry) = audit {
+            audit::insert(&mut transaction, entry).await?;
         }
+        transaction.commit().await?;
+        Ok(ClinicianId(id))
     }
 
-    /// Creates the first account, an admin, only while no account exists. Returns `None` when
-    /// some account already exists.
+    /// Creates the first account, an admin, only while no account exists, and records
+    /// `audit` in the same transaction. Returns `None` when some account already exists.
     pub async fn create_first_admin(
         &self,
         username: &Username,
         password_hash: &PasswordHash,
+        audit: AuditEntry<'_>,
     ) -> Result<Option<ClinicianId>, StoreError> {
         let mut transaction = self.writer().begin().await?;
         if let super::Tx::Postgres(connection) = &mut transaction {
@@ -147,6 +156,9 @@ impl Store {
         .bind(true)
         .fetch_optional(&mut *connection)
         .await?);
+        if inserted.is_some() {
+            audit::insert(&mut transaction, audit).await?;
+        }
         transaction.commit().await?;
         Ok(inserted.map(ClinicianId))
     }
@@ -194,47 +206,56 @@ impl Store {
         })
     }
 
-    /// Activates or deactivates an account.
+    /// Activates or deactivates an account, and records `audit` in the same transaction.
     pub async fn set_clinician_active(
         &self,
         username: &Username,
         is_active: bool,
+        audit: AuditEntry<'_>,
     ) -> Result<(), AccountChangeError> {
-        let updated = on_pool!(self.writer(), pool => sqlx::query(
+        let mut transaction = self.writer().begin().await?;
+        let updated = on_tx!(&mut transaction, connection => sqlx::query(
             "UPDATE clinicians SET is_active = $1, \
              session_epoch = session_epoch + (CASE WHEN $1 THEN 0 ELSE 1 END) WHERE username = $2",
         )
         .bind(is_active)
         .bind(username.as_str())
-        .execute(pool)
+        .execute(&mut *connection)
         .await?
         .rows_affected());
-        self.forget_cached_clinicians();
         if updated == 0 {
             return Err(AccountError::UnknownUsername.into());
         }
+        audit::insert(&mut transaction, audit).await?;
+        transaction.commit().await?;
+        self.forget_cached_clinicians();
         Ok(())
     }
 
-    /// Replaces an account's password hash; every session of the account ends.
+    /// Replaces an account's password hash, and records `audit` in the same transaction;
+    /// every session of the account ends.
     pub async fn set_clinician_password(
         &self,
         username: &Username,
         password_hash: &PasswordHash,
+        audit: AuditEntry<'_>,
     ) -> Result<(), AccountChangeError> {
-        let updated = on_pool!(self.writer(), pool => sqlx::query(
+        let mut transaction = self.writer().begin().await?;
+        let updated = on_tx!(&mut transaction, connection => sqlx::query(
             "UPDATE clinicians SET password_hash = $1, session_epoch = session_epoch + 1 \
              WHERE username = $2",
         )
         .bind(&password_hash.0)
         .bind(username.as_str())
-        .execute(pool)
+        .execute(&mut *connection)
         .await?
         .rows_affected());
-        self.forget_cached_clinicians();
         if updated == 0 {
             return Err(AccountError::UnknownUsername.into());
         }
+        audit::insert(&mut transaction, audit).await?;
+        transaction.commit().await?;
+        self.forget_cached_clinicians();
         Ok(())
     }
 }

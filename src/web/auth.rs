@@ -399,19 +399,20 @@ pub async fn setup(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, form_token.cookie(), page).into_response());
     };
     let hash = password.hash_off_runtime().await?;
-    let Some(id) = state.store.create_first_admin(&username, &hash).await? else {
-        state.setup.consume();
-        return Err(WebError::NotFound);
-    };
-    state.setup.consume();
-    state
+    let created = state
         .store
-        .record(
+        .create_first_admin(
+            &username,
+            &hash,
             AuditEntry::new(username.as_str(), AuditAction::AccountCreated)
                 .subject(username.as_str())
                 .detail("first administrator, via setup link".to_owned()),
         )
         .await?;
+    state.setup.consume();
+    let Some(id) = created else {
+        return Err(WebError::NotFound);
+    };
     let admin = state
         .store
         .find_clinician(id)

@@ -107,7 +107,7 @@ impl TestApp {
     pub async fn create_account(&self, name: &str, admin: bool) {
         let hash = NewPassword::parse(PASSWORD).unwrap().hash();
         self.store
-            .create_clinician(&Username::parse(name).unwrap(), &hash, admin)
+            .create_clinician(&Username::parse(name).unwrap(), &hash, admin, None)
             .await
             .expect("create account");
     }
