@@ -357,14 +357,14 @@ impl Store {
                 Some(row) => Some((row.text("token_hash")?, decode(&row)?)),
             }
         });
-        if let Some((stored, invitation)) = found {
-            if bool::from(stored.as_bytes().ct_eq(hash.as_bytes())) {
-                return Ok(if invitation.is_answered() || invitation.expiry <= now {
-                    ClientToken::Gone
-                } else {
-                    ClientToken::Open(invitation)
-                });
-            }
+        if let Some((stored, invitation)) = found
+            && bool::from(stored.as_bytes().ct_eq(hash.as_bytes()))
+        {
+            return Ok(if invitation.is_answered() || invitation.expiry <= now {
+                ClientToken::Gone
+            } else {
+                ClientToken::Open(invitation)
+            });
         }
         let spent: Option<String> = on_pool!(self.writer(), pool => sqlx::query_scalar(
             "SELECT token_hash FROM spent_tokens WHERE token_hash = $1",
