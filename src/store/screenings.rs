@@ -230,6 +230,31 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The owner's screening with this code and its trajectory (see [`Store::trajectory`]),
+    /// read in one query when the trajectory holds it (as it does unless it is longer than its
+    /// limit); `None` when the screening is not the owner's.
+    pub async fn screening_with_trajectory(
+        &self,
+        owner: ClinicianId,
+        code: &ReviewCode,
+    ) -> Result<Option<(StoredScreening, Vec<StoredScreening>)>, StoreError> {
+        let trajectory = self.trajectory(owner, code).await?;
+        let found = trajectory
+            .iter()
+            .find(|screening| screening.review_code == *code)
+            .cloned();
+        let screening = match found {
+            Some(screening) => screening,
+            None => match self.find_screening(owner, code).await? {
+                Some(screening) => screening,
+                None => return Ok(None),
+            },
+        };
+        Ok(Some((screening, trajectory)))
+    }
+}
+
 /// Reads a stored screening from its stored codes, and re-scores it by its rules version.
 pub(super) fn decode(row: &impl StoredRow) -> Result<StoredScreening, StoreError> {
     let corrupt = StoreError::Corrupt;

@@ -291,11 +291,12 @@ async fn show_screening(
     signed_in: SignedIn,
     Path(code): Path<String>,
 ) -> Result<ResultPage, WebError> {
-    let screening = own_screening(&state, &signed_in, &code).await?;
-    let trajectory = state
+    let code: ReviewCode = code.parse().map_err(|_| WebError::NotFound)?;
+    let (screening, trajectory) = state
         .store
-        .trajectory(signed_in.id, &screening.review_code)
-        .await?;
+        .screening_with_trajectory(signed_in.id, &code)
+        .await?
+        .ok_or(WebError::NotFound)?;
     Ok(ResultPage::new(&signed_in, &screening, &trajectory))
 }
 
