@@ -51,7 +51,10 @@ async fn csv_export_has_a_header_and_one_row_per_own_screening() {
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["review_code"], first, "oldest first");
     assert_eq!(rows[0]["band"], "at_risk");
-    assert_eq!(rows[0]["rules_version"], "1");
+    assert_eq!(
+        rows[0]["rules_version"], "2",
+        "scored with the current rules"
+    );
     assert_eq!(rows[0]["q3_escape"], "pornography;exercise");
     assert_eq!(
         rows[0]["red_flags"],

@@ -112,6 +112,8 @@ pub struct FormPage {
     pub prior_error: Option<String>,
     /// A note at the top of the form.
     pub notice: Option<&'static str>,
+    /// The article's advice to read before asking, shown beside the questions.
+    pub before_you_ask: &'static [&'static str],
 }
 
 /// The form field naming the screening a re-screening follows.
@@ -156,7 +158,9 @@ impl FormPage {
                         title: None,
                         options: Reply::ALL
                             .iter()
-                            .map(|&reply| option(field, reply, None, submitted.has(field, reply.code())))
+                            .map(|&reply| {
+                                option(field, reply, None, submitted.has(field, reply.code()))
+                            })
                             .collect(),
                     }]
                 };
@@ -165,8 +169,12 @@ impl FormPage {
                     number: Some(question.number()),
                     legend: question.text(),
                     hint: (question == IntakeQuestion::Escape)
-                        .then_some("Choose every way the client names. A sexual or romantic way raises a red flag."),
-                    input_type: if question == IntakeQuestion::Escape { "checkbox" } else { "radio" },
+                        .then_some("Choose every way the client names."),
+                    input_type: if question == IntakeQuestion::Escape {
+                        "checkbox"
+                    } else {
+                        "radio"
+                    },
                     groups,
                     error: error_for(field),
                 }
@@ -182,7 +190,7 @@ impl FormPage {
             value: "",
             label: "Not assessed",
             hint: Some(
-                "Leave here when the details were not explored; a result with red flags is then provisional.",
+                "Leave here when the details were not explored; the result is then provisional.",
             ),
             checked: !pattern_assessed,
         }];
@@ -280,6 +288,7 @@ impl FormPage {
             prior_code: submitted.value(PRIOR_FIELD).unwrap_or_default().to_owned(),
             prior_error: error_for(PRIOR_FIELD),
             notice: None,
+            before_you_ask: &guidance::BEFORE_YOU_ASK,
             levels: Band::ALL
                 .iter()
                 .map(|&band| (band.label(), guidance::band_description(band)))
@@ -368,11 +377,11 @@ fn escape_groups(submitted: &Submitted) -> Vec<OptionGroup> {
     };
     vec![
         OptionGroup {
-            title: Some("Sexual or romantic (red flag)"),
+            title: Some("Sexual or romantic"),
             options: coping(&mut CopingCode::sexual_or_romantic()),
         },
         OptionGroup {
-            title: Some("Other ways"),
+            title: Some("Other"),
             options: coping(&mut CopingCode::other_ways()),
         },
         OptionGroup {
