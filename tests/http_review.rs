@@ -404,6 +404,20 @@ async fn a_rescreening_links_back_and_shows_what_changed() {
     assert!(new_section.contains("Ashamed or uncomfortable"));
     let cleared = &html[html.find("Red flags cleared").unwrap()..];
     assert!(cleared.contains("Others have expressed concern") && cleared.contains("Keeps secrets"));
+    let changes = &html[html.find("Changes since the earlier screening").unwrap()
+        ..html.find("New red flags").unwrap()];
+    for line in [
+        "Band: At-risk → Casual",
+        "Pattern: Periods of intense engagement → Not assessed",
+        "Control: Retained → Not assessed",
+        "No longer observed: Uses it to escape",
+        "No longer observed: Secrecy",
+    ] {
+        assert!(
+            changes.contains(line),
+            "the trajectory shows {line}: {changes}"
+        );
+    }
     let earlier = alice.get_html(&format!("/screenings/{first}")).await;
     assert!(
         earlier.contains(&second),
