@@ -55,12 +55,16 @@ pub fn resumed_form(signed_in: &SignedIn, carried: Vec<(String, String)>) -> For
     page
 }
 
-async fn new_screening(signed_in: SignedIn, Query(params): Query<NewParams>) -> FormPage {
-    let prefill = params
-        .prior_code
-        .map(|code| vec![(PRIOR_FIELD.to_owned(), code)])
-        .unwrap_or_default();
-    FormPage::new(&signed_in, &Submitted::new(prefill), None)
+async fn new_screening(signed_in: SignedIn, Query(params): Query<NewParams>) -> Response {
+    let Some(code) = params.prior_code else {
+        // The blank form, pre-rendered: the page every screening starts from.
+        if let Ok(page) = form::blank_form(&signed_in) {
+            return page.into_response();
+        }
+        return FormPage::new(&signed_in, &Submitted::default(), None).into_response();
+    };
+    let prefill = vec![(PRIOR_FIELD.to_owned(), code)];
+    FormPage::new(&signed_in, &Submitted::new(prefill), None).into_response()
 }
 
 /// Reads the optional earlier screening of a re-screening: it must be one of the
