@@ -72,7 +72,7 @@ sign_in_at_once() {
   local i pids=()
   for i in 1 2 3 4; do
     (
-      j="$work/jar$i"
+      j="$work/jar$i"; rm -f "$j"
       t=$(curl -fs -c "$j" -b "$j" "$base/login" | token_in)
       curl -s -o /dev/null -w '%{http_code}\n' -c "$j" -b "$j" --data-urlencode "username=bench$i" \
         --data-urlencode "password=$password" --data-urlencode "csrf_token=$t" "$base/login" >"$work/signin$i"
@@ -141,6 +141,12 @@ if curl -fs -o /dev/null -H "Cookie: $cookie" "$base$CSV_PATH"; then
 else
   echo "== no CSV export at $CSV_PATH: skipped"
 fi
+
+# Four sign-ins at once again, now that the server has served everything above: the peak RSS
+# must hold with the server at its largest, too.
+rss_now=$(awk '/^VmRSS:/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$server_pid/status")
+sign_in_at_once
+echo "| four simultaneous sign-ins, at the end (RSS before: $rss_now) | 4 | | | | 0 | $(peak_rss) |" >>"$results"
 
 peak=$(peak_rss)
 echo
