@@ -73,12 +73,51 @@ impl NewPassword {
         PasswordHash(password_auth::generate_hash(&self.0))
     }
 
-    /// Hashes it on a blocking thread, so the async runtime keeps serving meanwhile.
+    /// Hashes it on the hashing thread (see [`off_runtime`]), so the async runtime keeps
+    /// serving meanwhile.
     pub async fn hash_off_runtime(self) -> Result<PasswordHash, HashingInterrupted> {
-        tokio::task::spawn_blocking(move || self.hash())
-            .await
-            .map_err(|_| HashingInterrupted)
+        off_runtime(move || self.hash()).await
     }
+}
+
+/// A password hashing job for the hashing thread.
+type HashJob = Box<dyn FnOnce() + Send>;
+
+/// The queue of the one thread that hashes and verifies passwords.
+fn hashing_queue() -> &'static std::sync::mpsc::Sender<HashJob> {
+    static QUEUE: std::sync::OnceLock<std::sync::mpsc::Sender<HashJob>> =
+        std::sync::OnceLock::new();
+    QUEUE.get_or_init(|| {
+        let (sender, jobs) = std::sync::mpsc::channel::<HashJob>();
+        std::thread::Builder::new()
+            .name("password-hashing".into())
+            .spawn(move || {
+                for job in jobs {
+                    // A job that panics must not take the queue down with it; its caller
+                    // sees the dropped answer as `HashingInterrupted`.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                }
+            })
+            .expect("start the password hashing thread");
+        sender
+    })
+}
+
+/// Runs a password hash or check on the one hashing thread and waits for it without
+/// blocking the async runtime. Each Argon2id hash takes about 19 MiB for its duration
+/// (`password-auth`'s parameters); running them one at a time, in arrival order, bounds the
+/// memory that simultaneous sign-ins take to one hash's worth, at the cost of queueing them
+/// (a few tens of milliseconds each).
+pub async fn off_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, HashingInterrupted> {
+    let (answer, answered) = tokio::sync::oneshot::channel();
+    hashing_queue()
+        .send(Box::new(move || {
+            let _ = answer.send(work());
+        }))
+        .map_err(|_| HashingInterrupted)?;
+    answered.await.map_err(|_| HashingInterrupted)
 }
 
 /// Hashing on a blocking thread did not finish (the runtime is shutting down).
@@ -103,10 +142,10 @@ impl PasswordHash {
             && password_auth::verify_password(typed, &self.0).is_ok()
     }
 
-    /// [`PasswordHash::verify`] on a blocking thread; false if it cannot finish.
+    /// [`PasswordHash::verify`] on the hashing thread; false if it cannot finish.
     pub async fn verify_off_runtime(&self, typed: String) -> bool {
         let hash = self.clone();
-        tokio::task::spawn_blocking(move || hash.verify(&typed))
+        off_runtime(move || hash.verify(&typed))
             .await
             .unwrap_or(false)
     }
@@ -179,6 +218,35 @@ mod tests {
             NewPassword::parse(&"x".repeat(257)).unwrap_err(),
             AccountError::PasswordTooLong
         );
+    }
+
+    /// Hashes run one at a time: never two at once, however many are asked for together.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn hashes_run_one_at_a_time() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let jobs = (0..4).map(|_| {
+            let (running, most) = (running.clone(), most.clone());
+            tokio::spawn(off_runtime(move || {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                let hash = NewPassword::parse("correct horse battery").unwrap().hash();
+                running.fetch_sub(1, Ordering::SeqCst);
+                hash
+            }))
+        });
+        for job in jobs.collect::<Vec<_>>() {
+            assert!(job.await.unwrap().unwrap().verify("correct horse battery"));
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 1, "one hash at a time");
+        // A job that panics does not stop the queue.
+        assert_eq!(
+            off_runtime(|| -> u8 { panic!("boom") }).await,
+            Err(HashingInterrupted)
+        );
+        assert_eq!(off_runtime(|| 7).await, Ok(7));
     }
 
     #[test]

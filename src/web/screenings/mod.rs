@@ -106,6 +106,12 @@ async fn new_screening(
         .map(|code| vec![(PRIOR_FIELD.to_owned(), code)])
         .unwrap_or_default();
     let Some(id) = params.invitation else {
+        if prefill.is_empty() {
+            // The blank form, pre-rendered: the page every screening starts from.
+            if let Ok(page) = form::blank_form(&signed_in) {
+                return Ok(page.into_response());
+            }
+        }
         return Ok(FormPage::new(&signed_in, &Submitted::new(prefill), None).into_response());
     };
     // Owner only: anyone else's invitation, or none, is 404.
