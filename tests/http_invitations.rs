@@ -656,3 +656,48 @@ async fn a_bad_mode_is_a_clear_400_and_makes_nothing() {
     assert_eq!(forged.status(), 403, "no CSRF token");
     assert_eq!(app.count("SELECT count(*) FROM invitations").await, 0);
 }
+
+#[tokio::test]
+async fn the_clients_answers_stay_marked_through_a_new_sign_in() {
+    let app = spawn_app().await;
+    let alice = app.clinician("alice").await;
+    let (id, token) = make_link(&alice).await;
+    app.browser()
+        .answer(&format!("/c/{token}"), CLIENT_ANSWERS)
+        .await;
+
+    // Alice's session ended while the form was open: the sign-in form carries it all.
+    let mut late = app.browser();
+    let mut form = CLIENT_ANSWERS.to_vec();
+    form.push(("invitation", id.as_str()));
+    let expired = late.post_raw("/screenings", &form).await;
+    assert_eq!(expired.status(), 401);
+    let html = expired.text().await.unwrap();
+    assert!(html.contains(&format!("name=\"carry.invitation\" value=\"{id}\"")));
+    late.csrf_token = common::csrf_token_in(&html);
+    let mut sign_in: Vec<(String, String)> = vec![
+        ("username".into(), "alice".into()),
+        ("password".into(), PASSWORD.into()),
+    ];
+    sign_in.extend(
+        form.iter()
+            .map(|(field, value)| (format!("carry.{field}"), (*value).to_owned())),
+    );
+    let pairs: Vec<(&str, &str)> = sign_in
+        .iter()
+        .map(|(f, v)| (f.as_str(), v.as_str()))
+        .collect();
+    let resumed = late.post_form("/login", &pairs).await;
+    assert_eq!(resumed.status(), 200);
+    let resumed = resumed.text().await.unwrap();
+    assert_eq!(resumed.matches("Client's own answer").count(), 6);
+    assert!(resumed.contains(&format!("name=\"invitation\" value=\"{id}\"")));
+    late.csrf_token = common::csrf_token_in(&resumed);
+    late.submit(&form).await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM screenings WHERE administration = 'client_link'")
+            .await,
+        1
+    );
+    assert_eq!(app.count("SELECT count(*) FROM invitations").await, 0);
+}
