@@ -248,10 +248,10 @@ async fn a_link_for_the_clients_phone_end_to_end() {
         csv.lines()
             .next()
             .unwrap()
-            .ends_with("administration,client_language,intake_corrected"),
+            .ends_with("administration,client_language,intake_corrected,prior_review_code"),
         "{csv}"
     );
-    assert!(csv.contains("client_link,en,false"), "{csv}");
+    assert!(csv.contains("client_link,en,false,"), "{csv}");
 }
 
 #[tokio::test]

@@ -51,6 +51,8 @@ pub struct InvitationRow {
     pub id: String,
     pub match_words: String,
     pub answered: bool,
+    /// Answered on this (handed-over) device rather than by link.
+    pub on_device: bool,
     pub how: &'static str,
     /// "in 42 minutes", "in 23 hours".
     pub expires_in: String,
@@ -69,6 +71,7 @@ impl InvitationRow {
             id: invitation.id.to_string(),
             match_words: invitation.match_words.clone(),
             answered: invitation.is_answered(),
+            on_device: invitation.administration == Administration::ClientDevice,
             how: match invitation.administration {
                 Administration::ClientDevice => "On this device",
                 _ => "Link for the client's phone",
