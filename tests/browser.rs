@@ -743,29 +743,22 @@ async fn a_client_answers_on_their_phone_by_link() {
     let app = app_with_admin().await;
     browse(&app.address, Options::default(), |page| async move {
         sign_in(&page, ADMIN).await;
-        page.click_and_wait("form[action=\"/invitations\"] button[type=submit]:not([name])")
+        // Handing the device over by mistake: unlocking before the client answered leads to
+        // the invitation, which waits.
+        page.click_and_wait(".client-answers form:first-of-type button")
             .await;
-        // The first button hands the device over; the link is the second form.
-        assert!(
-            page.path().await.starts_with("/c/"),
-            "{}",
-            page.path().await
-        );
-        // Not this way here: unlock and take the link instead.
+        assert!(page.path().await.starts_with("/c/"));
         page.goto("/unlock").await;
         page.fill("#password", PASSWORD).await;
         page.click_and_wait("form[action=\"/unlock\"] button[type=submit]")
             .await;
         assert!(page.path().await.starts_with("/invitations/"));
+        assert!(page.text("main").await.contains("Waiting for the client"));
+
+        // A link for the client's phone.
         page.goto("/screenings/new").await;
-        let buttons = page
-            .find_all("form[action=\"/invitations\"] button[type=submit]")
+        page.click_and_wait(".client-answers form:nth-of-type(2) button")
             .await;
-        let old = page.find("html").await;
-        buttons[1].click().await.expect("the link button");
-        while old.tag_name().await.is_ok() {
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
         assert!(page.path().await.starts_with("/invitations/"));
         assert_eq!(
             page.find_all("svg[role=img][aria-label]").await.len(),
