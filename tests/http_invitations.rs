@@ -307,6 +307,13 @@ async fn spanish_by_choice_or_by_the_browser_and_said_on_the_result() {
             .contains("Recibimos sus respuestas")
     );
 
+    assert!(
+        alice
+            .get_html("/invitations")
+            .await
+            .contains("Arrived (in Spanish)")
+    );
+
     // The clinician corrects one answer: the result says both things.
     let mut saved: Vec<(&str, &str)> = CLIENT_ANSWERS
         .iter()
@@ -699,5 +706,44 @@ async fn the_clients_answers_stay_marked_through_a_new_sign_in() {
             .await,
         1
     );
+    assert_eq!(app.count("SELECT count(*) FROM invitations").await, 0);
+}
+
+#[tokio::test]
+async fn one_token_one_answer_and_one_invitation_one_screening_even_at_once() {
+    let app = spawn_app().await;
+    let alice = app.clinician("alice").await;
+    let (id, token) = make_link(&alice).await;
+    let phone = app.browser();
+    let path = format!("/c/{token}");
+    let questions = phone.get(&path).await;
+    for (header, value) in [
+        ("cache-control", "no-store"),
+        ("referrer-policy", "no-referrer"),
+        ("x-frame-options", "DENY"),
+    ] {
+        assert_eq!(questions.headers()[header], value, "{header}");
+    }
+    assert!(questions.headers().contains_key("content-security-policy"));
+    let form_token = common::csrf_token_in(&questions.text().await.unwrap()).unwrap();
+    let mut pairs = CLIENT_ANSWERS.to_vec();
+    pairs.push(("csrf_token", &form_token));
+    let (first, second) =
+        tokio::join!(phone.post_raw(&path, &pairs), phone.post_raw(&path, &pairs));
+    let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 410], "one answer per token");
+
+    // Two tabs save the same client's answers at once: one screening.
+    let mut pairs = CLIENT_ANSWERS.to_vec();
+    pairs.push(("invitation", id.as_str()));
+    let (first, second) = tokio::join!(
+        alice.post_form("/screenings", &pairs),
+        alice.post_form("/screenings", &pairs)
+    );
+    let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [303, 409]);
+    assert_eq!(app.count_screenings().await, 1);
     assert_eq!(app.count("SELECT count(*) FROM invitations").await, 0);
 }

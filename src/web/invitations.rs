@@ -19,7 +19,7 @@ use super::routes::{Access, Route};
 use super::session::{self, SignedIn, VerifiedForm};
 use super::state::AppState;
 use crate::accounts::PasswordHash;
-use crate::screening::Administration;
+use crate::screening::{Administration, LanguageCode};
 use crate::store::{AuditAction, AuditEntry, Invitation, InvitationId};
 
 /// Wrong passwords that end a locked session.
@@ -54,6 +54,8 @@ pub struct InvitationRow {
     /// Answered on this (handed-over) device rather than by link.
     pub on_device: bool,
     pub how: &'static str,
+    /// The language the client answered in, when not English.
+    pub language: Option<&'static str>,
     /// "in 42 minutes", "in 23 hours".
     pub expires_in: String,
 }
@@ -72,6 +74,10 @@ impl InvitationRow {
             match_words: invitation.match_words.clone(),
             answered: invitation.is_answered(),
             on_device: invitation.administration == Administration::ClientDevice,
+            language: invitation
+                .language
+                .filter(|code| *code != LanguageCode::ENGLISH)
+                .map(|code| super::client::language_for_clinician(code).0),
             how: match invitation.administration {
                 Administration::ClientDevice => "On this device",
                 _ => "Link for the client's phone",
