@@ -351,6 +351,13 @@ async fn tokens_are_gone_after_expiry_or_cancelling_and_unknown_ones_are_404() {
     assert!(unknown.contains("This link does not work"));
     assert_no_app_links(&unknown, "the 404 page");
     assert_eq!(phone.get("/c/short").await.status(), 404);
+    for path in ["/c/", "/c", "/c/a/b"] {
+        let response = phone.get(path).await;
+        assert_eq!(response.status(), 404, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("This link does not work"), "{path}");
+        assert_no_app_links(&html, path);
+    }
 
     // Expired, unanswered: 410 at once, and still 410 once the sweep deleted it.
     let (_, expired) = make_link(&alice).await;

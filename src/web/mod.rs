@@ -66,7 +66,7 @@ pub fn router(state: AppState) -> Router {
         .then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
 
     routes::router(&state)
-        .fallback(|| async { WebError::NotFound })
+        .fallback(not_found)
         .layer(middleware::from_fn(lock::enforce))
         .layer(sessions)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
@@ -121,6 +121,15 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state)
+}
+
+/// Nothing at this address: the client view's own page under `/c/`, else the app's.
+async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    if uri.path() == "/c" || uri.path().starts_with("/c/") {
+        client::not_found(&headers)
+    } else {
+        WebError::NotFound.into_response()
+    }
 }
 
 /// The timeout (and the extractors' body limit, should a body ever reach one over the limit)

@@ -440,6 +440,12 @@ fn questions_page(
     }
 }
 
+/// The 404 page for an address under `/c/` that is no client link at all (a mistyped or
+/// cut-off link): in the client's words, with nothing of the clinician's app.
+pub fn not_found(headers: &HeaderMap) -> Response {
+    refusal(language(None, headers), &ClientToken::Unknown)
+}
+
 /// The clinician-facing name of a stored language ("Spanish"), and whether its wording is
 /// this app's own translation.
 pub fn language_for_clinician(code: LanguageCode) -> (&'static str, bool) {
