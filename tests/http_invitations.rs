@@ -754,3 +754,65 @@ async fn one_token_one_answer_and_one_invitation_one_screening_even_at_once() {
     assert_eq!(app.count_screenings().await, 1);
     assert_eq!(app.count("SELECT count(*) FROM invitations").await, 0);
 }
+
+/// The files of the database (file, `-wal`, `-shm`) that hold `needle`'s bytes.
+fn files_holding(app: &TestApp, needle: &str) -> Vec<String> {
+    ["", "-wal", "-shm", "-journal"]
+        .into_iter()
+        .map(|suffix| format!("{}{suffix}", app.db_path.display()))
+        .filter(|path| {
+            std::fs::read(path).is_ok_and(|bytes| {
+                bytes
+                    .windows(needle.len())
+                    .any(|window| window == needle.as_bytes())
+            })
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn nothing_of_an_invitation_outlives_it_in_any_file() {
+    let app = spawn_app().await;
+    let alice = app.clinician("alice").await;
+    let phone = app.browser();
+
+    let (cancelled, _) = make_link(&alice).await;
+    let (expired, _) = make_link(&alice).await;
+    let (saved, token) = make_link(&alice).await;
+    for id in [&cancelled, &expired, &saved] {
+        assert!(
+            !files_holding(&app, id).is_empty(),
+            "{id} is stored at first"
+        );
+    }
+    alice
+        .post_form(&format!("/invitations/{cancelled}/cancel"), &[])
+        .await;
+    assert_eq!(
+        files_holding(&app, &cancelled),
+        Vec::<String>::new(),
+        "cancelled"
+    );
+    let db = writable(&app).await;
+    sqlx::query("UPDATE invitations SET expiry = 1 WHERE id = ?")
+        .bind(&expired)
+        .execute(&db)
+        .await
+        .unwrap();
+    db.close().await;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    assert_eq!(app.store.sweep_invitations(now).await.unwrap(), 1);
+    assert_eq!(files_holding(&app, &expired), Vec::<String>::new(), "swept");
+    phone.answer(&format!("/c/{token}"), CLIENT_ANSWERS).await;
+    let mut pairs = CLIENT_ANSWERS.to_vec();
+    pairs.push(("invitation", saved.as_str()));
+    alice.submit(&pairs).await;
+
+    for id in [&cancelled, &expired, &saved] {
+        assert_eq!(
+            files_holding(&app, id),
+            Vec::<String>::new(),
+            "invitation {id} is left in a file"
+        );
+    }
+}

@@ -19,6 +19,7 @@ fn allowed_columns() -> Vec<String> {
         "review_code",
         "clinician_id",
         "year",
+        "seq_in_year",
         "rules_version",
         "pattern",
         "control",

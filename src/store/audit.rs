@@ -1,6 +1,7 @@
 //! The audit trail: an append-only record of clinician actions with their time. Creating or
-//! viewing a screening is never recorded, so no time is ever tied to a review code except
-//! for a deletion (SPEC §4).
+//! viewing a screening is never recorded, and a deletion is recorded without the review code,
+//! so no time is ever tied to a review code (SPEC §4). A failed sign-in names the account
+//! only when the typed name is one; anything else typed is never stored.
 
 use sqlx::Row;
 use sqlx::SqliteConnection;
@@ -49,10 +50,10 @@ impl AuditAction {
 /// One thing to record.
 #[derive(Debug, Clone)]
 pub struct AuditEntry<'a> {
-    /// Who acted: a username (as typed, for a failed sign-in) or `console`.
+    /// Who acted: an account's username, [`UNKNOWN_USERNAME`] or `console`.
     pub actor: &'a str,
     pub action: AuditAction,
-    /// What it acted on: an account's username or a review code.
+    /// What it acted on: an account's username (never a review code).
     pub subject: Option<&'a str>,
     /// A coded detail, such as a row count.
     pub detail: Option<String>,
@@ -69,7 +70,7 @@ impl<'a> AuditEntry<'a> {
         }
     }
 
-    /// What the action was done to (an account's username, or a deleted review code).
+    /// What the action was done to: an account's username.
     pub fn subject(mut self, subject: impl Into<Option<&'a str>>) -> AuditEntry<'a> {
         self.subject = subject.into();
         self
@@ -81,6 +82,9 @@ impl<'a> AuditEntry<'a> {
         self
     }
 }
+
+/// The actor of a failed sign-in whose typed name is no account's.
+pub const UNKNOWN_USERNAME: &str = "unknown username";
 
 /// A recorded event.
 #[derive(Debug, Clone)]

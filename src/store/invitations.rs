@@ -418,6 +418,8 @@ impl Store {
         };
         spend(&mut transaction, &hash, now).await?;
         transaction.commit().await?;
+        // Deleted is deleted: not left readable in the write-ahead log either.
+        self.checkpoint().await;
         Ok(true)
     }
 
@@ -438,6 +440,9 @@ impl Store {
             .execute(&mut *transaction)
             .await?;
         transaction.commit().await?;
+        if !hashes.is_empty() {
+            self.checkpoint().await;
+        }
         Ok(hashes.len() as u64)
     }
 

@@ -7,7 +7,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, Row};
 
 use super::audit::{self, AuditAction, AuditEntry};
-use super::{MIGRATOR, Store, StoreError};
+use super::{MIGRATOR, Store, StoreError, files};
 
 /// What a backup holds, read back from the backup file itself.
 #[derive(Debug, Clone)]
@@ -67,26 +67,32 @@ impl HealthReport {
 }
 
 impl Store {
-    /// Writes a consistent copy of the database to the new file `path` with `VACUUM INTO`,
-    /// while the app may go on reading and writing; flushes it to disk, then reads it back to
-    /// check it. SQLite refuses to write over a file that is not empty.
+    /// Writes a consistent copy of the database to the new file `path` (created 0600; it must
+    /// not exist) with `VACUUM INTO`, while the app may go on reading and writing; removes the
+    /// sign-in sessions from the copy, flushes it to disk, then reads it back to check it.
     pub async fn backup_to(&self, path: &Path) -> Result<BackupSummary, StoreError> {
-        let target = path.to_str().ok_or_else(|| StoreError::File {
-            path: path.to_owned(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "the path is not valid UTF-8",
-            ),
-        })?;
-        sqlx::query("VACUUM INTO ?")
-            .bind(target)
-            .execute(&self.readers)
-            .await?;
-        // SQLite does not sync the file VACUUM INTO writes: do it, and its directory entry.
         let file_error = |source| StoreError::File {
             path: path.to_owned(),
             source,
         };
+        let target = path.to_str().ok_or_else(|| {
+            file_error(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the path is not valid UTF-8",
+            ))
+        })?;
+        // SQLite writes into an empty file as it finds it: make it private first.
+        let owned = path.to_owned();
+        tokio::task::spawn_blocking(move || files::create_private(&owned))
+            .await
+            .map_err(|error| file_error(std::io::Error::other(error)))?
+            .map_err(file_error)?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(target)
+            .execute(&self.readers)
+            .await?;
+        without_sessions(path).await?;
+        // SQLite does not sync the file VACUUM INTO writes: do it, and its directory entry.
         tokio::fs::File::open(path)
             .await
             .map_err(file_error)?
@@ -108,7 +114,8 @@ impl Store {
     }
 
     /// Deletes every screening taken before `year` and records it in the audit log, in one
-    /// transaction; returns how many were deleted.
+    /// transaction; returns how many were deleted, once they are in no file (see
+    /// [`Store::checkpoint`]).
     pub async fn purge_screenings_before(&self, year: i32, actor: &str) -> Result<u64, StoreError> {
         let mut transaction = self.writer.begin().await?;
         let deleted = sqlx::query("DELETE FROM screenings WHERE year < ?")
@@ -123,6 +130,7 @@ impl Store {
         )
         .await?;
         transaction.commit().await?;
+        self.checkpoint().await;
         Ok(deleted)
     }
 
@@ -203,6 +211,24 @@ impl Store {
         }
         Ok(state)
     }
+}
+
+/// Deletes every sign-in session from a backup just written: a backup restores accounts and
+/// screenings, never anyone's sign-in. Deleted rows are overwritten (`secure_delete`) and the
+/// rollback journal stays in memory, so no copy of them reaches the disk.
+async fn without_sessions(path: &Path) -> Result<(), StoreError> {
+    let mut connection = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(false)
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Memory)
+        .pragma("secure_delete", "ON")
+        .connect()
+        .await?;
+    sqlx::query("DELETE FROM tower_sessions")
+        .execute(&mut connection)
+        .await?;
+    connection.close().await?;
+    Ok(())
 }
 
 /// Opens a backup file read-only (changing nothing in it) and checks and counts it.

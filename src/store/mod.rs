@@ -3,24 +3,30 @@
 
 mod audit;
 mod clinicians;
+mod files;
 mod invitations;
+mod keys;
 mod maintenance;
 mod screenings;
 mod session_cache;
+mod session_ids;
 
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::ConnectOptions;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use tokio::sync::mpsc;
+use tower_sessions::CachingSessionStore;
 
+pub use keys::FORM_TOKEN_KEY;
 pub use session_cache::{SessionCache, SessionStore};
 
-pub use audit::{AUDIT_PAGE_SIZE, AuditAction, AuditEntry, AuditEvent};
+pub use audit::{AUDIT_PAGE_SIZE, AuditAction, AuditEntry, AuditEvent, UNKNOWN_USERNAME};
 pub use clinicians::{AccountChangeError, Clinician, ClinicianId};
 pub use invitations::{ClientToken, Invitation, InvitationId, NewInvitation};
 pub use maintenance::{BackupSummary, HealthReport, MigrationState, MigrationStep};
@@ -65,6 +71,11 @@ pub enum StoreError {
 /// The migrations built into this binary from `migrations/`.
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
+/// True for a database that lives in memory only (no files to protect).
+fn is_in_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
 /// The database: one writer connection (so concurrent writes queue instead of failing with
 /// SQLITE_BUSY) and a pool of readers (WAL lets them read while the writer writes).
 #[derive(Debug, Clone)]
@@ -85,6 +96,8 @@ impl Store {
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         let store = Store::connect(url, true).await?;
         MIGRATOR.run(&store.writer).await?;
+        // What a migration rewrote (sessions, audit rows) leaves the log at once.
+        store.checkpoint().await;
         Ok(store)
     }
 
@@ -103,6 +116,17 @@ impl Store {
                 source,
             })?
             .create_if_missing(create);
+        if !is_in_memory(url) {
+            let database = options.get_filename().to_owned();
+            tokio::task::spawn_blocking(move || {
+                files::prepare_database(&database, create).map_err(|source| StoreError::File {
+                    path: database,
+                    source,
+                })
+            })
+            .await
+            .map_err(|error| StoreError::NotCommitted(error.to_string()))??;
+        }
         if create {
             options = options.journal_mode(SqliteJournalMode::Wal);
         }
@@ -110,6 +134,8 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
+            // sqlx would log statements with their times; an INSERT's time dates a screening.
+            .disable_statement_logging()
             // A deleted screening is overwritten, not left readable in free pages.
             .pragma("secure_delete", "ON");
         let writer = SqlitePoolOptions::new()
@@ -149,10 +175,10 @@ impl Store {
     /// of its own so that they never wait for the screening writer (they wait their turn
     /// through `busy_timeout`).
     pub fn session_store(&self) -> SessionStore {
-        SessionStore::new(
+        session_ids::HashedSessionIds::new(CachingSessionStore::new(
             self.session_cache.clone(),
             tower_sessions_sqlx_store::SqliteStore::new(self.sessions.clone()),
-        )
+        ))
     }
 
     /// Deletes expired sessions from SQLite every `period`, until an error (run it as a task).
@@ -165,6 +191,31 @@ impl Store {
         tower_sessions_sqlx_store::SqliteStore::new(self.sessions.clone())
             .continuously_delete_expired(period)
             .await
+    }
+
+    /// Copies everything in the write-ahead log into the database file and empties the log
+    /// (`wal_checkpoint(TRUNCATE)`): after a delete, the deleted rows (overwritten in the
+    /// database file by `secure_delete`) are then in no file at all. Waits for readers
+    /// through the busy timeout; a checkpoint that cannot finish is tried again at the next
+    /// delete, and logged.
+    pub async fn checkpoint(&self) {
+        const ATTEMPTS: usize = 3;
+        for _ in 0..ATTEMPTS {
+            match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&self.writer)
+                .await
+            {
+                Ok((0, _, _)) => return,
+                Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                Err(error) => {
+                    tracing::warn!(%error, "the write-ahead log could not be checkpointed");
+                    return;
+                }
+            }
+        }
+        tracing::warn!(
+            "the write-ahead log is still in use; it is checkpointed at the next delete"
+        );
     }
 
     /// Waits for open connections to finish and closes them.

@@ -79,26 +79,37 @@ const RESULT_COLUMNS: [&str; 6] = [
 const ORIGIN_COLUMNS: [&str; 3] = ["administration", "client_language", "intake_corrected"];
 
 fn insert_sql() -> String {
-    let columns: Vec<&str> = ["review_code", "clinician_id", "year", "rules_version"]
+    let columns: Vec<&str> = ["id", "review_code", "clinician_id", "year", "rules_version"]
         .into_iter()
         .chain(answer_columns())
         .chain(RESULT_COLUMNS)
         .chain(ORIGIN_COLUMNS)
         .collect();
-    // The prior is looked up by code among the owner's own screenings.
+    // The prior is looked up by code among the owner's own screenings; `seq_in_year` is the
+    // next number of the owner's year (the statement runs on the single writer connection).
+    // A clash of review code or random id inserts nothing, and is tried again.
     format!(
-        "INSERT INTO screenings ({}, prior_id) VALUES ({}, \
-         (SELECT id FROM screenings WHERE review_code = ? AND clinician_id = ?)) \
-         ON CONFLICT (review_code) DO NOTHING",
+        "INSERT INTO screenings ({}, prior_id, seq_in_year) VALUES ({}, \
+         (SELECT id FROM screenings WHERE review_code = ? AND clinician_id = ?), \
+         (SELECT coalesce(max(seq_in_year), 0) + 1 FROM screenings WHERE clinician_id = ? AND year = ?)) \
+         ON CONFLICT DO NOTHING",
         columns.join(", "),
         vec!["?"; columns.len()].join(", ")
     )
 }
 
+/// The first and last-but-one random row ids: [2^32, 2^62), so that row ids say nothing of
+/// the order screenings were taken in (and stay clear of small ids an older version used).
+const ROW_IDS: std::ops::Range<i64> = (1 << 32)..(1 << 62);
+
+fn random_row_id() -> i64 {
+    rand::random_range(ROW_IDS)
+}
+
 /// Selects screenings as `s`, each with its prior's code as `prior_code` and its owner's
 /// username as `owner`.
 fn select_sql() -> String {
-    let columns: Vec<String> = ["id", "review_code", "year", "rules_version"]
+    let columns: Vec<String> = ["id", "review_code", "year", "seq_in_year", "rules_version"]
         .into_iter()
         .chain(answer_columns())
         .chain(ORIGIN_COLUMNS)
@@ -248,6 +259,7 @@ async fn insert(
     for _ in 0..CODE_ATTEMPTS {
         let code = ReviewCode::generate();
         let mut query = sqlx::query(sql)
+            .bind(random_row_id())
             .bind(code.as_str())
             .bind(job.owner.0)
             .bind(job.year)
@@ -273,6 +285,8 @@ async fn insert(
             .bind(origin.corrected)
             .bind(job.prior.as_ref().map(ReviewCode::as_str))
             .bind(job.owner.0)
+            .bind(job.owner.0)
+            .bind(job.year)
             .execute(&mut *connection)
             .await?;
         if inserted.rows_affected() == 1 {
@@ -280,7 +294,7 @@ async fn insert(
         }
     }
     Err(StoreError::Corrupt(
-        "could not find an unused review code".into(),
+        "could not find an unused review code and row id".into(),
     ))
 }
 
@@ -329,15 +343,21 @@ impl Store {
         id: &InvitationId,
         corrected: bool,
     ) -> Result<ReviewCode, StoreError> {
-        self.save_job(
-            owner,
-            prior,
-            answers,
-            outcome,
-            year,
-            Some((id.clone(), corrected)),
-        )
-        .await
+        let saved = self
+            .save_job(
+                owner,
+                prior,
+                answers,
+                outcome,
+                year,
+                Some((id.clone(), corrected)),
+            )
+            .await;
+        if saved.is_ok() {
+            // The invitation is deleted: not left readable in the write-ahead log either.
+            self.checkpoint().await;
+        }
+        saved
     }
 
     async fn save_job(
@@ -381,9 +401,10 @@ impl Store {
         row.map(|row| decode(&row)).transpose()
     }
 
-    /// A page of screenings, newest first. Each filter is in the statement only when asked
-    /// for, so that SQLite walks the matching index ((clinician_id, id) or
-    /// (clinician_id, band, id)) from the cursor instead of filtering row by row.
+    /// A page of screenings, newest first (by year, then the owner's number within the year).
+    /// Each filter is in the statement only when asked for, so that SQLite walks the matching
+    /// index ((clinician_id, year, seq_in_year) or (clinician_id, band, year, seq_in_year))
+    /// from the cursor instead of filtering row by row.
     pub async fn list_screenings(
         &self,
         query: &ScreeningQuery,
@@ -394,10 +415,11 @@ impl Store {
         }
         if query.older_than.is_some() {
             sql.push_str(
-                " AND s.id < (SELECT id FROM screenings WHERE review_code = ? AND clinician_id = ?)",
+                " AND (s.year, s.seq_in_year) < \
+                 (SELECT year, seq_in_year FROM screenings WHERE review_code = ? AND clinician_id = ?)",
             );
         }
-        sql.push_str(" ORDER BY s.id DESC LIMIT ?");
+        sql.push_str(" ORDER BY s.year DESC, s.seq_in_year DESC LIMIT ?");
         let mut statement = sqlx::query(&sql).bind(query.owner.0);
         if let Some(band) = query.band {
             statement = statement.bind(band.code());
@@ -421,19 +443,35 @@ impl Store {
 }
 
 impl Store {
-    /// Deletes the owner's screening with this code; false when there is none.
+    /// Deletes the owner's screening with this code and records, in the same transaction,
+    /// that `actor` deleted a screening (without its code: a code with a time would date
+    /// it); false when there is none. Returns once no file of the database holds the row
+    /// any more (see [`Store::checkpoint`]).
     pub async fn delete_screening(
         &self,
         owner: ClinicianId,
         code: &ReviewCode,
+        actor: &str,
     ) -> Result<bool, StoreError> {
+        let mut transaction = self.writer.begin().await?;
         let deleted =
             sqlx::query("DELETE FROM screenings WHERE review_code = ? AND clinician_id = ?")
                 .bind(code.as_str())
                 .bind(owner.0)
-                .execute(&self.writer)
+                .execute(&mut *transaction)
                 .await?;
-        Ok(deleted.rows_affected() == 1)
+        if deleted.rows_affected() != 1 {
+            return Ok(false);
+        }
+        super::audit::insert(
+            &mut transaction,
+            super::AuditEntry::new(actor, super::AuditAction::ScreeningDeleted)
+                .detail("1 screening".to_owned()),
+        )
+        .await?;
+        transaction.commit().await?;
+        self.checkpoint().await;
+        Ok(true)
     }
 }
 
@@ -441,13 +479,14 @@ impl Store {
 const EXPORT_BATCH: i64 = 500;
 
 /// What an export will cover: a fixed set of rows, so the count audited is the count sent.
-#[derive(Debug, Clone, Copy)]
+/// Rows are exported clinician by clinician, each clinician's oldest first.
+#[derive(Debug, Clone)]
 pub struct ExportExtent {
     /// How many screenings.
     pub count: i64,
-    /// The newest screening included (internal id); later ones are left out.
-    last_id: i64,
-    owner: Option<ClinicianId>,
+    /// Each clinician's newest screening included, as (clinician, year, seq_in_year); later
+    /// ones are left out.
+    last: Vec<(i64, i32, i64)>,
 }
 
 /// Per-band counts and red-flag frequencies of one clinician's screenings.
@@ -467,48 +506,67 @@ impl Store {
         &self,
         owner: Option<ClinicianId>,
     ) -> Result<ExportExtent, StoreError> {
-        let row = sqlx::query(
-            "SELECT count(*) AS count, coalesce(max(id), 0) AS last_id FROM screenings \
-             WHERE ?1 IS NULL OR clinician_id = ?1",
+        // One read transaction: the count and the bounds see the same rows.
+        let mut snapshot = self.readers.begin().await?;
+        let count = sqlx::query_scalar(
+            "SELECT count(*) FROM screenings WHERE ?1 IS NULL OR clinician_id = ?1",
         )
         .bind(owner.map(|owner| owner.0))
-        .fetch_one(&self.readers)
+        .fetch_one(&mut *snapshot)
         .await?;
-        Ok(ExportExtent {
-            count: row.try_get("count")?,
-            last_id: row.try_get("last_id")?,
-            owner,
-        })
+        let last = sqlx::query_as(
+            "SELECT s.clinician_id, s.year, max(s.seq_in_year) FROM screenings s \
+             WHERE (?1 IS NULL OR s.clinician_id = ?1) \
+               AND s.year = (SELECT max(year) FROM screenings t WHERE t.clinician_id = s.clinician_id) \
+             GROUP BY s.clinician_id ORDER BY s.clinician_id",
+        )
+        .bind(owner.map(|owner| owner.0))
+        .fetch_all(&mut *snapshot)
+        .await?;
+        snapshot.commit().await?;
+        Ok(ExportExtent { count, last })
     }
 
-    /// The screenings of an export, oldest first, in batches: memory stays flat however many
-    /// there are, and no read transaction is held open between batches.
+    /// The screenings of an export, in batches (see [`ExportExtent`]): memory stays flat
+    /// however many there are, and no read transaction is held open between batches.
     pub fn export_batches(
         &self,
         extent: ExportExtent,
     ) -> impl futures_util::Stream<Item = Result<Vec<StoredScreening>, StoreError>> + Send + 'static
     {
         let store = self.clone();
-        futures_util::stream::try_unfold(0_i64, move |after_id| {
+        // The state: which clinician of the extent, and the (year, seq_in_year) sent last.
+        futures_util::stream::try_unfold((0_usize, (0_i32, 0_i64)), move |(index, after)| {
             let store = store.clone();
+            let last = extent.last.clone();
             async move {
-                let rows = sqlx::query(&format!(
-                    "{} WHERE (?1 IS NULL OR s.clinician_id = ?1) AND s.id > ?2 AND s.id <= ?3 \
-                     ORDER BY s.id LIMIT ?4",
-                    select_sql()
-                ))
-                .bind(extent.owner.map(|owner| owner.0))
-                .bind(after_id)
-                .bind(extent.last_id)
-                .bind(EXPORT_BATCH)
-                .fetch_all(&store.readers)
-                .await?;
-                let Some(last) = rows.last() else {
-                    return Ok(None);
-                };
-                let next_after: i64 = last.try_get("id")?;
-                let batch = rows.iter().map(decode).collect::<Result<Vec<_>, _>>()?;
-                Ok(Some((batch, next_after)))
+                let mut index = index;
+                let mut after = after;
+                while let Some(&(clinician, last_year, last_seq)) = last.get(index) {
+                    let rows = sqlx::query(&format!(
+                        "{} WHERE s.clinician_id = ?1 AND (s.year, s.seq_in_year) > (?2, ?3) \
+                         AND (s.year, s.seq_in_year) <= (?4, ?5) \
+                         ORDER BY s.year, s.seq_in_year LIMIT ?6",
+                        select_sql()
+                    ))
+                    .bind(clinician)
+                    .bind(after.0)
+                    .bind(after.1)
+                    .bind(last_year)
+                    .bind(last_seq)
+                    .bind(EXPORT_BATCH)
+                    .fetch_all(&store.readers)
+                    .await?;
+                    let Some(row) = rows.last() else {
+                        index += 1;
+                        after = (0, 0);
+                        continue;
+                    };
+                    let next_after = (row.try_get("year")?, row.try_get("seq_in_year")?);
+                    let batch = rows.iter().map(decode).collect::<Result<Vec<_>, _>>()?;
+                    return Ok(Some((batch, (index, next_after))));
+                }
+                Ok(None)
             }
         })
     }
@@ -596,7 +654,7 @@ impl Store {
                  UNION SELECT t.id FROM screenings t JOIN later l ON t.prior_id = l.id) \
              {} WHERE s.clinician_id = ?2 \
                AND s.id IN (SELECT id FROM earlier UNION SELECT id FROM later) \
-             ORDER BY s.id LIMIT ?3",
+             ORDER BY s.year, s.seq_in_year LIMIT ?3",
             select_sql()
         ))
         .bind(code.as_str())

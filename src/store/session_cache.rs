@@ -12,8 +12,10 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore as Sessions};
 use tower_sessions_sqlx_store::SqliteStore;
 
-/// The session store the web layer uses: the in-memory copy, then SQLite.
-pub type SessionStore = CachingSessionStore<SessionCache, SqliteStore>;
+/// The session store the web layer uses: ids hashed (see [`super::session_ids`]), then the
+/// in-memory copy, then SQLite.
+pub type SessionStore =
+    super::session_ids::HashedSessionIds<CachingSessionStore<SessionCache, SqliteStore>>;
 
 /// Sessions kept in memory before the oldest are let go.
 const MAX_CACHED_SESSIONS: usize = 10_000;

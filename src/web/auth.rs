@@ -22,7 +22,7 @@ use super::screenings;
 use super::session::{self, SignedIn};
 use super::state::AppState;
 use crate::accounts::{AccountError, NewPassword, PasswordHash, Username};
-use crate::store::{AuditAction, AuditEntry};
+use crate::store::{AuditAction, AuditEntry, UNKNOWN_USERNAME};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -232,16 +232,20 @@ pub async fn login(
             )
                 .into_response())
         }
-        _ => {
+        clinician => {
+            // Only an account's name is kept: what else was typed may be anyone's name.
+            let actor = clinician
+                .as_ref()
+                .map_or(UNKNOWN_USERNAME, |clinician| clinician.username.as_str());
             state
                 .store
-                .record(AuditEntry::new(&typed, AuditAction::SignInFailed))
+                .record(AuditEntry::new(actor, AuditAction::SignInFailed))
                 .await?;
             if lock_started {
                 state
                     .store
                     .record(
-                        AuditEntry::new(&typed, AuditAction::SignInThrottled)
+                        AuditEntry::new(actor, AuditAction::SignInThrottled)
                             .detail("sign-in locked for 15 minutes".to_owned()),
                     )
                     .await?;
@@ -332,6 +336,19 @@ fn setup_form(
     }
 }
 
+/// True when `token` is the live setup token and still no account exists. An account made
+/// meanwhile another way (`screener user add` while the server runs) closes the link for good.
+async fn setup_link_open(state: &AppState, token: &str) -> Result<bool, WebError> {
+    if !state.setup.matches(token) {
+        return Ok(false);
+    }
+    if state.store.count_clinicians().await? > 0 {
+        state.setup.consume();
+        return Ok(false);
+    }
+    Ok(true)
+}
+
 /// `GET /setup?token=…`: stores nothing (the form carries a signed form token).
 pub async fn setup_page(
     State(state): State<AppState>,
@@ -339,7 +356,7 @@ pub async fn setup_page(
     Query(params): Query<SetupParams>,
 ) -> Result<Response, WebError> {
     let token = params.token.unwrap_or_default();
-    if !state.setup.matches(&token) {
+    if !setup_link_open(&state, &token).await? {
         return Err(WebError::NotFound);
     }
     let form_token = state.form_tokens.issue(&headers, form_token::SETUP);
@@ -359,7 +376,7 @@ pub async fn setup(
     form: PublicForm,
 ) -> Result<Response, WebError> {
     let token = form.value("token").unwrap_or_default().to_owned();
-    if !state.setup.matches(&token) {
+    if !setup_link_open(&state, &token).await? {
         return Err(WebError::NotFound);
     }
     if !form.is_genuine(&state.form_tokens, form_token::SETUP) {

@@ -99,16 +99,15 @@ impl IntoResponseParts for FormCookie {
 }
 
 impl FormTokens {
-    /// Tokens under a fresh random key, known only to this process: tokens issued before a
-    /// restart are refused (the form is shown again). `secure_cookie` marks the cookie
-    /// `Secure` (behind HTTPS).
+    /// Tokens under a fresh random key, known only to this process (for tests; the server
+    /// uses [`FormTokens::with_key`] with the key kept in the database).
     pub fn random(secure_cookie: bool) -> FormTokens {
         let mut key = [0u8; 32];
         rand::rng().fill_bytes(&mut key);
         FormTokens::with_key(key, secure_cookie)
     }
 
-    /// Tokens under `key`.
+    /// Tokens under `key`; `secure_cookie` marks the cookie `Secure` (behind HTTPS).
     pub fn with_key(key: [u8; 32], secure_cookie: bool) -> FormTokens {
         FormTokens {
             key,

@@ -2,6 +2,7 @@
 //! renders templates. One module per resource; [`routes`] is the table of them all.
 
 mod accounts;
+mod activity;
 mod assets;
 mod auth;
 mod client;
@@ -33,7 +34,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::csrf::{CsrfLayer, ProtectionError};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, OnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tracing::Level;
@@ -65,8 +66,10 @@ pub fn router(state: AppState) -> Router {
         .secure_cookies
         .then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
 
+    let activity = state.activity.clone();
     routes::router(&state)
         .fallback(not_found)
+        .layer(middleware::from_fn(mark_unlogged))
         .layer(middleware::from_fn(lock::enforce))
         .layer(sessions)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
@@ -109,8 +112,12 @@ pub fn router(state: AppState) -> Router {
         .layer(
             // Logs name the matched route (`/screenings/{code}`), never the concrete path, a
             // query, a header, an address or a body (SPEC §4).
+            // Submitting a screening is never logged with a time: see `activity`.
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request| {
+                    if activity::is_unlogged(request) {
+                        return tracing::Span::none();
+                    }
                     let route = request
                         .extensions()
                         .get::<MatchedPath>()
@@ -118,7 +125,18 @@ pub fn router(state: AppState) -> Router {
                     tracing::info_span!("request", method = %request.method(), route = %route)
                 })
                 .on_request(())
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                .on_eos(())
+                .on_response(
+                    move |response: &Response, latency: Duration, span: &tracing::Span| {
+                        if let Some(unlogged) = response.extensions().get::<activity::Unlogged>() {
+                            activity.count(&unlogged.0, response.status());
+                        } else {
+                            DefaultOnResponse::new()
+                                .level(Level::INFO)
+                                .on_response(response, latency, span);
+                        }
+                    },
+                ),
         )
         .with_state(state)
 }
@@ -130,6 +148,16 @@ async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Resp
     } else {
         WebError::NotFound.into_response()
     }
+}
+
+/// Marks the responses to requests that are counted instead of logged (see [`activity`]).
+async fn mark_unlogged(request: Request, next: middleware::Next) -> Response {
+    let unlogged = activity::is_unlogged(&request).then(|| request.method().clone());
+    let mut response = next.run(request).await;
+    if let Some(method) = unlogged {
+        response.extensions_mut().insert(activity::Unlogged(method));
+    }
+    response
 }
 
 /// The timeout (and the extractors' body limit, should a body ever reach one over the limit)
@@ -180,6 +208,8 @@ pub async fn serve_with_grace(
             .clone()
             .sweep_expired_sessions(SESSION_SWEEP_PERIOD),
     );
+    let activity = state.activity.clone();
+    let reporter = tokio::spawn(activity.clone().report());
     let invitation_sweeper = tokio::spawn(
         state
             .store
@@ -205,6 +235,8 @@ pub async fn serve_with_grace(
         }
     };
     sweeper.abort();
+    reporter.abort();
+    activity.log_counts();
     invitation_sweeper.abort();
     served
 }

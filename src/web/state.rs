@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use rand::distr::{Alphanumeric, SampleString};
 use subtle::ConstantTimeEq;
 
+use super::activity::Activity;
 use super::form_token::FormTokens;
 use super::throttle::Throttle;
 use crate::config::{InvitationConfig, SecurityConfig};
@@ -23,6 +24,8 @@ pub struct AppState {
     pub throttle: Arc<Throttle>,
     /// CSRF tokens for forms shown without a session (sign-in, setup, the client view).
     pub form_tokens: FormTokens,
+    /// Counts of requests not logged one by one (screening submissions).
+    pub activity: Arc<Activity>,
     /// Invitation settings (SPEC §6).
     pub invitations: InvitationConfig,
     /// Unknown client tokens and failed unlocks, by address (apart from sign-in's counts).
@@ -47,12 +50,17 @@ impl AppState {
             crate::accounts::PasswordHash::decoy();
         })
         .await;
+        let form_tokens = FormTokens::with_key(
+            store.server_key(crate::store::FORM_TOKEN_KEY).await?,
+            security.secure_cookies,
+        );
         Ok(AppState {
             store,
+            security,
             setup: Arc::new(setup),
             throttle: Arc::new(Throttle::default()),
-            form_tokens: FormTokens::random(security.secure_cookies),
-            security,
+            form_tokens,
+            activity: Arc::default(),
             invitations: InvitationConfig::default(),
             client_throttle: Arc::new(Throttle::default()),
         })

@@ -16,9 +16,7 @@ use super::routes::{Access, Route};
 use super::session::{SignedIn, SubmittedForm, VerifiedForm};
 use super::state::AppState;
 use crate::screening::{AnswerErrors, Answers, Band, Coded, FieldError, ReviewCode, RulesVersion};
-use crate::store::{
-    AuditAction, AuditEntry, Invitation, InvitationId, ScreeningQuery, StoreError, StoredScreening,
-};
+use crate::store::{Invitation, InvitationId, ScreeningQuery, StoreError, StoredScreening};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -322,16 +320,13 @@ async fn delete_screening(
     _form: VerifiedForm,
 ) -> Result<Response, WebError> {
     let code: ReviewCode = code.parse().map_err(|_| WebError::NotFound)?;
-    if !state.store.delete_screening(signed_in.id, &code).await? {
+    let deleted = state
+        .store
+        .delete_screening(signed_in.id, &code, signed_in.username.as_str())
+        .await?;
+    if !deleted {
         return Err(WebError::NotFound);
     }
-    state
-        .store
-        .record(
-            AuditEntry::new(signed_in.username.as_str(), AuditAction::ScreeningDeleted)
-                .subject(code.as_str()),
-        )
-        .await?;
     Ok(Redirect::to("/screenings").into_response())
 }
 

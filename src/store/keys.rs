@@ -1,0 +1,31 @@
+//! Secrets of the server, made once at random and kept in the database, so that every server
+//! process on it (and the same process after a restart) agrees on them.
+
+use rand::RngCore;
+
+use super::{Store, StoreError};
+
+/// The name of the key that signs the tokens of forms shown without a session.
+pub const FORM_TOKEN_KEY: &str = "form_tokens";
+
+impl Store {
+    /// The 32-byte key named `name`, made at random the first time it is asked for.
+    pub async fn server_key(&self, name: &str) -> Result<[u8; 32], StoreError> {
+        let mut fresh = [0u8; 32];
+        rand::rng().fill_bytes(&mut fresh);
+        sqlx::query(
+            "INSERT INTO server_keys (name, secret) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(fresh.as_slice())
+        .execute(&self.writer)
+        .await?;
+        let stored: Vec<u8> = sqlx::query_scalar("SELECT secret FROM server_keys WHERE name = ?")
+            .bind(name)
+            .fetch_one(&self.writer)
+            .await?;
+        stored
+            .try_into()
+            .map_err(|_| StoreError::Corrupt(format!("server key {name:?} is not 32 bytes")))
+    }
+}
