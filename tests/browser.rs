@@ -766,6 +766,16 @@ async fn a_client_answers_on_their_phone_by_link() {
             "a QR code with a name"
         );
         page.assert_accessible("the invitation with its link").await;
+        for width in [390, 820] {
+            page.emulate_touch_screen(width, 900).await;
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            page.assert_no_horizontal_scroll("the invitation with its link")
+                .await;
+            page.assert_touch_targets("the invitation with its link")
+                .await;
+        }
+        page.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+            .await;
         let words = page.text("h1").await;
         let link = page.text("#client-link").await;
         let invitation = page.path().await;
