@@ -816,3 +816,48 @@ async fn nothing_of_an_invitation_outlives_it_in_any_file() {
         );
     }
 }
+
+#[tokio::test]
+async fn refusals_at_the_edge_show_the_clients_own_page() {
+    let app = spawn_app().await;
+    let alice = app.clinician("alice").await;
+    let phone = app.browser();
+    // Refused at the edge (too large, cross-site, wrong method): the client's page too.
+    let (_, open) = make_link(&alice).await;
+    let huge = "x".repeat(64 * 1024);
+    let responses = [
+        phone
+            .post_raw(&format!("/c/{open}"), &[("q1_concern_expressed", &huge)])
+            .await,
+        phone
+            .client
+            .post(phone.url(&format!("/c/{open}")))
+            .header("origin", "https://elsewhere.example")
+            .header("sec-fetch-site", "cross-site")
+            .form(&CLIENT_ANSWERS)
+            .send()
+            .await
+            .unwrap(),
+        phone
+            .client
+            .put(phone.url(&format!("/c/{open}")))
+            .send()
+            .await
+            .unwrap(),
+    ];
+    for (response, expected) in responses.into_iter().zip([413, 403, 405]) {
+        let status = response.status().as_u16();
+        assert_eq!(status, expected);
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains("Your answers were not sent"),
+            "{status}: {html}"
+        );
+        assert_no_app_links(&html, "an edge refusal under /c/");
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM invitations WHERE q1_concern_expressed IS NOT NULL")
+            .await,
+        0
+    );
+}

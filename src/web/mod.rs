@@ -82,7 +82,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .layer(middleware::map_response(explain_edge_refusals))
+        .layer(middleware::from_fn(explain_edge_refusals))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
@@ -143,7 +143,7 @@ pub fn router(state: AppState) -> Router {
 
 /// Nothing at this address: the client view's own page under `/c/`, else the app's.
 async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
-    if uri.path() == "/c" || uri.path().starts_with("/c/") {
+    if client::is_client_path(uri.path()) {
         client::not_found(&headers)
     } else {
         WebError::NotFound.into_response()
@@ -161,8 +161,21 @@ async fn mark_unlogged(request: Request, next: middleware::Next) -> Response {
 }
 
 /// The timeout (and the extractors' body limit, should a body ever reach one over the limit)
-/// answer with a bare status; this gives them a page that says what happened.
-async fn explain_edge_refusals(response: Response) -> Response {
+/// answer with a bare status; this gives them a page that says what happened. Under `/c/`,
+/// every refusal that is not the client view's own page (a body too large, a timeout, a
+/// cross-site form) gets the client's page instead of the clinician's.
+async fn explain_edge_refusals(request: Request, next: middleware::Next) -> Response {
+    let client_headers =
+        client::is_client_path(request.uri().path()).then(|| request.headers().clone());
+    let response = next.run(request).await;
+    if let Some(headers) = client_headers {
+        let status = response.status();
+        let own = response.extensions().get::<client::ClientPage>().is_some();
+        if !own && (status.is_client_error() || status.is_server_error()) {
+            return client::trouble(&headers, status);
+        }
+        return response;
+    }
     match response.status() {
         StatusCode::PAYLOAD_TOO_LARGE => WebError::TooLarge.into_response(),
         StatusCode::REQUEST_TIMEOUT => WebError::TimedOut.into_response(),
