@@ -861,3 +861,50 @@ async fn refusals_at_the_edge_show_the_clients_own_page() {
         0
     );
 }
+
+#[tokio::test]
+async fn a_link_off_screen_can_be_made_again_and_the_old_one_stops() {
+    let app = spawn_app().await;
+    let alice = app.clinician("alice").await;
+    let bob = app.clinician("bob").await;
+    let (id, old) = make_link(&alice).await;
+    let page = alice.get_html(&format!("/invitations/{id}")).await;
+    assert!(page.contains(&format!("action=\"/invitations/{id}/new-link\"")));
+    assert_eq!(
+        bob.post_form(&format!("/invitations/{id}/new-link"), &[])
+            .await
+            .status(),
+        404
+    );
+    let renewed = alice
+        .post_form(&format!("/invitations/{id}/new-link"), &[])
+        .await;
+    assert_eq!(renewed.status(), 303);
+    let target = location(&renewed);
+    let new = target
+        .split_once("?token=")
+        .map(|(_, token)| token.to_owned())
+        .expect("a new token");
+    assert_ne!(new, old);
+    assert!(
+        alice
+            .get_html(&target)
+            .await
+            .contains(&format!("/c/{new}</code>"))
+    );
+    let phone = app.browser();
+    assert_eq!(phone.get(&format!("/c/{old}")).await.status(), 410);
+    assert_eq!(
+        phone
+            .answer(&format!("/c/{new}"), CLIENT_ANSWERS)
+            .await
+            .status(),
+        200
+    );
+    // Answered: no new link any more.
+    let again = alice
+        .post_form(&format!("/invitations/{id}/new-link"), &[])
+        .await;
+    assert_eq!(location(&again), format!("/invitations/{id}"));
+    assert_eq!(phone.get(&format!("/c/{new}")).await.status(), 410);
+}

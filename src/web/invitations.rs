@@ -38,6 +38,11 @@ pub fn routes() -> Vec<Route> {
             Access::Clinician,
             post(cancel_invitation),
         ),
+        Route::new(
+            "/invitations/{id}/new-link",
+            Access::Clinician,
+            post(new_link),
+        ),
         Route::new("/unlock", Access::Public, get(unlock_page).post(unlock)),
     ]
 }
@@ -242,6 +247,28 @@ async fn show_invitation(
         qr_svg: link.as_deref().and_then(qr_svg),
         link,
     })
+}
+
+/// `POST /invitations/{id}/new-link`: a new link for an unanswered link invitation whose
+/// link is no longer on screen (only its hash is kept); the old link stops working.
+async fn new_link(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    _form: VerifiedForm,
+) -> Result<Response, WebError> {
+    let invitation = own_invitation(&state, &signed_in, &id).await?;
+    if invitation.administration != Administration::ClientLink {
+        return Err(WebError::NotFound);
+    }
+    let Some(token) = state
+        .store
+        .renew_token(signed_in.id, &invitation.id, now())
+        .await?
+    else {
+        return Ok(Redirect::to(&format!("/invitations/{}", invitation.id)).into_response());
+    };
+    Ok(Redirect::to(&format!("/invitations/{}?token={token}", invitation.id)).into_response())
 }
 
 async fn cancel_invitation(
