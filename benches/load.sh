@@ -93,7 +93,7 @@ COOKIE="$cookie" BODY="$body" run "durable submissions POST /screenings" "$CONNE
 echo "== seeding $ROWS screenings through Store::save_screening (the server keeps running)"
 cargo bench --locked --bench seed -- "$db" bench "$ROWS"
 stored=$(sqlite3 "$work/bench.db" 'SELECT count(*) FROM screenings')
-oldest=$(sqlite3 "$work/bench.db" 'SELECT review_code FROM screenings ORDER BY id LIMIT 1 OFFSET 30')
+oldest=$(sqlite3 "$work/bench.db" 'SELECT review_code FROM screenings ORDER BY year, seq_in_year LIMIT 1 OFFSET 30')
 
 run "list page, newest ($stored rows)" 1 -H "Cookie: $cookie" "$base/screenings"
 run "list page, ?band=addicted" 1 -H "Cookie: $cookie" "$base/screenings?band=addicted"

@@ -161,7 +161,7 @@ impl Store {
         })
     }
 
-    async fn migration_state(&self) -> Result<MigrationState, StoreError> {
+    pub(super) async fn migration_state(&self) -> Result<MigrationState, StoreError> {
         let has_table: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
         )

@@ -95,9 +95,12 @@ impl Store {
     /// Opens (creating if missing) and migrates the database at `url`.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         let store = Store::connect(url, true).await?;
+        let migrating = !store.migration_state().await?.pending.is_empty();
         MIGRATOR.run(&store.writer).await?;
-        // What a migration rewrote (sessions, audit rows) leaves the log at once.
-        store.checkpoint().await;
+        if migrating {
+            // What a migration rewrote or deleted (sessions, audit rows) leaves the log at once.
+            store.checkpoint().await;
+        }
         Ok(store)
     }
 
@@ -136,6 +139,8 @@ impl Store {
             .foreign_keys(true)
             // sqlx would log statements with their times; an INSERT's time dates a screening.
             .disable_statement_logging()
+            // Sorts and temporary tables stay in memory: no stray copy of rows in a temp file.
+            .pragma("temp_store", "MEMORY")
             // A deleted screening is overwritten, not left readable in free pages.
             .pragma("secure_delete", "ON");
         let writer = SqlitePoolOptions::new()
@@ -199,7 +204,7 @@ impl Store {
     /// through the busy timeout; a checkpoint that cannot finish is tried again at the next
     /// delete, and logged.
     pub async fn checkpoint(&self) {
-        const ATTEMPTS: usize = 3;
+        const ATTEMPTS: usize = 2;
         for _ in 0..ATTEMPTS {
             match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
                 .fetch_one(&self.writer)

@@ -409,23 +409,44 @@ impl Store {
         &self,
         query: &ScreeningQuery,
     ) -> Result<ScreeningPage, StoreError> {
+        // The cursor's place first: bound as values, the row-value range below is an index
+        // range; as a subquery SQLite would walk the cursor's whole year.
+        let cursor: Option<(i32, i64)> = match &query.older_than {
+            Some(code) => {
+                let place = sqlx::query_as(
+                    "SELECT year, seq_in_year FROM screenings WHERE review_code = ? AND clinician_id = ?",
+                )
+                .bind(code.as_str())
+                .bind(query.owner.0)
+                .fetch_optional(&self.readers)
+                .await?;
+                match place {
+                    Some(place) => Some(place),
+                    // Not the owner's (or deleted meanwhile): nothing is older than it.
+                    None => {
+                        return Ok(ScreeningPage {
+                            screenings: Vec::new(),
+                            next: None,
+                        });
+                    }
+                }
+            }
+            None => None,
+        };
         let mut sql = format!("{} WHERE s.clinician_id = ?", select_sql());
         if query.band.is_some() {
             sql.push_str(" AND s.band = ?");
         }
-        if query.older_than.is_some() {
-            sql.push_str(
-                " AND (s.year, s.seq_in_year) < \
-                 (SELECT year, seq_in_year FROM screenings WHERE review_code = ? AND clinician_id = ?)",
-            );
+        if cursor.is_some() {
+            sql.push_str(" AND (s.year, s.seq_in_year) < (?, ?)");
         }
         sql.push_str(" ORDER BY s.year DESC, s.seq_in_year DESC LIMIT ?");
         let mut statement = sqlx::query(&sql).bind(query.owner.0);
         if let Some(band) = query.band {
             statement = statement.bind(band.code());
         }
-        if let Some(code) = &query.older_than {
-            statement = statement.bind(code.as_str()).bind(query.owner.0);
+        if let Some((year, seq_in_year)) = cursor {
+            statement = statement.bind(year).bind(seq_in_year);
         }
         let rows = statement
             .bind(i64::from(PAGE_SIZE) + 1)

@@ -179,9 +179,9 @@ impl FormTokens {
 
     /// A `Set-Cookie` that removes the form cookie (after signing in it is not needed).
     pub fn clear_cookie(&self) -> FormCookie {
-        FormCookie(HeaderValue::from_static(
-            "screener_form=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax",
-        ))
+        let secure = if self.secure_cookie { "; Secure" } else { "" };
+        let value = format!("{FORM_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}");
+        FormCookie(HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("")))
     }
 
     fn mac(&self, purpose: &str, nonce: &str, expires: i64) -> HmacSha256 {
