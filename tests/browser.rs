@@ -47,6 +47,7 @@ const SIGNED_IN_PAGES: &[(&str, &str, Expect)] = &[
         Expect::NotFound,
     ),
     ("/dashboard", "the dashboard", Expect::Page),
+    ("/invitations", "the clients answering", Expect::Page),
 ];
 
 /// The form id of an answer: `q1_concern_expressed-yes`, or the indicator's own name.
@@ -680,6 +681,303 @@ async fn works_with_javascript_turned_off() {
             sign_out(&page).await;
             sign_in(&page, "first.admin").await;
             sign_out(&page).await;
+        },
+    )
+    .await;
+}
+
+/// The client's answers in the browser tests: two red flags, one question declined.
+const CLIENT: &[(&str, &str)] = &[
+    ("q1_concern_expressed", "no"),
+    ("q2_self_concern", "yes"),
+    ("q3_escape", "exercise"),
+    ("q3_escape", "pornography"),
+    ("q4_secrets", "declined"),
+    ("q5_others_disturbed", "no"),
+    ("q6_shame", "no"),
+];
+
+/// Checks the client view as it is now, at a phone's and a tablet's width: axe, no sideways
+/// scrolling, 44 px targets, and nothing of the clinician's app or of a result on it.
+async fn check_client_page(page: &Page, what: &str) {
+    for width in [390, 820] {
+        // No reload: a page answering a POST would be sent again.
+        page.emulate_touch_screen(width, 900).await;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert_eq!(page.viewport_width().await, u64::from(width));
+        let title = page.text("h1").await;
+        let what = format!("{what} at {width} px");
+        page.assert_accessible(&what).await;
+        page.assert_no_horizontal_scroll(&what).await;
+        page.assert_touch_targets(&what).await;
+        assert_same_page(page, &title).await;
+        let text = page.text("body").await;
+        for word in [
+            "red flag", "Red flag", "Band", "At-risk", "Addicted", "referral", ADMIN,
+        ] {
+            assert!(!text.contains(word), "{what} shows {word:?}");
+        }
+        let links = page
+            .js(
+                "return [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'));",
+                vec![],
+            )
+            .await;
+        for link in links.as_array().expect("links") {
+            let link = link.as_str().unwrap_or_default();
+            assert!(
+                link.starts_with("/c/") || link.starts_with('#') || link == "/unlock",
+                "{what} links to {link}"
+            );
+        }
+    }
+    page.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+        .await;
+}
+
+/// The heading check that follows [`check_client_page`]'s sizes: still the same page.
+async fn assert_same_page(page: &Page, title: &str) {
+    assert_eq!(
+        h1(page).await,
+        title,
+        "the page did not change while checked"
+    );
+}
+
+#[tokio::test]
+async fn a_client_answers_on_their_phone_by_link() {
+    let app = app_with_admin().await;
+    browse(&app.address, Options::default(), |page| async move {
+        sign_in(&page, ADMIN).await;
+        // Handing the device over by mistake: unlocking before the client answered leads to
+        // the invitation, which waits.
+        page.click_and_wait(".client-answers form:first-of-type button")
+            .await;
+        assert!(page.path().await.starts_with("/c/"));
+        page.goto("/unlock").await;
+        page.fill("#password", PASSWORD).await;
+        page.click_and_wait("form[action=\"/unlock\"] button[type=submit]")
+            .await;
+        assert!(page.path().await.starts_with("/invitations/"));
+        assert!(page.text("main").await.contains("Waiting for the client"));
+
+        // A link for the client's phone.
+        page.goto("/screenings/new").await;
+        page.click_and_wait(".client-answers form:nth-of-type(2) button")
+            .await;
+        assert!(page.path().await.starts_with("/invitations/"));
+        assert_eq!(
+            page.find_all("svg[role=img][aria-label]").await.len(),
+            1,
+            "a QR code with a name"
+        );
+        page.assert_accessible("the invitation with its link").await;
+        for width in [390, 820] {
+            page.emulate_touch_screen(width, 900).await;
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            page.assert_no_horizontal_scroll("the invitation with its link")
+                .await;
+            page.assert_touch_targets("the invitation with its link")
+                .await;
+        }
+        page.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+            .await;
+        let words = page.text("h1").await;
+        let link = page.text("#client-link").await;
+        let invitation = page.path().await;
+        let invitation = invitation.split('?').next().unwrap_or_default().to_owned();
+        let client_path = link
+            .split_once("/c/")
+            .map(|(_, token)| format!("/c/{token}"))
+            .expect("the link");
+
+        // The client's phone (the same browser stands in for it).
+        page.goto(&client_path).await;
+        assert_eq!(h1(&page).await, "Six short questions");
+        check_client_page(&page, "the client view in English").await;
+        page.click_and_wait("nav.language-switch a[hreflang=es]")
+            .await;
+        assert_eq!(h1(&page).await, "Seis preguntas breves");
+        check_client_page(&page, "the client view in Spanish").await;
+
+        // Sending it half answered: the errors, in Spanish, beside their questions.
+        answer(&page, &CLIENT[..2]).await;
+        page.click_and_wait("#client-form button[type=submit]")
+            .await;
+        assert_eq!(page.focused().await.id, "error-summary");
+        assert_eq!(page.find_all("#error-summary li").await.len(), 4);
+        check_client_page(&page, "the Spanish client view with errors").await;
+        assert!(
+            page.find("#q2_self_concern-yes")
+                .await
+                .is_selected()
+                .await
+                .expect("selected"),
+            "kept"
+        );
+        answer(&page, &CLIENT[2..]).await;
+        page.click_and_wait("#client-form button[type=submit]")
+            .await;
+        assert_eq!(h1(&page).await, "Gracias");
+        assert_eq!(page.text("#match-words").await, words);
+        check_client_page(&page, "the thank-you page").await;
+
+        // The clinician's reload shows the answers; the form opens with them.
+        page.goto(&invitation).await;
+        page.click_and_wait("a.button-primary").await;
+        assert!(page.path().await.starts_with("/screenings/new?invitation="));
+        page.assert_accessible("the form with the client's answers")
+            .await;
+        assert_eq!(page.find_all(".client-answer").await.len(), 6);
+        for (field, value) in CLIENT {
+            let control = page.find(&format!("#{}", control_id(field, value))).await;
+            assert!(
+                control.is_selected().await.expect("selected"),
+                "{field}={value}"
+            );
+        }
+        answer(&page, &[("pattern", "occasional"), ("control", "retained")]).await;
+        submit_valid_screening(&page).await;
+        let meta = page.text(".administration").await;
+        assert!(
+            meta.contains("by link") && meta.contains("Spanish"),
+            "{meta}"
+        );
+        page.assert_accessible("a result the client answered").await;
+        page.goto(&client_path).await;
+        assert_eq!(h1(&page).await, "This link has already been used");
+        page.assert_accessible("the 410 page").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_client_answers_on_the_handed_over_device_by_keyboard_only() {
+    let app = app_with_admin().await;
+    browse(&app.address, Options::default(), |page| async move {
+        sign_in(&page, ADMIN).await;
+        tab_to(
+            &page,
+            |f| f.tag == "button" && f.text == "Hand this device to the client",
+            "the hand-over button",
+        )
+        .await;
+        page.press_and_wait(Key::Enter).await;
+        assert!(page.path().await.starts_with("/c/"));
+        let client_path = page.path().await;
+
+        // Locked: the clinician's pages are out of reach.
+        page.goto("/screenings").await;
+        assert_eq!(page.path().await, "/unlock");
+        page.goto(&client_path).await;
+
+        tab_to_field(&page, "q1_concern_expressed").await;
+        page.press(Key::Right).await;
+        assert_checked(&page, "q1_concern_expressed", "no").await;
+        tab_to_field(&page, "q2_self_concern").await;
+        page.press(Key::Space).await;
+        assert_checked(&page, "q2_self_concern", "yes").await;
+        tab_to(&page, |f| f.id == "q3_escape-exercise", "exercise").await;
+        page.press(Key::Space).await;
+        tab_to(&page, |f| f.id == "q3_escape-pornography", "pornography").await;
+        page.press(Key::Space).await;
+        assert_checked(&page, "q3_escape", "pornography").await;
+        tab_to_field(&page, "q4_secrets").await;
+        page.press(Key::Right).await;
+        page.press(Key::Right).await;
+        assert_checked(&page, "q4_secrets", "declined").await;
+        tab_to_field(&page, "q5_others_disturbed").await;
+        page.press(Key::Right).await;
+        assert_checked(&page, "q5_others_disturbed", "no").await;
+        tab_to_field(&page, "q6_shame").await;
+        page.press(Key::Right).await;
+        assert_checked(&page, "q6_shame", "no").await;
+        tab_to(
+            &page,
+            |f| f.tag == "button" && f.text == "Send my answers",
+            "the send button",
+        )
+        .await;
+        page.press_and_wait(Key::Enter).await;
+        assert_eq!(h1(&page).await, "Thank you");
+        assert!(page.text("main").await.contains("hand the device back"));
+
+        tab_to(&page, |f| f.tag == "a", "the way back for the clinician").await;
+        page.press_and_wait(Key::Enter).await;
+        assert_eq!(page.path().await, "/unlock");
+        page.assert_accessible("the unlock page").await;
+        assert_eq!(page.focused().await.id, "password");
+        page.find("#password")
+            .await
+            .send_keys(PASSWORD)
+            .await
+            .expect("type");
+        page.press_and_wait(Key::Enter).await;
+        assert!(page.path().await.starts_with("/screenings/new?invitation="));
+        assert!(
+            page.find("#q2_self_concern-yes")
+                .await
+                .is_selected()
+                .await
+                .expect("selected")
+        );
+        submit_valid_screening(&page).await;
+        assert!(
+            page.text(".administration")
+                .await
+                .contains("on the clinician")
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn both_ways_work_with_javascript_turned_off() {
+    let app = app_with_admin().await;
+    browse(
+        &app.address,
+        Options::without_javascript(),
+        |page| async move {
+            sign_in(&page, ADMIN).await;
+            // Hand the device over, answer, unlock, save.
+            page.click_and_wait(".client-answers form:first-of-type button")
+                .await;
+            assert!(page.path().await.starts_with("/c/"));
+            answer(&page, CLIENT).await;
+            page.click_and_wait("#client-form button[type=submit]")
+                .await;
+            assert_eq!(h1(&page).await, "Thank you");
+            page.click_and_wait(".therapist-continue a").await;
+            page.fill("#password", PASSWORD).await;
+            page.click_and_wait("form[action=\"/unlock\"] button[type=submit]")
+                .await;
+            assert!(page.path().await.starts_with("/screenings/new?invitation="));
+            submit_valid_screening(&page).await;
+
+            // A link, in Spanish, with a refused first try.
+            page.goto("/invitations").await;
+            page.click_and_wait(".client-answers form:nth-of-type(2) button")
+                .await;
+            let invitation = page.path().await;
+            let invitation = invitation.split('?').next().unwrap_or_default().to_owned();
+            let link = page.text("#client-link").await;
+            let client_path = link
+                .split_once("/c/")
+                .map(|(_, token)| format!("/c/{token}?lang=es"))
+                .expect("the link");
+            page.goto(&client_path).await;
+            assert_eq!(h1(&page).await, "Seis preguntas breves");
+            page.click_and_wait("#client-form button[type=submit]")
+                .await;
+            assert_eq!(page.find_all("#error-summary li").await.len(), 6);
+            answer(&page, CLIENT).await;
+            page.click_and_wait("#client-form button[type=submit]")
+                .await;
+            assert_eq!(h1(&page).await, "Gracias");
+            page.goto(&invitation).await;
+            page.click_and_wait("a.button-primary").await;
+            submit_valid_screening(&page).await;
+            assert!(page.text(".administration").await.contains("Spanish"));
         },
     )
     .await;

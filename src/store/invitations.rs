@@ -398,6 +398,38 @@ impl Store {
         Ok(true)
     }
 
+    /// Gives the owner's unanswered invitation a new client token (the old link then answers
+    /// 410); `None` when there is no such open invitation.
+    pub async fn renew_token(
+        &self,
+        owner: ClinicianId,
+        id: &InvitationId,
+        now: i64,
+    ) -> Result<Option<String>, StoreError> {
+        let token = Alphanumeric.sample_string(&mut rand::rng(), TOKEN_CHARS);
+        let mut transaction = self.writer.begin().await?;
+        let old: Option<String> = sqlx::query_scalar(
+            "SELECT token_hash FROM invitations WHERE id = ? AND clinician_id = ? \
+             AND q1_concern_expressed IS NULL AND expiry > ?",
+        )
+        .bind(id.as_str())
+        .bind(owner.0)
+        .bind(now)
+        .fetch_optional(&mut *transaction)
+        .await?;
+        let Some(old) = old else {
+            return Ok(None);
+        };
+        sqlx::query("UPDATE invitations SET token_hash = ? WHERE id = ?")
+            .bind(token_hash(&token))
+            .bind(id.as_str())
+            .execute(&mut *transaction)
+            .await?;
+        spend(&mut transaction, &old, now).await?;
+        transaction.commit().await?;
+        Ok(Some(token))
+    }
+
     /// Deletes the owner's invitation (its link then answers 410); false when there is none.
     pub async fn cancel_invitation(
         &self,
@@ -418,6 +450,8 @@ impl Store {
         };
         spend(&mut transaction, &hash, now).await?;
         transaction.commit().await?;
+        // Deleted is deleted: not left readable in the write-ahead log either.
+        self.checkpoint().await;
         Ok(true)
     }
 
@@ -438,6 +472,9 @@ impl Store {
             .execute(&mut *transaction)
             .await?;
         transaction.commit().await?;
+        if !hashes.is_empty() {
+            self.checkpoint().await;
+        }
         Ok(hashes.len() as u64)
     }
 

@@ -343,15 +343,21 @@ impl Store {
         id: &InvitationId,
         corrected: bool,
     ) -> Result<ReviewCode, StoreError> {
-        self.save_job(
-            owner,
-            prior,
-            answers,
-            outcome,
-            year,
-            Some((id.clone(), corrected)),
-        )
-        .await
+        let saved = self
+            .save_job(
+                owner,
+                prior,
+                answers,
+                outcome,
+                year,
+                Some((id.clone(), corrected)),
+            )
+            .await;
+        if saved.is_ok() {
+            // The invitation is deleted: not left readable in the write-ahead log either.
+            self.checkpoint().await;
+        }
+        saved
     }
 
     async fn save_job(

@@ -68,7 +68,7 @@ pub fn router(state: AppState) -> Router {
 
     let activity = state.activity.clone();
     routes::router(&state)
-        .fallback(|| async { WebError::NotFound })
+        .fallback(not_found)
         .layer(middleware::from_fn(mark_unlogged))
         .layer(middleware::from_fn(lock::enforce))
         .layer(sessions)
@@ -82,7 +82,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .layer(middleware::map_response(explain_edge_refusals))
+        .layer(middleware::from_fn(explain_edge_refusals))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
@@ -141,6 +141,15 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Nothing at this address: the client view's own page under `/c/`, else the app's.
+async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    if client::is_client_path(uri.path()) {
+        client::not_found(&headers)
+    } else {
+        WebError::NotFound.into_response()
+    }
+}
+
 /// Marks the responses to requests that are counted instead of logged (see [`activity`]).
 async fn mark_unlogged(request: Request, next: middleware::Next) -> Response {
     let unlogged = activity::is_unlogged(&request).then(|| request.method().clone());
@@ -152,8 +161,21 @@ async fn mark_unlogged(request: Request, next: middleware::Next) -> Response {
 }
 
 /// The timeout (and the extractors' body limit, should a body ever reach one over the limit)
-/// answer with a bare status; this gives them a page that says what happened.
-async fn explain_edge_refusals(response: Response) -> Response {
+/// answer with a bare status; this gives them a page that says what happened. Under `/c/`,
+/// every refusal that is not the client view's own page (a body too large, a timeout, a
+/// cross-site form) gets the client's page instead of the clinician's.
+async fn explain_edge_refusals(request: Request, next: middleware::Next) -> Response {
+    let client_headers =
+        client::is_client_path(request.uri().path()).then(|| request.headers().clone());
+    let response = next.run(request).await;
+    if let Some(headers) = client_headers {
+        let status = response.status();
+        let own = response.extensions().get::<client::ClientPage>().is_some();
+        if !own && (status.is_client_error() || status.is_server_error()) {
+            return client::trouble(&headers, status);
+        }
+        return response;
+    }
     match response.status() {
         StatusCode::PAYLOAD_TOO_LARGE => WebError::TooLarge.into_response(),
         StatusCode::REQUEST_TIMEOUT => WebError::TimedOut.into_response(),

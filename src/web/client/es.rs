@@ -70,6 +70,8 @@ pub const ES: Catalogue = Catalogue {
     unknown_text: "Por favor, compruebe que copió el enlace completo, o pida a su terapeuta uno nuevo.",
     too_many_title: "Por favor, espere un momento",
     too_many_text: "Hubo demasiados intentos desde esta conexión. Por favor, espere unos minutos y vuelva a intentarlo.",
+    trouble_title: "Algo no funcionó",
+    trouble_text: "Sus respuestas no se enviaron. Por favor, vuelva atrás, recargue la página e inténtelo de nuevo. Si sigue ocurriendo, por favor avise a su terapeuta.",
 
     source: "Preguntas (traducción propia de esta aplicación) de:",
 };

@@ -39,8 +39,44 @@ pub fn routes() -> Vec<Route> {
     vec![Route::new(
         "/c/{token}",
         Access::Public,
-        get(show_questions).post(answer_questions),
+        get(show_questions)
+            .post(answer_questions)
+            .route_layer(axum::middleware::from_fn(own_pages)),
     )]
+}
+
+/// Marks a response as a page of the client view, so the edge layers leave it alone.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientPage;
+
+/// True for the addresses of the client view.
+pub fn is_client_path(path: &str) -> bool {
+    path == "/c" || path.starts_with("/c/")
+}
+
+/// Every answer of the client view is its own page: a failure the handlers could not turn
+/// into one (the database failed) becomes the client's "something did not work" page.
+async fn own_pages(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let headers = request.headers().clone();
+    let mut response = next.run(request).await;
+    if response.status().is_server_error() {
+        response = trouble(&headers, response.status());
+    }
+    response.extensions_mut().insert(ClientPage);
+    response
+}
+
+/// The client's page for a request refused or failed with `status` (too large, timed out,
+/// sent from another site, a server error): in their words, with nothing of the app's.
+pub fn trouble(headers: &HeaderMap, status: StatusCode) -> Response {
+    let words = language(None, headers);
+    let mut response = (
+        status,
+        MessagePage::plain(words, words.trouble_title, words.trouble_text),
+    )
+        .into_response();
+    response.extensions_mut().insert(ClientPage);
+    response
 }
 
 /// The order the client sees the ways of escaping in: everyday ways first, as the question's
@@ -438,6 +474,14 @@ fn questions_page(
         errors,
         notice: None,
     }
+}
+
+/// The 404 page for an address under `/c/` that is no client link at all (a mistyped or
+/// cut-off link): in the client's words, with nothing of the clinician's app.
+pub fn not_found(headers: &HeaderMap) -> Response {
+    let mut response = refusal(language(None, headers), &ClientToken::Unknown);
+    response.extensions_mut().insert(ClientPage);
+    response
 }
 
 /// The clinician-facing name of a stored language ("Spanish"), and whether its wording is
