@@ -93,6 +93,7 @@ fn hashing_queue() -> &'static std::sync::mpsc::Sender<HashJob> {
             .name("password-hashing".into())
             .spawn(move || {
                 for job in jobs {
+                    crate::memory::hand_back_free_memory();
                     // A job that panics must not take the queue down with it; its caller
                     // sees the dropped answer as `HashingInterrupted`.
                     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));

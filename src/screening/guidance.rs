@@ -105,13 +105,20 @@ pub fn result_description(answers: &Answers, outcome: &Outcome) -> String {
                  which the article names as what separates addicted from at-risk users. {why}"
             )
         }
-        Band::AtRisk if !signs_recorded(answers) => format!(
-            "{} of the six intake answers raised a red flag, which this app counts as at-risk. \
-             No details were recorded yet to place the client in the article's levels: at-risk \
-             users go through periods of intense engagement but can stop on their own; addicted \
-             users cannot.",
-            outcome.red_flags.len()
-        ),
+        Band::AtRisk if !signs_recorded(answers) => {
+            let details = if answers.pattern.is_none() && answers.control == Control::NotAssessed {
+                "No details were recorded yet to place the client in the article's levels"
+            } else {
+                "The details recorded show no sign of at-risk use beyond these answers, so the \
+                 band rests on this app's threshold alone"
+            };
+            format!(
+                "{} of the six intake answers raised a red flag, which this app counts as \
+                 at-risk. {details}: at-risk users go through periods of intense engagement but \
+                 can stop on their own; addicted users cannot.",
+                outcome.red_flags.len()
+            )
+        }
         Band::AtRisk if answers.control == Control::NotAssessed => {
             "At-risk users go through periods of intense engagement, perhaps as a distraction \
              from emotional discomfort. They may hide the extent of it, ignore consequences for \
@@ -312,9 +319,17 @@ mod tests {
         let flags_only = json!({
             "q1_concern_expressed": "yes", "q2_self_concern": "yes", "q4_secrets": "yes",
         });
-        let (_, text) = described(flags_only, RulesVersion::V2);
+        let (_, text) = described(flags_only.clone(), RulesVersion::V2);
         assert!(text.starts_with("3 of the six"), "{text}");
+        assert!(text.contains("No details were recorded"), "{text}");
         assert!(!text.contains("retain control"), "{text}");
+        let mut assessed = flags_only;
+        assessed["pattern"] = json!("occasional");
+        assessed["control"] = json!("retained");
+        let (outcome, text) = described(assessed, RulesVersion::V2);
+        assert_eq!(outcome.band, Band::AtRisk);
+        assert!(!text.contains("No details were recorded"), "{text}");
+        assert!(text.contains("this app's threshold alone"), "{text}");
     }
 
     #[test]
