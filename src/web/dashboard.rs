@@ -7,11 +7,11 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::routing::get;
 
-use super::error::WebError;
-use super::layout::Layout;
-use super::routes::{Access, Route};
-use super::session::SignedIn;
-use super::state::AppState;
+use super::plumbing::error::WebError;
+use super::plumbing::layout::Layout;
+use super::plumbing::route::{Access, Route};
+use super::plumbing::session::SignedIn;
+use super::plumbing::state::AppState;
 use crate::screening::{Band, Coded};
 use crate::store::ScreeningSummary;
 

@@ -13,11 +13,11 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::error::WebError;
-use super::layout::Layout;
-use super::routes::{Access, Route};
-use super::session::{self, SignedIn, VerifiedForm};
-use super::state::AppState;
+use super::plumbing::error::WebError;
+use super::plumbing::layout::Layout;
+use super::plumbing::route::{Access, Route};
+use super::plumbing::session::{self, SignedIn, VerifiedForm};
+use super::plumbing::state::AppState;
 use crate::accounts::PasswordHash;
 use crate::screening::{Administration, LanguageCode};
 use crate::store::{AuditAction, AuditEntry, Invitation, InvitationId};
@@ -341,7 +341,7 @@ async fn unlock(
     let Some((lock, clinician_id)) = session::lock_state(&session).await? else {
         return Ok(Redirect::to("/screenings/new").into_response());
     };
-    let address = super::auth::client_address(&state, peer, &headers);
+    let address = super::plumbing::throttle::client_address(&state, peer, &headers);
     if let Err(wait) = state.client_throttle.begin(None, Some(address)) {
         let page = unlock_form(&state, &session, Some(super::auth::too_many_attempts(wait)))
             .await?

@@ -1,25 +1,18 @@
 //! The web layer: parses requests into clinical types at the boundary, calls the store and
-//! renders templates. One module per resource; [`routes`] is the table of them all.
+//! renders templates. One module per resource (the client view, SPEC §6, in `client`, apart from
+//! the clinician's pages); the plumbing every page shares in `plumbing`, which needs no page;
+//! [`routes`] is the table of them all.
 
 mod accounts;
-mod activity;
-mod assets;
 mod auth;
 mod client;
 mod dashboard;
-mod error;
 mod exports;
-mod form_token;
 mod health;
 mod invitations;
-mod layout;
-mod limit;
-mod lock;
+mod plumbing;
 pub mod routes;
 mod screenings;
-mod session;
-mod state;
-mod throttle;
 
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
@@ -39,9 +32,10 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tracing::Level;
 
-pub use error::WebError;
-pub use limit::BODY_LIMIT_BYTES;
-pub use state::AppState;
+pub use plumbing::error::WebError;
+pub use plumbing::limit::BODY_LIMIT_BYTES;
+pub use plumbing::state::AppState;
+use plumbing::{activity, error, limit, lock};
 
 /// How long a request may take before it is answered 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);

@@ -18,10 +18,10 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use self::catalogue::Catalogue;
-use super::error::WebError;
-use super::form_token::{IssuedToken, PublicForm};
-use super::routes::{Access, Route};
-use super::state::AppState;
+use super::plumbing::error::WebError;
+use super::plumbing::form_token::{IssuedToken, PublicForm};
+use super::plumbing::route::{Access, Route};
+use super::plumbing::state::AppState;
 use crate::screening::questions::ESCAPE_DECLINED;
 use crate::screening::{
     Administration, AnswerErrors, Answers, CopingCode, IntakeQuestion, LanguageCode,
@@ -113,8 +113,8 @@ impl Frame {
             lang: words.code,
             title,
             stylesheets: [
-                super::assets::stylesheet_url(),
-                super::assets::client_stylesheet_url(),
+                super::plumbing::assets::stylesheet_url(),
+                super::plumbing::assets::client_stylesheet_url(),
             ],
             source: words.source,
             citation: crate::screening::guidance::CITATION,
@@ -238,7 +238,7 @@ async fn open_invitation(
     headers: &HeaderMap,
     token: &str,
 ) -> Result<Result<Invitation, Response>, WebError> {
-    let address = super::auth::client_address(state, peer, headers);
+    let address = super::plumbing::throttle::client_address(state, peer, headers);
     if state.client_throttle.begin(None, Some(address)).is_err() {
         let page = MessagePage::plain(words, words.too_many_title, words.too_many_text);
         return Ok(Err((StatusCode::TOO_MANY_REQUESTS, page).into_response()));

@@ -12,8 +12,8 @@ use crate::screening::{
     FieldError, Indicator, IntakeQuestion, Pattern, Reply,
 };
 use crate::store::Invitation;
-use crate::web::layout::Layout;
-use crate::web::session::SignedIn;
+use crate::web::plumbing::layout::Layout;
+use crate::web::plumbing::session::SignedIn;
 
 /// The field pairs of a submitted form, kept to show every answer again.
 #[derive(Debug, Default)]

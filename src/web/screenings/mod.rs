@@ -11,10 +11,10 @@ use serde::Deserialize;
 
 use self::form::{FormPage, INVITATION_FIELD, PRIOR_FIELD, Submitted};
 use self::result::{DeletePage, ListPage, ResultPage};
-use super::error::WebError;
-use super::routes::{Access, Route};
-use super::session::{SignedIn, SubmittedForm, VerifiedForm};
-use super::state::AppState;
+use super::plumbing::error::WebError;
+use super::plumbing::route::{Access, Route};
+use super::plumbing::session::{SignedIn, SubmittedForm, VerifiedForm};
+use super::plumbing::state::AppState;
 use crate::screening::{AnswerErrors, Answers, Band, Coded, FieldError, ReviewCode, RulesVersion};
 use crate::store::{Invitation, InvitationId, ScreeningQuery, StoreError, StoredScreening};
 
@@ -25,7 +25,8 @@ pub fn routes() -> Vec<Route> {
             "/screenings",
             Access::Clinician,
             get(list_screenings).post(create_screening),
-        ),
+        )
+        .keeping_form_through_sign_in(),
         Route::new("/screenings/{code}", Access::Clinician, get(show_screening)),
         Route::new(
             "/screenings/{code}/delete",

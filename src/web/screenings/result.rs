@@ -7,8 +7,8 @@ use crate::screening::answers::IntakeAnswer;
 use crate::screening::guidance::{self, NextStep};
 use crate::screening::{Band, Coded, CopingCode, EscapeAnswer, Indicator, IntakeQuestion};
 use crate::store::StoredScreening;
-use crate::web::layout::Layout;
-use crate::web::session::SignedIn;
+use crate::web::plumbing::layout::Layout;
+use crate::web::plumbing::session::SignedIn;
 
 /// A band as shown: its code (for styling) and its word.
 pub struct BandView {

@@ -3,7 +3,9 @@
 //! (SPEC §4), and a restart clearing the counts is an acceptable cost.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::http::HeaderMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -135,6 +137,29 @@ impl Throttle {
                 entry.locked_until = None;
             }
         }
+    }
+}
+
+/// The client's address: the TCP peer, or behind a reverse proxy (`--behind-proxy`) the
+/// address the proxy appended last to `X-Forwarded-For`. Used only in memory, for throttling.
+pub fn client_address(
+    state: &super::state::AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+) -> IpAddr {
+    let forwarded = || {
+        let last = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .next_back()?;
+        last.trim().parse::<IpAddr>().ok()
+    };
+    if state.security.behind_proxy {
+        forwarded().unwrap_or(peer.ip())
+    } else {
+        peer.ip()
     }
 }
 
