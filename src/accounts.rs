@@ -70,15 +70,55 @@ impl NewPassword {
     /// Hashes it with Argon2id and a fresh salt (PHC string). Slow by design: from async
     /// code, use [`NewPassword::hash_off_runtime`].
     pub fn hash(&self) -> PasswordHash {
-        PasswordHash(password_auth::generate_hash(&self.0))
+        PasswordHash::argon2id(&self.0)
     }
 
-    /// Hashes it on a blocking thread, so the async runtime keeps serving meanwhile.
+    /// Hashes it on the hashing thread (see [`off_runtime`]), so the async runtime keeps
+    /// serving meanwhile.
     pub async fn hash_off_runtime(self) -> Result<PasswordHash, HashingInterrupted> {
-        tokio::task::spawn_blocking(move || self.hash())
-            .await
-            .map_err(|_| HashingInterrupted)
+        off_runtime(move || self.hash()).await
     }
+}
+
+/// A password hashing job for the hashing thread.
+type HashJob = Box<dyn FnOnce() + Send>;
+
+/// The queue of the one thread that hashes and verifies passwords.
+fn hashing_queue() -> &'static std::sync::mpsc::Sender<HashJob> {
+    static QUEUE: std::sync::OnceLock<std::sync::mpsc::Sender<HashJob>> =
+        std::sync::OnceLock::new();
+    QUEUE.get_or_init(|| {
+        let (sender, jobs) = std::sync::mpsc::channel::<HashJob>();
+        std::thread::Builder::new()
+            .name("password-hashing".into())
+            .spawn(move || {
+                for job in jobs {
+                    crate::memory::hand_back_free_memory();
+                    // A job that panics must not take the queue down with it; its caller
+                    // sees the dropped answer as `HashingInterrupted`.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                }
+            })
+            .expect("start the password hashing thread");
+        sender
+    })
+}
+
+/// Runs a password hash or check on the one hashing thread and waits for it without
+/// blocking the async runtime. Each Argon2id hash takes 12 MiB for its duration
+/// ([`ARGON2_MEMORY_KIB`]); running them one at a time, in arrival order, bounds the
+/// memory that simultaneous sign-ins take to one hash's worth, at the cost of queueing them
+/// (a few tens of milliseconds each).
+pub async fn off_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, HashingInterrupted> {
+    let (answer, answered) = tokio::sync::oneshot::channel();
+    hashing_queue()
+        .send(Box::new(move || {
+            let _ = answer.send(work());
+        }))
+        .map_err(|_| HashingInterrupted)?;
+    answered.await.map_err(|_| HashingInterrupted)
 }
 
 /// Hashing on a blocking thread did not finish (the runtime is shutting down).
@@ -96,17 +136,44 @@ impl fmt::Debug for PasswordHash {
     }
 }
 
+/// Argon2id's memory per hash, in KiB: 12 MiB with 3 passes, one of the settings OWASP's
+/// Password Storage Cheat Sheet rates as equally strong as 19 MiB with 2 passes (the argon2
+/// crate's default). The smaller block keeps a server's peak memory low while sign-ins queue
+/// for the hashing thread. Hashes stored with other settings still verify: a PHC string names
+/// its own.
+const ARGON2_MEMORY_KIB: u32 = 12 * 1024;
+/// Argon2id's passes over that memory.
+const ARGON2_PASSES: u32 = 3;
+
 impl PasswordHash {
+    /// Hashes `secret` with Argon2id ([`ARGON2_MEMORY_KIB`], [`ARGON2_PASSES`], one lane) and a
+    /// fresh random salt, as a PHC string.
+    fn argon2id(secret: &str) -> PasswordHash {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let params = argon2::Params::new(ARGON2_MEMORY_KIB, ARGON2_PASSES, 1, None)
+            .expect("Argon2 parameters within their bounds");
+        let hasher =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
+            .expect("16 bytes make a valid salt");
+        PasswordHash(
+            hasher
+                .hash_password(secret.as_bytes(), &salt)
+                .expect("Argon2id hashes any password up to the policy's length")
+                .to_string(),
+        )
+    }
+
     /// True when `typed` is the password. Slow by design: call it off the async runtime.
     pub fn verify(&self, typed: &str) -> bool {
         typed.chars().count() <= MAX_PASSWORD_CHARS
             && password_auth::verify_password(typed, &self.0).is_ok()
     }
 
-    /// [`PasswordHash::verify`] on a blocking thread; false if it cannot finish.
+    /// [`PasswordHash::verify`] on the hashing thread; false if it cannot finish.
     pub async fn verify_off_runtime(&self, typed: String) -> bool {
         let hash = self.clone();
-        tokio::task::spawn_blocking(move || hash.verify(&typed))
+        off_runtime(move || hash.verify(&typed))
             .await
             .unwrap_or(false)
     }
@@ -117,7 +184,7 @@ impl PasswordHash {
         static DECOY: std::sync::OnceLock<PasswordHash> = std::sync::OnceLock::new();
         DECOY.get_or_init(|| {
             let secret: String = (0..32).map(|_| rand::random::<char>()).collect();
-            PasswordHash(password_auth::generate_hash(secret))
+            PasswordHash::argon2id(&secret)
         })
     }
 }
@@ -197,6 +264,35 @@ mod tests {
         );
     }
 
+    /// Hashes run one at a time: never two at once, however many are asked for together.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn hashes_run_one_at_a_time() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let jobs = (0..4).map(|_| {
+            let (running, most) = (running.clone(), most.clone());
+            tokio::spawn(off_runtime(move || {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                let hash = NewPassword::parse("correct horse battery").unwrap().hash();
+                running.fetch_sub(1, Ordering::SeqCst);
+                hash
+            }))
+        });
+        for job in jobs.collect::<Vec<_>>() {
+            assert!(job.await.unwrap().unwrap().verify("correct horse battery"));
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 1, "one hash at a time");
+        // A job that panics does not stop the queue.
+        assert_eq!(
+            off_runtime(|| -> u8 { panic!("boom") }).await,
+            Err(HashingInterrupted)
+        );
+        assert_eq!(off_runtime(|| 7).await, Ok(7));
+    }
+
     #[test]
     fn a_hash_verifies_its_password_only() {
         let hash = NewPassword::parse("correct horse battery").unwrap().hash();
@@ -205,5 +301,21 @@ mod tests {
         assert!(!hash.verify("correct horse battery!"));
         assert!(!PasswordHash::decoy().verify("correct horse battery"));
         assert!(!format!("{hash:?}").contains("argon"));
+    }
+
+    #[test]
+    fn new_hashes_take_twelve_mib_and_older_hashes_still_verify() {
+        let hash = NewPassword::parse("correct horse battery").unwrap().hash();
+        assert!(
+            hash.0.starts_with("$argon2id$v=19$m=12288,t=3,p=1$"),
+            "{}",
+            hash.0
+        );
+        assert!(hash.verify("correct horse battery"));
+        // A hash stored before this change, with the argon2 crate's defaults (19 MiB, 2 passes).
+        let older = PasswordHash(password_auth::generate_hash("correct horse battery"));
+        assert!(older.0.contains("m=19456,t=2"), "{}", older.0);
+        assert!(older.verify("correct horse battery"));
+        assert!(!older.verify("wrong horse battery"));
     }
 }

@@ -88,7 +88,7 @@ pub struct InvitationConfig {
     /// The address clients' phones reach the app at, for invitation links and QR codes
     /// (e.g. https://screener.clinic.example). Default: the address the clinician's browser
     /// used.
-    #[arg(long, env = "SCREENER_PUBLIC_URL", value_name = "URL")]
+    #[arg(long, env = "SCREENER_PUBLIC_URL", value_name = "URL", value_parser = public_url)]
     pub public_url: Option<String>,
 }
 
@@ -97,6 +97,43 @@ impl Default for InvitationConfig {
         InvitationConfig {
             invitation_minutes: 60,
             public_url: None,
+        }
+    }
+}
+
+/// An `http://` or `https://` origin, without a trailing slash.
+fn public_url(text: &str) -> Result<String, String> {
+    let trimmed = text.trim().trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"))
+        .ok_or("the public URL starts with https:// or http://")?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
+        return Err(
+            "the public URL is an origin only, like https://screener.clinic.example".into(),
+        );
+    }
+    Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::public_url;
+
+    #[test]
+    fn a_public_url_is_an_origin() {
+        assert_eq!(
+            public_url("https://screener.clinic.example/").as_deref(),
+            Ok("https://screener.clinic.example")
+        );
+        assert!(public_url("http://10.0.0.5:3000").is_ok());
+        for bad in [
+            "screener.clinic.example",
+            "ftp://x",
+            "https://",
+            "https://x/path",
+        ] {
+            assert!(public_url(bad).is_err(), "{bad}");
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod cli;
 pub mod config;
 pub mod export;
+pub mod memory;
 pub mod screening;
 pub mod store;
 pub mod web;

@@ -47,6 +47,7 @@ const SIGNED_IN_PAGES: &[(&str, &str, Expect)] = &[
         Expect::NotFound,
     ),
     ("/dashboard", "the dashboard", Expect::Page),
+    ("/invitations", "the clients answering", Expect::Page),
 ];
 
 /// The form id of an answer: `q1_concern_expressed-yes`, or the indicator's own name.
@@ -355,6 +356,12 @@ async fn screen_readers_get_groups_names_and_words() {
             "every question has a legend: {fieldsets:?}"
         );
 
+        // Unfold what is folded (the re-screen field): its label is read once it is open.
+        page.js(
+            "document.querySelectorAll('#screening-form details').forEach(d => d.open = true);",
+            vec![],
+        )
+        .await;
         for control in page
             .find_all("#screening-form input:not([type=hidden])")
             .await
@@ -676,5 +683,532 @@ async fn works_with_javascript_turned_off() {
             sign_out(&page).await;
         },
     )
+    .await;
+}
+
+/// The client's answers in the browser tests: two red flags, one question declined.
+const CLIENT: &[(&str, &str)] = &[
+    ("q1_concern_expressed", "no"),
+    ("q2_self_concern", "yes"),
+    ("q3_escape", "exercise"),
+    ("q3_escape", "pornography"),
+    ("q4_secrets", "declined"),
+    ("q5_others_disturbed", "no"),
+    ("q6_shame", "no"),
+];
+
+/// Checks the client view as it is now, at a phone's and a tablet's width: axe, no sideways
+/// scrolling, 44 px targets, and nothing of the clinician's app or of a result on it.
+async fn check_client_page(page: &Page, what: &str) {
+    for width in [390, 820] {
+        // No reload: a page answering a POST would be sent again.
+        page.emulate_touch_screen(width, 900).await;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert_eq!(page.viewport_width().await, u64::from(width));
+        let title = page.text("h1").await;
+        let what = format!("{what} at {width} px");
+        page.assert_accessible(&what).await;
+        page.assert_no_horizontal_scroll(&what).await;
+        page.assert_touch_targets(&what).await;
+        assert_same_page(page, &title).await;
+        let text = page.text("body").await;
+        for word in [
+            "red flag", "Red flag", "Band", "At-risk", "Addicted", "referral", ADMIN,
+        ] {
+            assert!(!text.contains(word), "{what} shows {word:?}");
+        }
+        let links = page
+            .js(
+                "return [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'));",
+                vec![],
+            )
+            .await;
+        for link in links.as_array().expect("links") {
+            let link = link.as_str().unwrap_or_default();
+            assert!(
+                link.starts_with("/c/") || link.starts_with('#') || link == "/unlock",
+                "{what} links to {link}"
+            );
+        }
+    }
+    page.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+        .await;
+}
+
+/// The heading check that follows [`check_client_page`]'s sizes: still the same page.
+async fn assert_same_page(page: &Page, title: &str) {
+    assert_eq!(
+        h1(page).await,
+        title,
+        "the page did not change while checked"
+    );
+}
+
+#[tokio::test]
+async fn a_client_answers_on_their_phone_by_link() {
+    let app = app_with_admin().await;
+    browse(&app.address, Options::default(), |page| async move {
+        sign_in(&page, ADMIN).await;
+        // Handing the device over by mistake: unlocking before the client answered leads to
+        // the invitation, which waits.
+        page.click_and_wait(".client-answers form:first-of-type button")
+            .await;
+        assert!(page.path().await.starts_with("/c/"));
+        page.goto("/unlock").await;
+        page.fill("#password", PASSWORD).await;
+        page.click_and_wait("form[action=\"/unlock\"] button[type=submit]")
+            .await;
+        assert!(page.path().await.starts_with("/invitations/"));
+        assert!(page.text("main").await.contains("Waiting for the client"));
+
+        // A link for the client's phone.
+        page.goto("/screenings/new").await;
+        page.click_and_wait(".client-answers form:nth-of-type(2) button")
+            .await;
+        assert!(page.path().await.starts_with("/invitations/"));
+        assert_eq!(
+            page.find_all("svg[role=img][aria-label]").await.len(),
+            1,
+            "a QR code with a name"
+        );
+        page.assert_accessible("the invitation with its link").await;
+        for width in [390, 820] {
+            page.emulate_touch_screen(width, 900).await;
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            page.assert_no_horizontal_scroll("the invitation with its link")
+                .await;
+            page.assert_touch_targets("the invitation with its link")
+                .await;
+        }
+        page.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+            .await;
+        let words = page.text("h1").await;
+        let link = page.text("#client-link").await;
+        let invitation = page.path().await;
+        let invitation = invitation.split('?').next().unwrap_or_default().to_owned();
+        let client_path = link
+            .split_once("/c/")
+            .map(|(_, token)| format!("/c/{token}"))
+            .expect("the link");
+
+        // The client's phone (the same browser stands in for it).
+        page.goto(&client_path).await;
+        assert_eq!(h1(&page).await, "Six short questions");
+        check_client_page(&page, "the client view in English").await;
+        page.click_and_wait("nav.language-switch a[hreflang=es]")
+            .await;
+        assert_eq!(h1(&page).await, "Seis preguntas breves");
+        check_client_page(&page, "the client view in Spanish").await;
+
+        // Sending it half answered: the errors, in Spanish, beside their questions.
+        answer(&page, &CLIENT[..2]).await;
+        page.click_and_wait("#client-form button[type=submit]")
+            .await;
+        assert_eq!(page.focused().await.id, "error-summary");
+        assert_eq!(page.find_all("#error-summary li").await.len(), 4);
+        check_client_page(&page, "the Spanish client view with errors").await;
+        assert!(
+            page.find("#q2_self_concern-yes")
+                .await
+                .is_selected()
+                .await
+                .expect("selected"),
+            "kept"
+        );
+        answer(&page, &CLIENT[2..]).await;
+        page.click_and_wait("#client-form button[type=submit]")
+            .await;
+        assert_eq!(h1(&page).await, "Gracias");
+        assert_eq!(page.text("#match-words").await, words);
+        check_client_page(&page, "the thank-you page").await;
+
+        // The clinician's reload shows the answers; the form opens with them.
+        page.goto(&invitation).await;
+        page.click_and_wait("a.button-primary").await;
+        assert!(page.path().await.starts_with("/screenings/new?invitation="));
+        page.assert_accessible("the form with the client's answers")
+            .await;
+        assert_eq!(page.find_all(".client-answer").await.len(), 6);
+        for (field, value) in CLIENT {
+            let control = page.find(&format!("#{}", control_id(field, value))).await;
+            assert!(
+                control.is_selected().await.expect("selected"),
+                "{field}={value}"
+            );
+        }
+        answer(&page, &[("pattern", "occasional"), ("control", "retained")]).await;
+        submit_valid_screening(&page).await;
+        let meta = page.text(".administration").await;
+        assert!(
+            meta.contains("by link") && meta.contains("Spanish"),
+            "{meta}"
+        );
+        page.assert_accessible("a result the client answered").await;
+        page.goto(&client_path).await;
+        assert_eq!(h1(&page).await, "This link has already been used");
+        page.assert_accessible("the 410 page").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_client_answers_on_the_handed_over_device_by_keyboard_only() {
+    let app = app_with_admin().await;
+    browse(&app.address, Options::default(), |page| async move {
+        sign_in(&page, ADMIN).await;
+        tab_to(
+            &page,
+            |f| f.tag == "button" && f.text == "Hand this device to the client",
+            "the hand-over button",
+        )
+        .await;
+        page.press_and_wait(Key::Enter).await;
+        assert!(page.path().await.starts_with("/c/"));
+        let client_path = page.path().await;
+
+        // Locked: the clinician's pages are out of reach.
+        page.goto("/screenings").await;
+        assert_eq!(page.path().await, "/unlock");
+        page.goto(&client_path).await;
+
+        tab_to_field(&page, "q1_concern_expressed").await;
+        page.press(Key::Right).await;
+        assert_checked(&page, "q1_concern_expressed", "no").await;
+        tab_to_field(&page, "q2_self_concern").await;
+        page.press(Key::Space).await;
+        assert_checked(&page, "q2_self_concern", "yes").await;
+        tab_to(&page, |f| f.id == "q3_escape-exercise", "exercise").await;
+        page.press(Key::Space).await;
+        tab_to(&page, |f| f.id == "q3_escape-pornography", "pornography").await;
+        page.press(Key::Space).await;
+        assert_checked(&page, "q3_escape", "pornography").await;
+        tab_to_field(&page, "q4_secrets").await;
+        page.press(Key::Right).await;
+        page.press(Key::Right).await;
+        assert_checked(&page, "q4_secrets", "declined").await;
+        tab_to_field(&page, "q5_others_disturbed").await;
+        page.press(Key::Right).await;
+        assert_checked(&page, "q5_others_disturbed", "no").await;
+        tab_to_field(&page, "q6_shame").await;
+        page.press(Key::Right).await;
+        assert_checked(&page, "q6_shame", "no").await;
+        tab_to(
+            &page,
+            |f| f.tag == "button" && f.text == "Send my answers",
+            "the send button",
+        )
+        .await;
+        page.press_and_wait(Key::Enter).await;
+        assert_eq!(h1(&page).await, "Thank you");
+        assert!(page.text("main").await.contains("hand the device back"));
+
+        tab_to(&page, |f| f.tag == "a", "the way back for the clinician").await;
+        page.press_and_wait(Key::Enter).await;
+        assert_eq!(page.path().await, "/unlock");
+        page.assert_accessible("the unlock page").await;
+        assert_eq!(page.focused().await.id, "password");
+        page.find("#password")
+            .await
+            .send_keys(PASSWORD)
+            .await
+            .expect("type");
+        page.press_and_wait(Key::Enter).await;
+        assert!(page.path().await.starts_with("/screenings/new?invitation="));
+        assert!(
+            page.find("#q2_self_concern-yes")
+                .await
+                .is_selected()
+                .await
+                .expect("selected")
+        );
+        submit_valid_screening(&page).await;
+        assert!(
+            page.text(".administration")
+                .await
+                .contains("on the clinician")
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn both_ways_work_with_javascript_turned_off() {
+    let app = app_with_admin().await;
+    browse(
+        &app.address,
+        Options::without_javascript(),
+        |page| async move {
+            sign_in(&page, ADMIN).await;
+            // Hand the device over, answer, unlock, save.
+            page.click_and_wait(".client-answers form:first-of-type button")
+                .await;
+            assert!(page.path().await.starts_with("/c/"));
+            answer(&page, CLIENT).await;
+            page.click_and_wait("#client-form button[type=submit]")
+                .await;
+            assert_eq!(h1(&page).await, "Thank you");
+            page.click_and_wait(".therapist-continue a").await;
+            page.fill("#password", PASSWORD).await;
+            page.click_and_wait("form[action=\"/unlock\"] button[type=submit]")
+                .await;
+            assert!(page.path().await.starts_with("/screenings/new?invitation="));
+            submit_valid_screening(&page).await;
+
+            // A link, in Spanish, with a refused first try.
+            page.goto("/invitations").await;
+            page.click_and_wait(".client-answers form:nth-of-type(2) button")
+                .await;
+            let invitation = page.path().await;
+            let invitation = invitation.split('?').next().unwrap_or_default().to_owned();
+            let link = page.text("#client-link").await;
+            let client_path = link
+                .split_once("/c/")
+                .map(|(_, token)| format!("/c/{token}?lang=es"))
+                .expect("the link");
+            page.goto(&client_path).await;
+            assert_eq!(h1(&page).await, "Seis preguntas breves");
+            page.click_and_wait("#client-form button[type=submit]")
+                .await;
+            assert_eq!(page.find_all("#error-summary li").await.len(), 6);
+            answer(&page, CLIENT).await;
+            page.click_and_wait("#client-form button[type=submit]")
+                .await;
+            assert_eq!(h1(&page).await, "Gracias");
+            page.goto(&invitation).await;
+            page.click_and_wait("a.button-primary").await;
+            submit_valid_screening(&page).await;
+            assert!(page.text(".administration").await.contains("Spanish"));
+        },
+    )
+    .await;
+}
+
+/// Every question declined.
+const ALL_DECLINED: &[(&str, &str)] = &[
+    ("q1_concern_expressed", "declined"),
+    ("q2_self_concern", "declined"),
+    ("q3_escape", "declined"),
+    ("q4_secrets", "declined"),
+    ("q5_others_disturbed", "declined"),
+    ("q6_shame", "declined"),
+];
+
+/// No red flag; an occasional pattern, but the client cannot stop: at-risk, provisional.
+const LOST_CONTROL: &[(&str, &str)] = &[
+    ("q1_concern_expressed", "no"),
+    ("q2_self_concern", "no"),
+    ("q3_escape", "sleep"),
+    ("q4_secrets", "no"),
+    ("q5_others_disturbed", "no"),
+    ("q6_shame", "no"),
+    ("pattern", "occasional"),
+    ("control", "lost"),
+];
+
+/// The SPEC example with control lost: addicted.
+const ADDICTED: &[(&str, &str)] = &[
+    ("q1_concern_expressed", "yes"),
+    ("q2_self_concern", "no"),
+    ("q3_escape", "exercise"),
+    ("q3_escape", "pornography"),
+    ("q4_secrets", "yes"),
+    ("q5_others_disturbed", "declined"),
+    ("q6_shame", "no"),
+    ("pattern", "intense_periods"),
+    ("control", "lost"),
+    ("escape_use", "on"),
+    ("secrecy", "on"),
+];
+
+/// One red flag, details not assessed, two declined: casual, provisional and incomplete.
+const PROVISIONAL_AND_INCOMPLETE: &[(&str, &str)] = &[
+    ("q1_concern_expressed", "yes"),
+    ("q2_self_concern", "declined"),
+    ("q3_escape", "declined"),
+    ("q4_secrets", "no"),
+    ("q5_others_disturbed", "no"),
+    ("q6_shame", "no"),
+];
+
+async fn store_result(page: &Page, pairs: &[(&str, &str)]) -> String {
+    page.goto("/screenings/new").await;
+    answer(page, pairs).await;
+    submit_valid_screening(page).await
+}
+
+/// What a result page shows, read in the browser.
+async fn result_facts(page: &Page) -> serde_json::Value {
+    page.js(
+        r#"
+        const q = sel => document.querySelector(sel);
+        const top = sel => q(sel) ? q(sel).getBoundingClientRect().top + scrollY : null;
+        return {
+            band: q('#band-title .badge').innerText,
+            description: q('.band-description').innerText,
+            lead: q('#incomplete-lead') ? q('#incomplete-lead').innerText : null,
+            lead_top: top('#incomplete-lead'),
+            band_top: top('.band-box'),
+            disclaimer_top: top('.disclaimer'),
+            provisional: q('.notes') ? q('.notes').innerText : null,
+            reasons: [...document.querySelectorAll('.reasons li')].map(li => li.innerText),
+            steps: q('#steps-title').parentElement.innerText,
+        };
+        "#,
+        vec![],
+    )
+    .await
+}
+
+/// The result pages of issue 9 as a clinician sees them: no use, all declined, lost control
+/// and addicted say nothing the record contradicts; axe finds nothing; at 390 px nothing
+/// scrolls sideways, and the list with provisional and incomplete notes keeps each review
+/// code on one line.
+#[tokio::test]
+async fn result_pages_that_never_contradict_the_record() {
+    let app = app_with_admin().await;
+    browse(&app.address, Options::default(), |page| async move {
+        sign_in(&page, ADMIN).await;
+        let no_use = store_result(&page, CASUAL).await;
+        let declined = store_result(&page, ALL_DECLINED).await;
+        let lost = store_result(&page, LOST_CONTROL).await;
+        let addicted = store_result(&page, ADDICTED).await;
+        store_result(&page, PROVISIONAL_AND_INCOMPLETE).await;
+
+        for width in [None, Some(390)] {
+            if let Some(width) = width {
+                page.emulate_touch_screen(width, 900).await;
+            }
+            for (path, what) in [
+                (&no_use, "the no-use result"),
+                (&declined, "the all-declined result"),
+                (&lost, "the lost-control result"),
+                (&addicted, "the addicted result"),
+            ] {
+                page.goto(path).await;
+                page.assert_accessible(what).await;
+                page.assert_no_horizontal_scroll(what).await;
+                page.assert_touch_targets(what).await;
+                let facts = result_facts(&page).await;
+                assert!(
+                    facts["disclaimer_top"].as_f64() < facts["band_top"].as_f64(),
+                    "{what}: the disclaimer is read before the band: {facts}"
+                );
+                for reason in facts["reasons"].as_array().unwrap() {
+                    let reason = reason.as_str().unwrap();
+                    for band in ["Casual:", "At-risk:", "Addicted:"] {
+                        assert!(!reason.starts_with(band), "{what}: {reason}");
+                    }
+                }
+                assert!(!facts["steps"].as_str().unwrap().contains("validated"));
+            }
+
+            page.goto(&no_use).await;
+            let facts = result_facts(&page).await;
+            assert_eq!(facts["band"], "Casual");
+            let description = facts["description"].as_str().unwrap();
+            assert!(description.contains("no sign of problematic"), "{facts}");
+            assert!(!description.contains("fascinating"), "{facts}");
+            assert_eq!(facts["lead"], serde_json::Value::Null);
+
+            page.goto(&declined).await;
+            let facts = result_facts(&page).await;
+            assert!(
+                facts["lead"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("Incomplete: 6 of 6 declined"),
+                "{facts}"
+            );
+            assert!(
+                facts["lead_top"].as_f64() < facts["band_top"].as_f64(),
+                "incomplete leads, before the band: {facts}"
+            );
+            assert!(!facts["description"].as_str().unwrap().contains("fascinating"));
+            assert!(page.text("main").await.contains("Q1 · concern from others"));
+
+            page.goto(&lost).await;
+            let facts = result_facts(&page).await;
+            assert_eq!(facts["band"], "At-risk");
+            assert!(!facts["description"].as_str().unwrap().contains("retain control"));
+            assert!(facts["provisional"].as_str().unwrap().contains("Provisional"));
+
+            page.goto(&addicted).await;
+            let facts = result_facts(&page).await;
+            assert_eq!(facts["band"], "Addicted");
+            let steps = facts["steps"].as_str().unwrap();
+            for words in ["IITAP", "SASH", "Sexual Recovery Institute", "early-life trauma"] {
+                assert!(steps.contains(words), "{words}: {steps}");
+            }
+
+            page.goto("/screenings").await;
+            page.assert_accessible("the list with notes").await;
+            page.assert_no_horizontal_scroll("the list with notes").await;
+            assert!(page.text("table.results").await.contains("Provisional, Incomplete"));
+            let lines = page
+                .js(
+                    r#"
+                    return [...document.querySelectorAll('table.results a.review-code')].map(a => {
+                        const range = document.createRange();
+                        range.selectNodeContents(a);
+                        return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+                    });
+                    "#,
+                    vec![],
+                )
+                .await;
+            let lines = lines.as_array().unwrap();
+            assert_eq!(lines.len(), 5);
+            assert!(
+                lines.iter().all(|n| n == 1),
+                "every review code on one line: {lines:?}"
+            );
+        }
+    })
+    .await;
+}
+
+/// On a tablet the form needs less scrolling: coping codes and the details in columns.
+#[tokio::test]
+async fn the_form_on_a_tablet_uses_columns() {
+    let app = app_with_admin().await;
+    browse(&app.address, Options::default(), |page| async move {
+        sign_in(&page, ADMIN).await;
+        for width in [768, 1024] {
+            page.emulate_touch_screen(width, 1000).await;
+            page.goto("/screenings/new").await;
+            let columns = page
+                .js(
+                    r#"
+                    const columns = sel => new Set([...document.querySelectorAll(sel)]
+                        .map(el => Math.round(el.getBoundingClientRect().left))).size;
+                    return {
+                        coping: columns('#q3_escape .options-grid .option'),
+                        indicators: columns('#indicators .option'),
+                        pattern: columns('#pattern .option'),
+                        prior_open: document.querySelector('details.prior').open,
+                    };
+                    "#,
+                    vec![],
+                )
+                .await;
+            assert!(columns["coping"].as_u64() >= Some(2), "{width}: {columns}");
+            assert!(
+                columns["indicators"].as_u64() >= Some(2),
+                "{width}: {columns}"
+            );
+            assert!(columns["pattern"].as_u64() >= Some(2), "{width}: {columns}");
+            assert_eq!(
+                columns["prior_open"], false,
+                "the re-screen field is folded"
+            );
+            page.assert_no_horizontal_scroll("the form on a tablet")
+                .await;
+            page.assert_touch_targets("the form on a tablet").await;
+            assert!(
+                !page.text("main").await.to_lowercase().contains("red flag"),
+                "no red-flag wording a client could glimpse"
+            );
+        }
+    })
     .await;
 }

@@ -51,7 +51,7 @@ fn score_prints_the_result_document_of_the_spec_example() {
     assert_eq!(code, 0, "{stderr}");
     let result: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(result["band"], "at_risk");
-    assert_eq!(result["rules_version"], "1");
+    assert_eq!(result["rules_version"], "2", "version 2 is current");
     assert_eq!(
         result["red_flags"],
         serde_json::json!(["q1_concern_expressed", "q3_escape", "q4_secrets"])
@@ -67,9 +67,50 @@ fn score_prints_the_result_document_of_the_spec_example() {
     let reasons = result["reasons"].as_array().unwrap();
     assert_eq!(
         reasons.len(),
-        4,
-        "pattern, escape use, secrecy, three red flags: {reasons:?}"
+        3,
+        "pattern, escape use, three red flags (secrecy is no at-risk clause in v2): {reasons:?}"
     );
+}
+
+/// The spec example under each rules version: version 1 counts secrecy as an at-risk clause,
+/// version 2 does not; both put the example at risk.
+#[test]
+fn score_takes_the_rules_version() {
+    let example = r#"{
+      "q1_concern_expressed": "yes", "q2_self_concern": "no",
+      "q3_escape": ["exercise", "pornography"],
+      "q4_secrets": "yes", "q5_others_disturbed": "declined", "q6_shame": "no",
+      "pattern": "intense_periods", "control": "retained", "escape_use": true, "secrecy": true
+    }"#;
+    for (flag, version, reasons) in [(Some("1"), "1", 4), (Some("2"), "2", 3), (None, "2", 3)] {
+        let mut args = vec!["score"];
+        args.extend(flag.map(|flag| ["--rules", flag]).into_iter().flatten());
+        let (code, stdout, stderr) = run(&args, example);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        let result: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(result["rules_version"], version, "{args:?}");
+        assert_eq!(result["band"], "at_risk", "{args:?}");
+        assert_eq!(
+            result["reasons"].as_array().unwrap().len(),
+            reasons,
+            "{args:?}"
+        );
+    }
+    // Secrecy alone: at-risk by version 1, casual by version 2.
+    let secrecy = r#"{"q1_concern_expressed": "no", "q2_self_concern": "no", "q3_escape": ["eating"],
+      "q4_secrets": "no", "q5_others_disturbed": "no", "q6_shame": "no", "secrecy": true}"#;
+    let band = |args: &[&str]| {
+        let (code, stdout, stderr) = run(args, secrecy);
+        assert_eq!(code, 0, "{stderr}");
+        serde_json::from_str::<serde_json::Value>(&stdout).unwrap()["band"].clone()
+    };
+    assert_eq!(band(&["score", "--rules", "1"]), "at_risk");
+    assert_eq!(band(&["score"]), "casual");
+
+    let (code, _, stderr) = run(&["score", "--rules", "3"], example);
+    assert_eq!(code, 2, "an unknown version is bad usage");
+    assert!(stderr.contains("rules"), "{stderr}");
+    assert!(run(&["score", "--help"], "").1.contains("--rules"));
 }
 
 #[test]

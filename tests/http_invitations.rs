@@ -241,10 +241,10 @@ async fn a_link_for_the_clients_phone_end_to_end(engine: Engine) {
         csv.lines()
             .next()
             .unwrap()
-            .ends_with("administration,client_language,intake_corrected"),
+            .ends_with("administration,client_language,intake_corrected,prior_review_code"),
         "{csv}"
     );
-    assert!(csv.contains("client_link,en,false"), "{csv}");
+    assert!(csv.contains("client_link,en,false,"), "{csv}");
 }
 
 async fn spanish_by_choice_or_by_the_browser_and_said_on_the_result(engine: Engine) {
@@ -299,6 +299,13 @@ async fn spanish_by_choice_or_by_the_browser_and_said_on_the_result(engine: Engi
             .contains("Recibimos sus respuestas")
     );
 
+    assert!(
+        alice
+            .get_html("/invitations")
+            .await
+            .contains("Arrived (in Spanish)")
+    );
+
     // The clinician corrects one answer: the result says both things.
     let mut saved: Vec<(&str, &str)> = CLIENT_ANSWERS
         .iter()
@@ -335,6 +342,13 @@ async fn tokens_are_gone_after_expiry_or_cancelling_and_unknown_ones_are_404(eng
     assert!(unknown.contains("This link does not work"));
     assert_no_app_links(&unknown, "the 404 page");
     assert_eq!(phone.get("/c/short").await.status(), 404);
+    for path in ["/c/", "/c", "/c/a/b"] {
+        let response = phone.get(path).await;
+        assert_eq!(response.status(), 404, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("This link does not work"), "{path}");
+        assert_no_app_links(&html, path);
+    }
 
     // Expired, unanswered: 410 at once, and still 410 once the sweep deleted it.
     let (_, expired) = make_link(&alice).await;
@@ -643,4 +657,244 @@ crate::both_engines!(
     five_wrong_unlock_passwords_end_the_session_without_locking_sign_in,
     guessing_tokens_is_throttled_by_address,
     a_bad_mode_is_a_clear_400_and_makes_nothing,
+);
+
+async fn the_clients_answers_stay_marked_through_a_new_sign_in(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let alice = app.clinician("alice").await;
+    let (id, token) = make_link(&alice).await;
+    app.browser()
+        .answer(&format!("/c/{token}"), CLIENT_ANSWERS)
+        .await;
+
+    // Alice's session ended while the form was open: the sign-in form carries it all.
+    let mut late = app.browser();
+    let mut form = CLIENT_ANSWERS.to_vec();
+    form.push(("invitation", id.as_str()));
+    let expired = late.post_raw("/screenings", &form).await;
+    assert_eq!(expired.status(), 401);
+    let html = expired.text().await.unwrap();
+    assert!(html.contains(&format!("name=\"carry.invitation\" value=\"{id}\"")));
+    late.csrf_token = common::csrf_token_in(&html);
+    let mut sign_in: Vec<(String, String)> = vec![
+        ("username".into(), "alice".into()),
+        ("password".into(), PASSWORD.into()),
+    ];
+    sign_in.extend(
+        form.iter()
+            .map(|(field, value)| (format!("carry.{field}"), (*value).to_owned())),
+    );
+    let pairs: Vec<(&str, &str)> = sign_in
+        .iter()
+        .map(|(f, v)| (f.as_str(), v.as_str()))
+        .collect();
+    let resumed = late.post_form("/login", &pairs).await;
+    assert_eq!(resumed.status(), 200);
+    let resumed = resumed.text().await.unwrap();
+    assert_eq!(resumed.matches("Client's own answer").count(), 6);
+    assert!(resumed.contains(&format!("name=\"invitation\" value=\"{id}\"")));
+    late.csrf_token = common::csrf_token_in(&resumed);
+    late.submit(&form).await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM screenings WHERE administration = 'client_link'")
+            .await,
+        1
+    );
+    assert_eq!(app.count("SELECT count(*) FROM invitations").await, 0);
+}
+
+async fn one_token_one_answer_and_one_invitation_one_screening_even_at_once(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let alice = app.clinician("alice").await;
+    let (id, token) = make_link(&alice).await;
+    let phone = app.browser();
+    let path = format!("/c/{token}");
+    let questions = phone.get(&path).await;
+    for (header, value) in [
+        ("cache-control", "no-store"),
+        ("referrer-policy", "no-referrer"),
+        ("x-frame-options", "DENY"),
+    ] {
+        assert_eq!(questions.headers()[header], value, "{header}");
+    }
+    assert!(questions.headers().contains_key("content-security-policy"));
+    let form_token = common::csrf_token_in(&questions.text().await.unwrap()).unwrap();
+    let mut pairs = CLIENT_ANSWERS.to_vec();
+    pairs.push(("csrf_token", &form_token));
+    let (first, second) =
+        tokio::join!(phone.post_raw(&path, &pairs), phone.post_raw(&path, &pairs));
+    let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 410], "one answer per token");
+
+    // Two tabs save the same client's answers at once: one screening.
+    let mut pairs = CLIENT_ANSWERS.to_vec();
+    pairs.push(("invitation", id.as_str()));
+    let (first, second) = tokio::join!(
+        alice.post_form("/screenings", &pairs),
+        alice.post_form("/screenings", &pairs)
+    );
+    let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [303, 409]);
+    assert_eq!(app.count_screenings().await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM invitations").await, 0);
+}
+
+/// The files of the database (file, `-wal`, `-shm`) that hold `needle`'s bytes.
+fn files_holding(app: &common::TestApp, needle: &str) -> Vec<String> {
+    ["", "-wal", "-shm", "-journal"]
+        .into_iter()
+        .map(|suffix| format!("{}{suffix}", app.db_path.display()))
+        .filter(|path| {
+            std::fs::read(path).is_ok_and(|bytes| {
+                bytes
+                    .windows(needle.len())
+                    .any(|window| window == needle.as_bytes())
+            })
+        })
+        .collect()
+}
+
+/// SQLite only: the files are SQLite's (PostgreSQL's are the server's, see DEPLOYMENT.md).
+#[tokio::test]
+async fn nothing_of_an_invitation_outlives_it_in_any_file() {
+    let app = spawn_app_on(Engine::Sqlite).await;
+    let alice = app.clinician("alice").await;
+    let phone = app.browser();
+
+    let (cancelled, _) = make_link(&alice).await;
+    let (expired, _) = make_link(&alice).await;
+    let (saved, token) = make_link(&alice).await;
+    for id in [&cancelled, &expired, &saved] {
+        assert!(
+            !files_holding(&app, id).is_empty(),
+            "{id} is stored at first"
+        );
+    }
+    alice
+        .post_form(&format!("/invitations/{cancelled}/cancel"), &[])
+        .await;
+    assert_eq!(
+        files_holding(&app, &cancelled),
+        Vec::<String>::new(),
+        "cancelled"
+    );
+    app.db
+        .execute(&format!(
+            "UPDATE invitations SET expiry = 1 WHERE id = '{expired}'"
+        ))
+        .await;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    assert_eq!(app.store.sweep_invitations(now).await.unwrap(), 1);
+    assert_eq!(files_holding(&app, &expired), Vec::<String>::new(), "swept");
+    phone.answer(&format!("/c/{token}"), CLIENT_ANSWERS).await;
+    let mut pairs = CLIENT_ANSWERS.to_vec();
+    pairs.push(("invitation", saved.as_str()));
+    alice.submit(&pairs).await;
+
+    for id in [&cancelled, &expired, &saved] {
+        assert_eq!(
+            files_holding(&app, id),
+            Vec::<String>::new(),
+            "invitation {id} is left in a file"
+        );
+    }
+}
+
+async fn refusals_at_the_edge_show_the_clients_own_page(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let alice = app.clinician("alice").await;
+    let phone = app.browser();
+    // Refused at the edge (too large, cross-site, wrong method): the client's page too.
+    let (_, open) = make_link(&alice).await;
+    let huge = "x".repeat(64 * 1024);
+    let responses = [
+        phone
+            .post_raw(&format!("/c/{open}"), &[("q1_concern_expressed", &huge)])
+            .await,
+        phone
+            .client
+            .post(phone.url(&format!("/c/{open}")))
+            .header("origin", "https://elsewhere.example")
+            .header("sec-fetch-site", "cross-site")
+            .form(&CLIENT_ANSWERS)
+            .send()
+            .await
+            .unwrap(),
+        phone
+            .client
+            .put(phone.url(&format!("/c/{open}")))
+            .send()
+            .await
+            .unwrap(),
+    ];
+    for (response, expected) in responses.into_iter().zip([413, 403, 405]) {
+        let status = response.status().as_u16();
+        assert_eq!(status, expected);
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains("Your answers were not sent"),
+            "{status}: {html}"
+        );
+        assert_no_app_links(&html, "an edge refusal under /c/");
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM invitations WHERE q1_concern_expressed IS NOT NULL")
+            .await,
+        0
+    );
+}
+
+async fn a_link_off_screen_can_be_made_again_and_the_old_one_stops(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let alice = app.clinician("alice").await;
+    let bob = app.clinician("bob").await;
+    let (id, old) = make_link(&alice).await;
+    let page = alice.get_html(&format!("/invitations/{id}")).await;
+    assert!(page.contains(&format!("action=\"/invitations/{id}/new-link\"")));
+    assert_eq!(
+        bob.post_form(&format!("/invitations/{id}/new-link"), &[])
+            .await
+            .status(),
+        404
+    );
+    let renewed = alice
+        .post_form(&format!("/invitations/{id}/new-link"), &[])
+        .await;
+    assert_eq!(renewed.status(), 303);
+    let target = location(&renewed);
+    let new = target
+        .split_once("?token=")
+        .map(|(_, token)| token.to_owned())
+        .expect("a new token");
+    assert_ne!(new, old);
+    assert!(
+        alice
+            .get_html(&target)
+            .await
+            .contains(&format!("/c/{new}</code>"))
+    );
+    let phone = app.browser();
+    assert_eq!(phone.get(&format!("/c/{old}")).await.status(), 410);
+    assert_eq!(
+        phone
+            .answer(&format!("/c/{new}"), CLIENT_ANSWERS)
+            .await
+            .status(),
+        200
+    );
+    // Answered: no new link any more.
+    let again = alice
+        .post_form(&format!("/invitations/{id}/new-link"), &[])
+        .await;
+    assert_eq!(location(&again), format!("/invitations/{id}"));
+    assert_eq!(phone.get(&format!("/c/{new}")).await.status(), 410);
+}
+
+crate::both_engines!(
+    the_clients_answers_stay_marked_through_a_new_sign_in,
+    one_token_one_answer_and_one_invitation_one_screening_even_at_once,
+    refusals_at_the_edge_show_the_clients_own_page,
+    a_link_off_screen_can_be_made_again_and_the_old_one_stops,
 );

@@ -53,7 +53,10 @@ async fn csv_export_has_a_header_and_one_row_per_own_screening() {
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["review_code"], first, "oldest first");
     assert_eq!(rows[0]["band"], "at_risk");
-    assert_eq!(rows[0]["rules_version"], "1");
+    assert_eq!(
+        rows[0]["rules_version"], "2",
+        "scored with the current rules"
+    );
     assert_eq!(rows[0]["q3_escape"], "pornography;exercise");
     assert_eq!(
         rows[0]["red_flags"],
@@ -397,6 +400,20 @@ async fn a_rescreening_links_back_and_shows_what_changed(engine: Engine) {
     assert!(new_section.contains("Ashamed or uncomfortable"));
     let cleared = &html[html.find("Red flags cleared").unwrap()..];
     assert!(cleared.contains("Others have expressed concern") && cleared.contains("Keeps secrets"));
+    let changes = &html[html.find("Changes since the earlier screening").unwrap()
+        ..html.find("New red flags").unwrap()];
+    for line in [
+        "Band: At-risk → Casual",
+        "Pattern: Periods of intense engagement → Not assessed",
+        "Control: Retained → Not assessed",
+        "No longer observed: Uses it to escape",
+        "No longer observed: Secrecy",
+    ] {
+        assert!(
+            changes.contains(line),
+            "the trajectory shows {line}: {changes}"
+        );
+    }
     let earlier = alice.get_html(&format!("/screenings/{first}")).await;
     assert!(
         earlier.contains(&second),

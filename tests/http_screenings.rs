@@ -59,8 +59,11 @@ async fn a_valid_submission_is_stored_and_redirects_to_its_result(engine: Engine
     assert!(html.contains(&code));
     assert!(html.contains("At-risk"), "band shown");
     assert!(html.contains("not a diagnosis"), "disclaimer shown");
-    assert!(html.contains("rules version 1"));
-    assert!(html.contains("SAST-R"), "next steps name a validated test");
+    assert!(html.contains("rules version 2"));
+    assert!(
+        html.contains("SAST-R"),
+        "next steps name the article's screening tests"
+    );
     assert!(html.contains("Weiss"), "citation shown");
     assert_eq!(app.count_screenings().await, 1);
 }
@@ -253,4 +256,181 @@ crate::both_engines!(
     deleting_takes_a_confirmation_and_is_audited,
     healthz_answers_ok_without_signing_in,
     the_stylesheet_is_served_with_a_long_cache,
+);
+
+/// A result stored under rules version 1 (before version 2 was current) is shown as it was
+/// scored: version 1's band and version 1's reasons, on its page and in the list.
+async fn a_stored_version_1_result_keeps_its_band_and_reasons(engine: Engine) {
+    use intake_screener::accounts::Username;
+    use intake_screener::screening::{Answers, Band, RulesVersion};
+
+    let app = spawn_app_on(engine).await;
+    let alice = app.clinician("alice").await;
+    let owner = app
+        .store
+        .find_clinician_by_username(&Username::parse("alice").unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    // Secrecy observed, nothing else: at-risk by version 1, casual by version 2.
+    let mut form = CASUAL_FORM.to_vec();
+    form.extend([("pattern", "occasional"), ("secrecy", "on")]);
+    let answers = Answers::from_form(form.iter().copied()).unwrap();
+    let v1 = RulesVersion::V1.score(&answers);
+    assert_eq!(v1.band, Band::AtRisk);
+    assert_eq!(RulesVersion::V2.score(&answers).band, Band::Casual);
+    let code = app
+        .store
+        .save_screening(owner, &answers, &v1, 2025)
+        .await
+        .unwrap();
+
+    let html = alice.get_html(&format!("/screenings/{code}")).await;
+    assert!(html.contains("rules version 1"), "the page names version 1");
+    assert!(html.contains("badge-at_risk"), "version 1's band");
+    assert!(!html.contains("badge-casual"), "not re-scored by version 2");
+    for reason in v1.reasons.texts() {
+        assert!(
+            html.contains(&reason.replace('\'', "&#39;")),
+            "version 1's reason shown: {reason}"
+        );
+    }
+    assert!(
+        html.contains("At-risk: observed that the client hides the extent of it"),
+        "the version 1 wording"
+    );
+    let list = alice.get_html("/screenings?band=at_risk").await;
+    assert!(
+        list.contains(&code.to_string()),
+        "listed under version 1's band"
+    );
+
+    // The same answers submitted today are scored by version 2.
+    let today = alice.get_html(&alice.submit(&form).await).await;
+    assert!(today.contains("rules version 2") && today.contains("badge-casual"));
+}
+
+/// A form a client may glimpse: no red-flag wording anywhere in it, empty or with errors; the
+/// article's advice to the clinician beside the questions (SPEC §2.4b, issue 9).
+async fn the_form_has_no_red_flag_wording_and_the_articles_advice(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let alice = app.clinician("alice").await;
+    let html = alice.get_html("/screenings/new").await;
+    assert!(!html.to_lowercase().contains("red flag"), "the empty form");
+    assert!(html.contains("Sexual or romantic"), "a neutral group name");
+    assert!(html.contains("Before you ask"));
+    assert!(html.contains("rarely volunteer"));
+    assert!(html.contains("non-intrusive and non-graphic"));
+    let refused = alice.post_form("/screenings", &EXAMPLE_FORM[..3]).await;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await.unwrap();
+    assert!(
+        !html.to_lowercase().contains("red flag"),
+        "the form with errors"
+    );
+    // The re-screen field is folded away below the questions, open when it has a value.
+    let at = |html: &str, needle: &str| html.find(needle).expect(needle);
+    let html = alice.get_html("/screenings/new").await;
+    assert!(at(&html, "id=\"prior_code\"") > at(&html, "id=\"q6_shame\""));
+    assert!(html.contains("<details class=\"prior\">"));
+    let html = alice.get_html("/screenings/new?prior_code=K7QF-29MX").await;
+    assert!(html.contains("<details class=\"prior\" open>"));
+}
+
+/// The result page never contradicts the record (SPEC §2.4b).
+async fn result_pages_say_what_the_article_says(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let alice = app.clinician("alice").await;
+    let page = |form: Vec<(&'static str, &'static str)>| {
+        let alice = &alice;
+        async move { alice.get_html(&alice.submit(&form).await).await }
+    };
+    let before = |html: &str, first: &str, second: &str| {
+        html.find(first).expect(first) < html.find(second).expect(second)
+    };
+
+    // No red flag, nothing observed: no sign of problematic use, not the casual user.
+    let html = page(CASUAL_FORM.to_vec()).await;
+    assert!(html.contains("badge-casual"));
+    assert!(html.contains("no sign of problematic online sexual activity"));
+    assert!(
+        !html.contains("fascinating"),
+        "not the article's casual user"
+    );
+    assert!(
+        !html.contains("early-life trauma"),
+        "no co-occurring note for casual"
+    );
+    assert!(
+        before(&html, "not a diagnosis", "id=\"band-title\""),
+        "disclaimer first"
+    );
+    assert!(
+        !html.contains("<li>Casual:"),
+        "no band word in front of each reason"
+    );
+
+    // All six declined: incomplete leads, before any band; declined named neutrally.
+    let declined = vec![
+        ("q1_concern_expressed", "declined"),
+        ("q2_self_concern", "declined"),
+        ("q3_escape", "declined"),
+        ("q4_secrets", "declined"),
+        ("q5_others_disturbed", "declined"),
+        ("q6_shame", "declined"),
+    ];
+    let html = page(declined).await;
+    assert!(html.contains("Incomplete: 6 of 6 declined"));
+    assert!(before(
+        &html,
+        "Incomplete: 6 of 6 declined",
+        "id=\"band-title\""
+    ));
+    assert!(html.contains("Q1 · concern from others"));
+    assert!(html.contains("Q6 · shame or discomfort"));
+    assert!(html.contains("declined all six"));
+    assert!(!html.contains("fascinating"));
+
+    // Control lost, nothing else: at-risk, never "they retain control", provisional.
+    let mut lost = CASUAL_FORM.to_vec();
+    lost.extend([("pattern", "occasional"), ("control", "lost")]);
+    let html = page(lost).await;
+    assert!(html.contains("badge-at_risk"));
+    assert!(
+        !html.contains("retain control"),
+        "lost control is not retained"
+    );
+    assert!(html.contains("Provisional.") && html.contains("inconsistent"));
+    assert!(!html.contains("<li>At-risk:"));
+    assert!(
+        html.contains("early-life trauma"),
+        "co-occurring note for at-risk"
+    );
+
+    // Addicted: referral, behavioural treatment, the article's tests, never "validated".
+    let mut addicted = without(EXAMPLE_FORM, "control");
+    addicted.push(("control", "lost"));
+    let html = page(addicted).await;
+    assert!(html.contains("badge-addicted"));
+    for words in [
+        "IITAP",
+        "SASH",
+        "Sexual Recovery Institute",
+        "SAST-R",
+        "ISST",
+        "deeper investigation",
+        "addiction-focused",
+        "early-life trauma",
+    ] {
+        assert!(html.contains(words), "addicted page names {words}");
+    }
+    assert!(!html.contains("validated"));
+    assert!(!html.contains("<li>Addicted:"));
+}
+
+crate::both_engines!(
+    a_stored_version_1_result_keeps_its_band_and_reasons,
+    the_form_has_no_red_flag_wording_and_the_articles_advice,
+    result_pages_say_what_the_article_says,
 );

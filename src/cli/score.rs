@@ -14,6 +14,21 @@ use crate::screening::{Answers, RulesVersion};
 pub struct ScoreArgs {
     /// The answers document (SPEC §3.2); standard input when absent or `-`.
     file: Option<PathBuf>,
+
+    /// The scoring rules version: 1 (SPEC §2.3) or 2 (SPEC §2.3b). Default: the current
+    /// version, 2.
+    #[arg(long, value_name = "VERSION", value_parser = parse_rules)]
+    rules: Option<RulesVersion>,
+}
+
+fn parse_rules(name: &str) -> Result<RulesVersion, String> {
+    RulesVersion::parse(name).ok_or_else(|| {
+        let known: Vec<&str> = RulesVersion::ALL.iter().map(|v| v.as_str()).collect();
+        format!(
+            "no rules version \"{name}\"; choose one of: {}",
+            known.join(", ")
+        )
+    })
 }
 
 pub fn run(args: ScoreArgs) -> ExitCode {
@@ -26,7 +41,7 @@ pub fn run(args: ScoreArgs) -> ExitCode {
     };
     match Answers::from_json(&text) {
         Ok(answers) => {
-            let outcome = RulesVersion::CURRENT.score(&answers);
+            let outcome = args.rules.unwrap_or(RulesVersion::CURRENT).score(&answers);
             println!("{:#}", outcome.to_document());
             ExitCode::SUCCESS
         }

@@ -22,10 +22,10 @@ pub fn header() -> Vec<&'static str> {
         "referral",
         "provisional",
         "incomplete",
-        "prior_review_code",
         "administration",
         "client_language",
         "intake_corrected",
+        "prior_review_code",
     ]);
     header
 }
@@ -76,17 +76,17 @@ pub fn row(screening: &StoredScreening) -> Vec<String> {
         outcome.referral.to_string(),
         outcome.provisional.to_string(),
         outcome.incomplete.to_string(),
-        screening
-            .prior
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default(),
         screening.administration.code().to_owned(),
         screening
             .client_language
             .map(|code| code.to_string())
             .unwrap_or_default(),
         screening.intake_corrected.to_string(),
+        screening
+            .prior
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
     ]);
     row
 }

@@ -102,6 +102,20 @@ impl IntakeQuestion {
         }
     }
 
+    /// A neutral short name, for lists of declined questions: "Q1 · concern from others".
+    /// Never in red-flag wording (SPEC §2.4b).
+    pub fn short_name(self) -> String {
+        let words = match self {
+            IntakeQuestion::ConcernExpressed => "concern from others",
+            IntakeQuestion::SelfConcern => "own concern",
+            IntakeQuestion::Escape => "ways of escaping unpleasant feelings",
+            IntakeQuestion::Secrets => "secrets",
+            IntakeQuestion::OthersDisturbed => "what others would find disturbing",
+            IntakeQuestion::Shame => "shame or discomfort",
+        };
+        format!("Q{} · {words}", self.number())
+    }
+
     /// A few words naming the question, for lists of red flags.
     pub fn topic(self) -> &'static str {
         match self {

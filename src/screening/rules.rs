@@ -1,41 +1,49 @@
-//! Scoring rules (SPEC §2.3). Each version of the rules is a pure function from answers to an
-//! [`Outcome`]; a stored result keeps the version it was scored with.
+//! Scoring rules (SPEC §2.3, §2.3b). Each version of the rules is a pure function from answers
+//! to an [`Outcome`]; a stored result keeps the version it was scored with. Version 1 lives
+//! here and is never changed; version 2 lives in [`super::rules_v2`].
 
 use std::fmt;
 
 use super::answers::Answers;
 use super::questions::{Coded, Control, Indicator, IntakeQuestion, Pattern};
+use super::rules_v2::ReasonV2;
 
 /// A version of the scoring rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RulesVersion {
     /// Rules v1 (SPEC §2.3).
     V1,
+    /// Rules v2 (SPEC §2.3b).
+    V2,
 }
 
 impl RulesVersion {
     /// The version new screenings are scored with.
-    pub const CURRENT: RulesVersion = RulesVersion::V1;
+    pub const CURRENT: RulesVersion = RulesVersion::V2;
 
-    /// The version's name as stored and shown (`"1"`).
+    /// Every version, oldest first.
+    pub const ALL: [RulesVersion; 2] = [RulesVersion::V1, RulesVersion::V2];
+
+    /// The version's name as stored and shown (`"1"`, `"2"`).
     pub fn as_str(self) -> &'static str {
         match self {
             RulesVersion::V1 => "1",
+            RulesVersion::V2 => "2",
         }
     }
 
     /// The version with this name.
     pub fn parse(name: &str) -> Option<RulesVersion> {
-        match name {
-            "1" => Some(RulesVersion::V1),
-            _ => None,
-        }
+        RulesVersion::ALL
+            .into_iter()
+            .find(|version| version.as_str() == name)
     }
 
     /// Scores answers by this version of the rules.
     pub fn score(self, answers: &Answers) -> Outcome {
         match self {
             RulesVersion::V1 => score_v1(answers),
+            RulesVersion::V2 => super::rules_v2::score(answers),
         }
     }
 }
@@ -79,7 +87,7 @@ pub const AT_RISK_RED_FLAGS: usize = 3;
 /// The number of declined questions from which a result is incomplete.
 pub const INCOMPLETE_DECLINED: usize = 2;
 
-/// One clause of a rule that fired, which is why the band is what it is.
+/// One clause of a version-1 rule that fired, which is why the band is what it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Reason {
     /// Addicted: control lost, together with one or more of the next three.
@@ -183,12 +191,62 @@ pub struct Outcome {
     pub further_investigation: bool,
     /// Refer to a sexual addiction treatment specialist (addicted).
     pub referral: bool,
-    /// Red flags were raised but the pattern was not assessed.
+    /// The result rests on details not assessed (v1: red flags without the pattern; v2 adds
+    /// control not assessed, and control lost with no other sign).
     pub provisional: bool,
     /// Two or more questions were declined.
     pub incomplete: bool,
-    /// Every clause of the deciding rule that fired, in rule order.
-    pub reasons: Vec<Reason>,
+    /// Every clause of the deciding rule that fired, in rule order, in the words of the
+    /// version that scored it.
+    pub reasons: Reasons,
+}
+
+/// The reasons of an outcome, as clauses of the rules version that scored it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reasons {
+    /// Clauses of rules version 1.
+    V1(Vec<Reason>),
+    /// Clauses of rules version 2.
+    V2(Vec<ReasonV2>),
+}
+
+impl Reasons {
+    /// Each reason in plain words, in rule order.
+    pub fn texts(&self) -> Vec<String> {
+        match self {
+            Reasons::V1(reasons) => reasons.iter().map(|reason| reason.text()).collect(),
+            Reasons::V2(reasons) => reasons.iter().map(|reason| reason.text()).collect(),
+        }
+    }
+
+    /// How many reasons there are.
+    pub fn len(&self) -> usize {
+        match self {
+            Reasons::V1(reasons) => reasons.len(),
+            Reasons::V2(reasons) => reasons.len(),
+        }
+    }
+
+    /// True when there is no reason (never, for an outcome of the rules).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The version-1 clauses, if these are version 1's.
+    pub fn v1(&self) -> Option<&[Reason]> {
+        match self {
+            Reasons::V1(reasons) => Some(reasons),
+            Reasons::V2(_) => None,
+        }
+    }
+
+    /// The version-2 clauses, if these are version 2's.
+    pub fn v2(&self) -> Option<&[ReasonV2]> {
+        match self {
+            Reasons::V1(_) => None,
+            Reasons::V2(reasons) => Some(reasons),
+        }
+    }
 }
 
 impl Outcome {
@@ -206,7 +264,7 @@ impl Outcome {
             "referral": self.referral,
             "provisional": self.provisional,
             "incomplete": self.incomplete,
-            "reasons": self.reasons.iter().map(|reason| reason.text()).collect::<Vec<_>>(),
+            "reasons": self.reasons.texts(),
         })
     }
 }
@@ -283,6 +341,6 @@ fn score_v1(answers: &Answers) -> Outcome {
         incomplete: declined.len() >= INCOMPLETE_DECLINED,
         red_flags,
         declined,
-        reasons,
+        reasons: Reasons::V1(reasons),
     }
 }

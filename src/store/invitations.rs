@@ -424,6 +424,46 @@ impl Store {
         Ok(true)
     }
 
+    /// Gives the owner's unanswered invitation a new client token (the old link then answers
+    /// 410); `None` when there is no such open invitation.
+    pub async fn renew_token(
+        &self,
+        owner: ClinicianId,
+        id: &InvitationId,
+        now: i64,
+    ) -> Result<Option<String>, StoreError> {
+        let token = Alphanumeric.sample_string(&mut rand::rng(), TOKEN_CHARS);
+        let mut transaction = self.writer().begin().await?;
+        let old: Option<String> = on_tx!(&mut transaction, connection => sqlx::query_scalar(
+            "SELECT token_hash FROM invitations WHERE id = $1 AND clinician_id = $2 \
+             AND q1_concern_expressed IS NULL AND expiry > $3",
+        )
+        .bind(id.as_str())
+        .bind(owner.0)
+        .bind(now)
+        .fetch_optional(&mut *connection)
+        .await?);
+        let Some(old) = old else {
+            return Ok(None);
+        };
+        // Only if no one renewed it meanwhile (another tab, another instance).
+        let renewed = on_tx!(&mut transaction, connection => sqlx::query(
+            "UPDATE invitations SET token_hash = $1 WHERE id = $2 AND token_hash = $3",
+        )
+        .bind(token_hash(&token))
+        .bind(id.as_str())
+        .bind(&old)
+        .execute(&mut *connection)
+        .await?
+        .rows_affected());
+        if renewed != 1 {
+            return Ok(None);
+        }
+        spend(&mut transaction, &old, now).await?;
+        transaction.commit().await?;
+        Ok(Some(token))
+    }
+
     /// Deletes the owner's invitation (its link then answers 410); false when there is none.
     pub async fn cancel_invitation(
         &self,
@@ -444,6 +484,8 @@ impl Store {
         };
         spend(&mut transaction, &hash, now).await?;
         transaction.commit().await?;
+        // Deleted is deleted: not left readable in the write-ahead log either.
+        self.checkpoint().await;
         Ok(true)
     }
 
@@ -467,6 +509,9 @@ impl Store {
         .execute(&mut *connection)
         .await?.rows_affected());
         transaction.commit().await?;
+        if !hashes.is_empty() {
+            self.checkpoint().await;
+        }
         Ok(hashes.len() as u64)
     }
 

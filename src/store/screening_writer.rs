@@ -240,11 +240,17 @@ impl Store {
     pub async fn save(&self, screening: NewScreening) -> Result<ReviewCode, StoreError> {
         let (done, committed) = oneshot::channel();
         let stopped = || StoreError::NotCommitted("the store is closed".into());
+        let from_invitation = screening.invitation.is_some();
         self.screening_jobs
             .send(SaveJob { screening, done })
             .await
             .map_err(|_| stopped())?;
-        committed.await.map_err(|_| stopped())?
+        let saved = committed.await.map_err(|_| stopped())?;
+        if saved.is_ok() && from_invitation {
+            // The invitation is deleted: not left readable in the write-ahead log either.
+            self.checkpoint().await;
+        }
+        saved
     }
 
     /// Stores a scored screening with no prior and no invitation (see [`Store::save`]).

@@ -12,11 +12,11 @@ use tower_sessions::Session;
 use super::auth::{PasswordForm, capitalize, chosen_password, too_many_attempts};
 use axum::routing::{get, post};
 
-use super::error::WebError;
-use super::layout::Layout;
-use super::routes::{Access, Route};
-use super::session::{self, SignedIn, VerifiedForm};
-use super::state::AppState;
+use super::plumbing::error::WebError;
+use super::plumbing::layout::Layout;
+use super::plumbing::route::{Access, Route};
+use super::plumbing::session::{self, SignedIn, VerifiedForm};
+use super::plumbing::state::AppState;
 use crate::accounts::{AccountError, Username};
 use crate::screening::answers::is_ticked;
 use crate::store::{AUDIT_PAGE_SIZE, AccountChangeError, AuditAction, AuditEntry, AuditEvent};

@@ -1,6 +1,6 @@
 //! Signing in and out, and the first-run setup of the first administrator.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -14,13 +14,14 @@ use axum::routing::{get, post};
 
 use axum::extract::Request;
 
-use super::error::WebError;
-use super::form_token::{self, PublicForm};
-use super::layout::Layout;
-use super::routes::{Access, Route};
+use super::plumbing::error::WebError;
+use super::plumbing::form_token::{self, PublicForm};
+use super::plumbing::layout::Layout;
+use super::plumbing::route::{Access, Route};
+use super::plumbing::session::{self, SignedIn};
+use super::plumbing::state::AppState;
+use super::plumbing::throttle;
 use super::screenings;
-use super::session::{self, SignedIn};
-use super::state::AppState;
 use crate::accounts::{AccountError, NewPassword, PasswordHash, Username};
 use crate::store::{AuditAction, AuditEntry, UNKNOWN_USERNAME};
 
@@ -56,7 +57,26 @@ const CARRY_PREFIX: &str = "carry.";
 /// The answer to a screening submitted after the session ended: instead of losing the
 /// answers, the sign-in form carries them (coded answers only, in hidden fields) and, once
 /// signed in, the screening form comes back filled in for a last check.
-pub async fn sign_in_again(state: &AppState, request: Request) -> Result<Response, WebError> {
+/// In front of the clinician gate on a route that keeps its form through a new sign-in: a
+/// `POST` from a browser whose session ran out gets the sign-in page carrying the answers, so
+/// nothing typed is lost.
+pub async fn keep_form_through_sign_in(
+    State(state): State<AppState>,
+    session: Session,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if request.method() == axum::http::Method::POST
+        && matches!(session::current(&state, &session).await, Ok(None))
+    {
+        return sign_in_again(&state, request)
+            .await
+            .unwrap_or_else(IntoResponse::into_response);
+    }
+    next.run(request).await
+}
+
+async fn sign_in_again(state: &AppState, request: Request) -> Result<Response, WebError> {
     let token = state
         .form_tokens
         .issue(request.headers(), form_token::SIGN_IN);
@@ -106,25 +126,6 @@ pub async fn login_form(
         carried: Vec::new(),
     };
     Ok((token.cookie(), page).into_response())
-}
-
-/// The client's address: the TCP peer, or behind a reverse proxy (`--behind-proxy`) the
-/// address the proxy appended last to `X-Forwarded-For`. Used only in memory, for throttling.
-pub(super) fn client_address(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
-    let forwarded = || {
-        let last = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
-            .next_back()?;
-        last.trim().parse::<IpAddr>().ok()
-    };
-    if state.security.behind_proxy {
-        forwarded().unwrap_or(peer.ip())
-    } else {
-        peer.ip()
-    }
 }
 
 /// The message for a locked sign-in.
@@ -184,7 +185,7 @@ pub async fn login(
         return Ok(refuse(StatusCode::FORBIDDEN, FORM_EXPIRED.to_owned()));
     }
 
-    let address = client_address(&state, peer, &headers);
+    let address = throttle::client_address(&state, peer, &headers);
     let lock_started = match state.throttle.begin(username.as_ref(), Some(address)).await {
         Ok(lock_started) => lock_started,
         Err(wait) => {
@@ -262,7 +263,7 @@ pub async fn logout(
     State(state): State<AppState>,
     session: Session,
     signed_in: SignedIn,
-    _form: super::session::VerifiedForm,
+    _form: super::plumbing::session::VerifiedForm,
 ) -> Result<Response, WebError> {
     session::sign_out(&session).await?;
     state

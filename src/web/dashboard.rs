@@ -7,11 +7,11 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::routing::get;
 
-use super::error::WebError;
-use super::layout::Layout;
-use super::routes::{Access, Route};
-use super::session::SignedIn;
-use super::state::AppState;
+use super::plumbing::error::WebError;
+use super::plumbing::layout::Layout;
+use super::plumbing::route::{Access, Route};
+use super::plumbing::session::SignedIn;
+use super::plumbing::state::AppState;
 use crate::screening::{Band, Coded};
 use crate::store::ScreeningSummary;
 
@@ -72,6 +72,14 @@ pub struct DashboardPage {
     chart_summary: String,
     flags: Vec<FlagBar>,
     flags_height: u32,
+}
+
+/// `count` of `total` as a whole percentage, rounded half up (2 of 3 is 67%, not 66%).
+fn rounded_percent(count: i64, total: i64) -> u32 {
+    if total <= 0 {
+        return 0;
+    }
+    ((count.clamp(0, total) * 200 + total) / (2 * total)) as u32
 }
 
 async fn dashboard(
@@ -168,11 +176,7 @@ impl DashboardPage {
             .iter()
             .enumerate()
             .map(|(index, (question, count))| {
-                let percent = if summary.total == 0 {
-                    0
-                } else {
-                    (count * 100 / summary.total) as u32
-                };
+                let percent = rounded_percent(*count, summary.total);
                 FlagBar {
                     number: question.number(),
                     topic: question.topic(),
@@ -195,5 +199,21 @@ impl DashboardPage {
             chart_summary,
             flags,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rounded_percent;
+
+    #[test]
+    fn percentages_are_rounded_not_truncated() {
+        assert_eq!(rounded_percent(2, 3), 67);
+        assert_eq!(rounded_percent(1, 3), 33);
+        assert_eq!(rounded_percent(1, 8), 13, "12.5 rounds half up");
+        assert_eq!(rounded_percent(1, 200), 1, "0.5 rounds half up");
+        assert_eq!(rounded_percent(1, 201), 0);
+        assert_eq!(rounded_percent(3, 3), 100);
+        assert_eq!(rounded_percent(0, 0), 0);
     }
 }

@@ -9,10 +9,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures_util::{StreamExt, stream};
 
-use super::error::WebError;
-use super::routes::{Access, Route};
-use super::session::SignedIn;
-use super::state::AppState;
+use super::plumbing::error::WebError;
+use super::plumbing::route::{Access, Route};
+use super::plumbing::session::SignedIn;
+use super::plumbing::state::AppState;
 use crate::export::{fhir, table};
 use crate::screening::ReviewCode;
 use crate::store::{AuditAction, AuditEntry};

@@ -4,8 +4,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 
-use super::routes::{Access, Route};
-use super::state::AppState;
+use super::plumbing::route::{Access, Route};
+use super::plumbing::state::AppState;
 
 pub fn routes() -> Vec<Route> {
     vec![Route::new("/healthz", Access::Public, get(healthz))]

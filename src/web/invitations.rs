@@ -13,13 +13,13 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::error::WebError;
-use super::layout::Layout;
-use super::routes::{Access, Route};
-use super::session::{self, SignedIn, VerifiedForm};
-use super::state::AppState;
+use super::plumbing::error::WebError;
+use super::plumbing::layout::Layout;
+use super::plumbing::route::{Access, Route};
+use super::plumbing::session::{self, SignedIn, VerifiedForm};
+use super::plumbing::state::AppState;
 use crate::accounts::PasswordHash;
-use crate::screening::Administration;
+use crate::screening::{Administration, LanguageCode};
 use crate::store::{AuditAction, AuditEntry, Invitation, InvitationId};
 
 /// Wrong passwords that end a locked session.
@@ -38,6 +38,11 @@ pub fn routes() -> Vec<Route> {
             Access::Clinician,
             post(cancel_invitation),
         ),
+        Route::new(
+            "/invitations/{id}/new-link",
+            Access::Clinician,
+            post(new_link),
+        ),
         Route::new("/unlock", Access::Public, get(unlock_page).post(unlock)),
     ]
 }
@@ -51,7 +56,11 @@ pub struct InvitationRow {
     pub id: String,
     pub match_words: String,
     pub answered: bool,
+    /// Answered on this (handed-over) device rather than by link.
+    pub on_device: bool,
     pub how: &'static str,
+    /// The language the client answered in, when not English.
+    pub language: Option<&'static str>,
     /// "in 42 minutes", "in 23 hours".
     pub expires_in: String,
 }
@@ -69,6 +78,11 @@ impl InvitationRow {
             id: invitation.id.to_string(),
             match_words: invitation.match_words.clone(),
             answered: invitation.is_answered(),
+            on_device: invitation.administration == Administration::ClientDevice,
+            language: invitation
+                .language
+                .filter(|code| *code != LanguageCode::ENGLISH)
+                .map(|code| super::client::language_for_clinician(code).0),
             how: match invitation.administration {
                 Administration::ClientDevice => "On this device",
                 _ => "Link for the client's phone",
@@ -235,6 +249,28 @@ async fn show_invitation(
     })
 }
 
+/// `POST /invitations/{id}/new-link`: a new link for an unanswered link invitation whose
+/// link is no longer on screen (only its hash is kept); the old link stops working.
+async fn new_link(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    _form: VerifiedForm,
+) -> Result<Response, WebError> {
+    let invitation = own_invitation(&state, &signed_in, &id).await?;
+    if invitation.administration != Administration::ClientLink {
+        return Err(WebError::NotFound);
+    }
+    let Some(token) = state
+        .store
+        .renew_token(signed_in.id, &invitation.id, now())
+        .await?
+    else {
+        return Ok(Redirect::to(&format!("/invitations/{}", invitation.id)).into_response());
+    };
+    Ok(Redirect::to(&format!("/invitations/{}?token={token}", invitation.id)).into_response())
+}
+
 async fn cancel_invitation(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -305,7 +341,7 @@ async fn unlock(
     let Some((lock, clinician_id)) = session::lock_state(&session).await? else {
         return Ok(Redirect::to("/screenings/new").into_response());
     };
-    let address = super::auth::client_address(&state, peer, &headers);
+    let address = super::plumbing::throttle::client_address(&state, peer, &headers);
     if let Err(wait) = state.client_throttle.begin(None, Some(address)).await {
         let page = unlock_form(&state, &session, Some(super::auth::too_many_attempts(wait)))
             .await?

@@ -1,25 +1,18 @@
 //! The web layer: parses requests into clinical types at the boundary, calls the store and
-//! renders templates. One module per resource; [`routes`] is the table of them all.
+//! renders templates. One module per resource (the client view, SPEC §6, in `client`, apart from
+//! the clinician's pages); the plumbing every page shares in `plumbing`, which needs no page;
+//! [`routes`] is the table of them all.
 
 mod accounts;
-mod activity;
-mod assets;
 mod auth;
 mod client;
 mod dashboard;
-mod error;
 mod exports;
-mod form_token;
 mod health;
 mod invitations;
-mod layout;
-mod limit;
-mod lock;
+mod plumbing;
 pub mod routes;
 mod screenings;
-mod session;
-mod state;
-mod throttle;
 
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
@@ -39,9 +32,10 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tracing::Level;
 
-pub use error::WebError;
-pub use limit::BODY_LIMIT_BYTES;
-pub use state::AppState;
+pub use plumbing::error::WebError;
+pub use plumbing::limit::BODY_LIMIT_BYTES;
+pub use plumbing::state::AppState;
+use plumbing::{activity, error, limit, lock};
 
 /// How long a request may take before it is answered 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
@@ -68,7 +62,7 @@ pub fn router(state: AppState) -> Router {
 
     let activity = state.activity.clone();
     routes::router(&state)
-        .fallback(|| async { WebError::NotFound })
+        .fallback(not_found)
         .layer(middleware::from_fn(mark_unlogged))
         .layer(middleware::from_fn(lock::enforce))
         .layer(sessions)
@@ -82,7 +76,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .layer(middleware::map_response(explain_edge_refusals))
+        .layer(middleware::from_fn(explain_edge_refusals))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
@@ -141,6 +135,15 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Nothing at this address: the client view's own page under `/c/`, else the app's.
+async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    if client::is_client_path(uri.path()) {
+        client::not_found(&headers)
+    } else {
+        WebError::NotFound.into_response()
+    }
+}
+
 /// Marks the responses to requests that are counted instead of logged (see [`activity`]).
 async fn mark_unlogged(request: Request, next: middleware::Next) -> Response {
     let unlogged = activity::is_unlogged(&request).then(|| request.method().clone());
@@ -152,8 +155,21 @@ async fn mark_unlogged(request: Request, next: middleware::Next) -> Response {
 }
 
 /// The timeout (and the extractors' body limit, should a body ever reach one over the limit)
-/// answer with a bare status; this gives them a page that says what happened.
-async fn explain_edge_refusals(response: Response) -> Response {
+/// answer with a bare status; this gives them a page that says what happened. Under `/c/`,
+/// every refusal that is not the client view's own page (a body too large, a timeout, a
+/// cross-site form) gets the client's page instead of the clinician's.
+async fn explain_edge_refusals(request: Request, next: middleware::Next) -> Response {
+    let client_headers =
+        client::is_client_path(request.uri().path()).then(|| request.headers().clone());
+    let response = next.run(request).await;
+    if let Some(headers) = client_headers {
+        let status = response.status();
+        let own = response.extensions().get::<client::ClientPage>().is_some();
+        if !own && (status.is_client_error() || status.is_server_error()) {
+            return client::trouble(&headers, status);
+        }
+        return response;
+    }
     match response.status() {
         StatusCode::PAYLOAD_TOO_LARGE => WebError::TooLarge.into_response(),
         StatusCode::REQUEST_TIMEOUT => WebError::TimedOut.into_response(),

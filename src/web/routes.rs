@@ -1,50 +1,17 @@
-//! The route table: every route with who may use it. The router is built from this table, and
-//! a test walks the same table to prove that no private route answers without a session.
+//! The route table: every page module's routes, with who may use them. The router is built
+//! from this table, with the gates in front, and a test walks the same table to prove that no
+//! private route answers without a session.
 
 use axum::Router;
 use axum::middleware;
-use axum::routing::MethodRouter;
 
-use super::session::{require_admin, require_clinician};
-use super::state::AppState;
-
-/// Who may use a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone: sign-in, setup, static files, health.
-    Public,
-    /// A signed-in clinician.
-    Clinician,
-    /// A signed-in administrator; to others the route does not exist (404).
-    Admin,
-}
-
-/// One route of the app.
-pub struct Route {
-    pub path: &'static str,
-    pub access: Access,
-    handler: MethodRouter<AppState>,
-}
-
-impl Route {
-    pub fn new(path: &'static str, access: Access, handler: MethodRouter<AppState>) -> Route {
-        Route {
-            path,
-            access,
-            handler,
-        }
-    }
-}
-
-/// A route's path and access, as the tests see the table.
-#[derive(Debug, Clone, Copy)]
-pub struct RouteInfo {
-    pub path: &'static str,
-    pub access: Access,
-}
+use super::auth::keep_form_through_sign_in;
+pub use super::plumbing::route::{Access, Route, RouteInfo};
+use super::plumbing::session::{require_admin, require_clinician};
+use super::plumbing::state::AppState;
 
 /// Every route of the app.
-pub(super) fn all() -> Vec<Route> {
+fn all() -> Vec<Route> {
     let mut routes = Vec::new();
     routes.extend(super::auth::routes());
     routes.extend(super::exports::routes());
@@ -54,7 +21,7 @@ pub(super) fn all() -> Vec<Route> {
     routes.extend(super::dashboard::routes());
     routes.extend(super::accounts::routes());
     routes.extend(super::health::routes());
-    routes.extend(super::assets::routes());
+    routes.extend(super::plumbing::assets::routes());
     routes
 }
 
@@ -85,6 +52,14 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
                     state.clone(),
                     require_clinician,
                 )),
+        };
+        let handler = if route.keeps_form_through_sign_in {
+            handler.route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                keep_form_through_sign_in,
+            ))
+        } else {
+            handler
         };
         router.route(route.path, handler)
     })

@@ -56,6 +56,9 @@ pub struct Catalogue {
     pub unknown_text: &'static str,
     pub too_many_title: &'static str,
     pub too_many_text: &'static str,
+    /// Anything else that went wrong (a server error, a refused request).
+    pub trouble_title: &'static str,
+    pub trouble_text: &'static str,
 
     /// Before the citation of the questions' source.
     pub source: &'static str,
@@ -195,6 +198,8 @@ pub(super) mod tests {
             catalogue.unknown_text,
             catalogue.too_many_title,
             catalogue.too_many_text,
+            catalogue.trouble_title,
+            catalogue.trouble_text,
             catalogue.source,
         ];
         texts.extend(catalogue.intro);

@@ -69,6 +69,8 @@ pub const EN: Catalogue = Catalogue {
     unknown_text: "Please check that the whole link was copied, or ask your therapist for a new one.",
     too_many_title: "Please wait a moment",
     too_many_text: "There were too many attempts from this connection. Please wait a few minutes and try again.",
+    trouble_title: "Something did not work",
+    trouble_text: "Your answers were not sent. Please go back, reload the page and try again. If it keeps happening, please tell your therapist.",
 
     source: "Questions from:",
 };

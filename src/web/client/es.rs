@@ -14,7 +14,7 @@ pub const ES: Catalogue = Catalogue {
     heading: "Seis preguntas breves",
     intro: &[
         "Su terapeuta le pide que responda seis preguntas breves sobre su vida sexual y romántica. No hay respuestas correctas ni incorrectas.",
-        "No se le pide su nombre y no se guarda. Solo su terapeuta ve sus respuestas, y las hablará con usted.",
+        "No se le pide su nombre y no se guarda. Solo su terapeuta ve sus respuestas, y las comentará con usted.",
         "En cualquier pregunta puede elegir \u{ab}Prefiero no responder\u{bb}.",
     ],
     language_label: "Idioma",
@@ -58,7 +58,7 @@ pub const ES: Catalogue = Catalogue {
     form_expired: "Esta página estuvo abierta mucho tiempo, así que sus respuestas aún no se enviaron. Se conservan abajo: por favor, pulse \u{ab}Enviar mis respuestas\u{bb} otra vez.",
 
     thanks_title: "Gracias",
-    thanks_text: "Recibimos sus respuestas. Su terapeuta las hablará con usted.",
+    thanks_text: "Recibimos sus respuestas. Su terapeuta las comentará con usted.",
     match_words_intro: "Estas dos palabras permiten a su terapeuta saber que las respuestas son suyas:",
     hand_back: "Por favor, devuelva ahora el dispositivo a su terapeuta.",
     therapist_continue: "Para su terapeuta: continuar",
@@ -70,6 +70,8 @@ pub const ES: Catalogue = Catalogue {
     unknown_text: "Por favor, compruebe que copió el enlace completo, o pida a su terapeuta uno nuevo.",
     too_many_title: "Por favor, espere un momento",
     too_many_text: "Hubo demasiados intentos desde esta conexión. Por favor, espere unos minutos y vuelva a intentarlo.",
+    trouble_title: "Algo no funcionó",
+    trouble_text: "Sus respuestas no se enviaron. Por favor, vuelva atrás, recargue la página e inténtelo de nuevo. Si sigue ocurriendo, por favor avise a su terapeuta.",
 
     source: "Preguntas (traducción propia de esta aplicación) de:",
 };

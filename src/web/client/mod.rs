@@ -18,10 +18,10 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use self::catalogue::Catalogue;
-use super::error::WebError;
-use super::form_token::{IssuedToken, PublicForm};
-use super::routes::{Access, Route};
-use super::state::AppState;
+use super::plumbing::error::WebError;
+use super::plumbing::form_token::{IssuedToken, PublicForm};
+use super::plumbing::route::{Access, Route};
+use super::plumbing::state::AppState;
 use crate::screening::questions::ESCAPE_DECLINED;
 use crate::screening::{
     Administration, AnswerErrors, Answers, CopingCode, IntakeQuestion, LanguageCode,
@@ -39,8 +39,44 @@ pub fn routes() -> Vec<Route> {
     vec![Route::new(
         "/c/{token}",
         Access::Public,
-        get(show_questions).post(answer_questions),
+        get(show_questions)
+            .post(answer_questions)
+            .route_layer(axum::middleware::from_fn(own_pages)),
     )]
+}
+
+/// Marks a response as a page of the client view, so the edge layers leave it alone.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientPage;
+
+/// True for the addresses of the client view.
+pub fn is_client_path(path: &str) -> bool {
+    path == "/c" || path.starts_with("/c/")
+}
+
+/// Every answer of the client view is its own page: a failure the handlers could not turn
+/// into one (the database failed) becomes the client's "something did not work" page.
+async fn own_pages(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let headers = request.headers().clone();
+    let mut response = next.run(request).await;
+    if response.status().is_server_error() {
+        response = trouble(&headers, response.status());
+    }
+    response.extensions_mut().insert(ClientPage);
+    response
+}
+
+/// The client's page for a request refused or failed with `status` (too large, timed out,
+/// sent from another site, a server error): in their words, with nothing of the app's.
+pub fn trouble(headers: &HeaderMap, status: StatusCode) -> Response {
+    let words = language(None, headers);
+    let mut response = (
+        status,
+        MessagePage::plain(words, words.trouble_title, words.trouble_text),
+    )
+        .into_response();
+    response.extensions_mut().insert(ClientPage);
+    response
 }
 
 /// The order the client sees the ways of escaping in: everyday ways first, as the question's
@@ -77,8 +113,8 @@ impl Frame {
             lang: words.code,
             title,
             stylesheets: [
-                super::assets::stylesheet_url(),
-                super::assets::client_stylesheet_url(),
+                super::plumbing::assets::stylesheet_url(),
+                super::plumbing::assets::client_stylesheet_url(),
             ],
             source: words.source,
             citation: crate::screening::guidance::CITATION,
@@ -202,7 +238,7 @@ async fn open_invitation(
     headers: &HeaderMap,
     token: &str,
 ) -> Result<Result<Invitation, Response>, WebError> {
-    let address = super::auth::client_address(state, peer, headers);
+    let address = super::plumbing::throttle::client_address(state, peer, headers);
     if state
         .client_throttle
         .begin(None, Some(address))
@@ -443,6 +479,14 @@ fn questions_page(
         errors,
         notice: None,
     }
+}
+
+/// The 404 page for an address under `/c/` that is no client link at all (a mistyped or
+/// cut-off link): in the client's words, with nothing of the clinician's app.
+pub fn not_found(headers: &HeaderMap) -> Response {
+    let mut response = refusal(language(None, headers), &ClientToken::Unknown);
+    response.extensions_mut().insert(ClientPage);
+    response
 }
 
 /// The clinician-facing name of a stored language ("Spanish"), and whether its wording is

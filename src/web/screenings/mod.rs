@@ -11,10 +11,10 @@ use serde::Deserialize;
 
 use self::form::{FormPage, INVITATION_FIELD, PRIOR_FIELD, Submitted};
 use self::result::{DeletePage, ListPage, ResultPage};
-use super::error::WebError;
-use super::routes::{Access, Route};
-use super::session::{SignedIn, SubmittedForm, VerifiedForm};
-use super::state::AppState;
+use super::plumbing::error::WebError;
+use super::plumbing::route::{Access, Route};
+use super::plumbing::session::{SignedIn, SubmittedForm, VerifiedForm};
+use super::plumbing::state::AppState;
 use crate::screening::{AnswerErrors, Answers, Band, Coded, FieldError, ReviewCode, RulesVersion};
 use crate::store::{
     Invitation, InvitationId, NewScreening, ScreeningQuery, StoreError, StoredScreening,
@@ -27,7 +27,8 @@ pub fn routes() -> Vec<Route> {
             "/screenings",
             Access::Clinician,
             get(list_screenings).post(create_screening),
-        ),
+        )
+        .keeping_form_through_sign_in(),
         Route::new("/screenings/{code}", Access::Clinician, get(show_screening)),
         Route::new(
             "/screenings/{code}/delete",
@@ -108,6 +109,12 @@ async fn new_screening(
         .map(|code| vec![(PRIOR_FIELD.to_owned(), code)])
         .unwrap_or_default();
     let Some(id) = params.invitation else {
+        if prefill.is_empty() {
+            // The blank form, pre-rendered: the page every screening starts from.
+            if let Ok(page) = form::blank_form(&signed_in) {
+                return Ok(page.into_response());
+            }
+        }
         return Ok(FormPage::new(&signed_in, &Submitted::new(prefill), None).into_response());
     };
     // Owner only: anyone else's invitation, or none, is 404.

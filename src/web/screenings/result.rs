@@ -7,14 +7,13 @@ use crate::screening::answers::IntakeAnswer;
 use crate::screening::guidance::{self, NextStep};
 use crate::screening::{Band, Coded, CopingCode, EscapeAnswer, Indicator, IntakeQuestion};
 use crate::store::StoredScreening;
-use crate::web::layout::Layout;
-use crate::web::session::SignedIn;
+use crate::web::plumbing::layout::Layout;
+use crate::web::plumbing::session::SignedIn;
 
-/// A band as shown: its code (for styling), its word and its description.
+/// A band as shown: its code (for styling) and its word.
 pub struct BandView {
     pub code: &'static str,
     pub label: &'static str,
-    pub description: &'static str,
 }
 
 impl BandView {
@@ -22,7 +21,6 @@ impl BandView {
         BandView {
             code: band.code(),
             label: band.label(),
-            description: guidance::band_description(band),
         }
     }
 }
@@ -43,11 +41,16 @@ pub struct ResultPage {
     pub year: i32,
     pub rules_version: &'static str,
     pub band: BandView,
+    /// What this band means here, fitted to how it was reached (SPEC §2.4b).
+    pub description: String,
+    /// "Incomplete: N of 6 declined", shown before the band.
+    pub incomplete_lead: Option<String>,
+    /// Why the result is provisional, when it is.
+    pub provisional_note: Option<&'static str>,
     pub reasons: Vec<String>,
     pub red_flags: Vec<&'static str>,
-    pub declined: Vec<&'static str>,
-    pub provisional: bool,
-    pub incomplete: bool,
+    /// The declined questions, named neutrally ("Q1 · concern from others").
+    pub declined: Vec<String>,
     pub next_steps: Vec<&'static str>,
     pub intake_answers: Vec<AnswerRow>,
     pub detail_answers: Vec<AnswerRow>,
@@ -67,6 +70,8 @@ pub struct ResultPage {
     pub language: Option<(&'static str, bool)>,
     /// The clinician changed some of the client's own answers before saving.
     pub intake_corrected: bool,
+    /// What else changed since the prior screening: band, pattern, control, indicators.
+    pub changes: Vec<String>,
 }
 
 /// One screening in a client's trajectory.
@@ -142,11 +147,16 @@ impl ResultPage {
             year: screening.year,
             rules_version: outcome.rules_version.as_str(),
             band: BandView::new(outcome.band),
-            reasons: outcome.reasons.iter().map(|reason| reason.text()).collect(),
+            description: guidance::result_description(answers, outcome),
+            incomplete_lead: guidance::incomplete_lead(outcome),
+            provisional_note: guidance::provisional_note(answers, outcome),
+            reasons: outcome.reasons.texts(),
             red_flags: outcome.red_flags.iter().map(topic).collect(),
-            declined: outcome.declined.iter().map(topic).collect(),
-            provisional: outcome.provisional,
-            incomplete: outcome.incomplete,
+            declined: outcome
+                .declined
+                .iter()
+                .map(|question| question.short_name())
+                .collect(),
             next_steps: guidance::next_steps(outcome)
                 .into_iter()
                 .map(NextStep::text)
@@ -179,8 +189,49 @@ impl ResultPage {
                 .filter(|code| *code != crate::screening::LanguageCode::ENGLISH)
                 .map(crate::web::client::language_for_clinician),
             intake_corrected: screening.intake_corrected,
+            changes: prior.map_or_else(Vec::new, |prior| changes(prior, screening)),
         }
     }
+}
+
+/// What changed from `before` to `now` beyond the red flags, one line each: the band, the
+/// pattern, control, and each indicator newly observed or no longer observed.
+fn changes(before: &StoredScreening, now: &StoredScreening) -> Vec<String> {
+    let mut lines = Vec::new();
+    let (was, is) = (before.outcome.band, now.outcome.band);
+    if was != is {
+        lines.push(format!("Band: {} → {}", was.label(), is.label()));
+    }
+    let pattern = |answers: &crate::screening::Answers| {
+        answers
+            .pattern
+            .map_or("Not assessed", |pattern| pattern.label())
+    };
+    if before.answers.pattern != now.answers.pattern {
+        lines.push(format!(
+            "Pattern: {} → {}",
+            pattern(&before.answers),
+            pattern(&now.answers)
+        ));
+    }
+    if before.answers.control != now.answers.control {
+        lines.push(format!(
+            "Control: {} → {}",
+            before.answers.control.label(),
+            now.answers.control.label()
+        ));
+    }
+    for &indicator in Indicator::ALL {
+        match (
+            before.answers.observed(indicator),
+            now.answers.observed(indicator),
+        ) {
+            (false, true) => lines.push(format!("Now observed: {}", indicator.label())),
+            (true, false) => lines.push(format!("No longer observed: {}", indicator.label())),
+            _ => {}
+        }
+    }
+    lines
 }
 
 /// The red flags `now` raises that `before` did not; none when there is no `before`.

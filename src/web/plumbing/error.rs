@@ -26,7 +26,7 @@ pub enum WebError {
     /// No account exists yet: the setup link must be used first.
     #[error("no account exists yet")]
     FirstRun,
-    /// The request body is larger than [`super::BODY_LIMIT_BYTES`].
+    /// The request body is larger than [`super::limit::BODY_LIMIT_BYTES`].
     #[error("request body too large")]
     TooLarge,
     /// The request took longer than [`super::REQUEST_TIMEOUT`].
@@ -81,7 +81,7 @@ impl IntoResponse for WebError {
                 "Too large",
                 format!(
                     "What was sent is larger than the {} KiB this app accepts, so nothing was saved. A screening form is far smaller: go back, reload the form and try again.",
-                    super::BODY_LIMIT_BYTES / 1024
+                    super::limit::BODY_LIMIT_BYTES / 1024
                 ),
             ),
             WebError::TimedOut => (

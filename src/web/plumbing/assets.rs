@@ -10,7 +10,7 @@ use axum::routing::get;
 use rust_embed::RustEmbed;
 
 use super::error::WebError;
-use super::routes::{Access, Route};
+use super::route::{Access, Route};
 
 #[derive(RustEmbed)]
 #[folder = "static/"]

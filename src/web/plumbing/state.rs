@@ -46,7 +46,7 @@ impl AppState {
         };
         // Make the decoy hash now, so that the first sign-in of an unknown username takes no
         // longer than any other.
-        let _ = tokio::task::spawn_blocking(|| {
+        let _ = crate::accounts::off_runtime(|| {
             crate::accounts::PasswordHash::decoy();
         })
         .await;

@@ -6,7 +6,9 @@
 //! every instance counts the same failures.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::http::HeaderMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -290,6 +292,29 @@ impl MemoryThrottle {
                 entry.locked_until = None;
             }
         }
+    }
+}
+
+/// The client's address: the TCP peer, or behind a reverse proxy (`--behind-proxy`) the
+/// address the proxy appended last to `X-Forwarded-For`. Used only in memory, for throttling.
+pub fn client_address(
+    state: &super::state::AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+) -> IpAddr {
+    let forwarded = || {
+        let last = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .next_back()?;
+        last.trim().parse::<IpAddr>().ok()
+    };
+    if state.security.behind_proxy {
+        forwarded().unwrap_or(peer.ip())
+    } else {
+        peer.ip()
     }
 }
 

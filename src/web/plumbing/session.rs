@@ -157,7 +157,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
 
 /// Who is signed in on this session, if anyone whose account is still active and whose
 /// password has not changed since. Any other session ends here, at its next request.
-async fn current(state: &AppState, session: &Session) -> Result<Option<SignedIn>, WebError> {
+pub async fn current(state: &AppState, session: &Session) -> Result<Option<SignedIn>, WebError> {
     let Some(mut data) = load(session).await? else {
         return Ok(None);
     };
@@ -202,11 +202,6 @@ pub async fn require_clinician(
         Ok(Some(signed_in)) => {
             request.extensions_mut().insert(signed_in);
             next.run(request).await
-        }
-        Ok(None) if request.method() == Method::POST && request.uri().path() == "/screenings" => {
-            super::auth::sign_in_again(&state, request)
-                .await
-                .unwrap_or_else(IntoResponse::into_response)
         }
         Ok(None) => {
             let target = if request.method() == Method::GET {

@@ -1,0 +1,15 @@
+//! The web layer's plumbing, shared by every page and needing none of them: sessions and
+//! their gates, CSRF form tokens, errors, the page layout, body limits, throttles, the lock of
+//! a handed-over device, request counts, static assets, and what a route is.
+
+pub mod activity;
+pub mod assets;
+pub mod error;
+pub mod form_token;
+pub mod layout;
+pub mod limit;
+pub mod lock;
+pub mod route;
+pub mod session;
+pub mod state;
+pub mod throttle;
