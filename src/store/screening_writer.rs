@@ -123,17 +123,22 @@ async fn commit_batch(
             let mut owners: Vec<i64> = batch.iter().map(|job| job.screening.owner.0).collect();
             owners.sort_unstable();
             owners.dedup();
-            for owner in owners {
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(owner)
-                    .execute(&mut **connection)
-                    .await?;
-            }
+            sqlx::query("SELECT pg_advisory_xact_lock(owner) FROM unnest($1::bigint[]) AS owner ORDER BY owner")
+                .bind(&owners)
+                .execute(&mut **connection)
+                .await?;
         }
+        // On PostgreSQL the plain screenings of the batch go in one statement (one round
+        // trip instead of one each); any that met a clash, and every other, go one by one.
+        let mut stored = match &mut transaction {
+            Tx::Postgres(connection) => insert_many(&mut **connection, batch).await?,
+            Tx::Sqlite(_) => vec![None; batch.len()],
+        };
         let mut results = Vec::with_capacity(batch.len());
-        for job in batch {
+        for (job, stored) in batch.iter().zip(stored.iter_mut()) {
             let screening = &job.screening;
             let result = match &screening.invitation {
+                None if stored.is_some() => Ok(stored.take().expect("stored")),
                 None => insert(&mut transaction, sql, screening, Origin::default()).await,
                 Some((id, corrected)) => {
                     // A savepoint: the invitation is deleted only with its screening stored.
@@ -173,6 +178,174 @@ async fn commit_batch(
                 .collect()
         }
     }
+}
+
+/// PostgreSQL: inserts the batch's screenings that come from no invitation in one statement,
+/// each under a fresh review code and row id and the next number of its owner's year (the
+/// batch holds the owners' locks). Returns the code of each job stored; `None` for a job with
+/// an invitation or one whose code or id clashed (to be inserted one by one).
+async fn insert_many(
+    connection: &mut sqlx::PgConnection,
+    batch: &[SaveJob],
+) -> Result<Vec<Option<ReviewCode>>, StoreError> {
+    let plain: Vec<&NewScreening> = batch
+        .iter()
+        .map(|job| &job.screening)
+        .filter(|screening| screening.invitation.is_none())
+        .collect();
+    if plain.is_empty() {
+        return Ok(vec![None; batch.len()]);
+    }
+    // The next number of each (owner, year) in the batch.
+    let mut next: std::collections::HashMap<(i64, i32), i64> = std::collections::HashMap::new();
+    for screening in &plain {
+        let key = (screening.owner.0, screening.year);
+        if let std::collections::hash_map::Entry::Vacant(entry) = next.entry(key) {
+            let last: i64 = sqlx::query_scalar(
+                "SELECT coalesce(max(seq_in_year), 0) FROM screenings \
+                 WHERE clinician_id = $1 AND year = $2",
+            )
+            .bind(key.0)
+            .bind(key.1)
+            .fetch_one(&mut *connection)
+            .await?;
+            entry.insert(last + 1);
+        }
+    }
+    let n = plain.len();
+    let mut ids = Vec::with_capacity(n);
+    let mut codes = Vec::with_capacity(n);
+    let mut owners = Vec::with_capacity(n);
+    let mut years = Vec::with_capacity(n);
+    let mut seqs = Vec::with_capacity(n);
+    let mut rules = Vec::with_capacity(n);
+    let mut intake: Vec<Vec<String>> = vec![Vec::with_capacity(n); IntakeQuestion::ALL.len()];
+    let mut patterns: Vec<Option<&str>> = Vec::with_capacity(n);
+    let mut controls = Vec::with_capacity(n);
+    let mut observed: Vec<Vec<bool>> = vec![Vec::with_capacity(n); Indicator::ALL.len()];
+    let mut bands = Vec::with_capacity(n);
+    let mut flag_counts = Vec::with_capacity(n);
+    let mut flags: [Vec<bool>; 4] = Default::default();
+    let mut priors: Vec<Option<String>> = Vec::with_capacity(n);
+    for screening in &plain {
+        let (answers, outcome) = (&screening.answers, &screening.outcome);
+        let seq = next
+            .get_mut(&(screening.owner.0, screening.year))
+            .expect("counted above");
+        ids.push(random_row_id());
+        codes.push(ReviewCode::generate().as_str().to_owned());
+        owners.push(screening.owner.0);
+        years.push(screening.year);
+        seqs.push(*seq);
+        *seq += 1;
+        rules.push(outcome.rules_version.as_str().to_owned());
+        for (column, question) in intake.iter_mut().zip(IntakeQuestion::ALL) {
+            column.push(intake_code(answers, question));
+        }
+        patterns.push(answers.pattern.map(|pattern| pattern.code()));
+        controls.push(answers.control.code());
+        for (column, &indicator) in observed.iter_mut().zip(Indicator::ALL) {
+            column.push(answers.observed(indicator));
+        }
+        bands.push(outcome.band.code());
+        flag_counts.push(outcome.red_flags.len() as i64);
+        for (column, value) in flags.iter_mut().zip([
+            outcome.further_investigation,
+            outcome.referral,
+            outcome.provisional,
+            outcome.incomplete,
+        ]) {
+            column.push(value);
+        }
+        priors.push(
+            screening
+                .prior
+                .as_ref()
+                .map(|code| code.as_str().to_owned()),
+        );
+    }
+    // (column, array type) in the order bound below.
+    let mut columns: Vec<(&str, &str)> = vec![
+        ("id", "bigint"),
+        ("review_code", "text"),
+        ("clinician_id", "bigint"),
+        ("year", "int"),
+        ("seq_in_year", "bigint"),
+        ("rules_version", "text"),
+    ];
+    let mut answer_names = answer_columns();
+    for _ in IntakeQuestion::ALL {
+        columns.push((answer_names.next().expect("intake column"), "text"));
+    }
+    columns.push((answer_names.next().expect("pattern"), "text"));
+    columns.push((answer_names.next().expect("control"), "text"));
+    for name in answer_names {
+        columns.push((name, "boolean"));
+    }
+    columns.extend([
+        ("band", "text"),
+        ("red_flag_count", "bigint"),
+        ("further_investigation", "boolean"),
+        ("referral", "boolean"),
+        ("provisional", "boolean"),
+        ("incomplete", "boolean"),
+    ]);
+    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let arrays: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (_, kind))| format!("${}::{kind}[]", i + 1))
+        .collect();
+    let prior = columns.len() + 1;
+    let selected: Vec<String> = names.iter().map(|name| format!("u.{name}")).collect();
+    let sql = format!(
+        "INSERT INTO screenings ({columns}, prior_id) \
+         SELECT {selected}, (SELECT p.id FROM screenings p \
+                      WHERE p.review_code = x.prior AND p.clinician_id = u.clinician_id) \
+         FROM unnest({arrays}) WITH ORDINALITY AS u({columns}, n) \
+         JOIN unnest(${prior}::text[]) WITH ORDINALITY AS x(prior, n) USING (n) \
+         ON CONFLICT DO NOTHING RETURNING review_code",
+        columns = names.join(", "),
+        selected = selected.join(", "),
+        arrays = arrays.join(", "),
+    );
+    let mut query = sqlx::query_scalar::<_, String>(&sql)
+        .bind(&ids)
+        .bind(&codes)
+        .bind(&owners)
+        .bind(&years)
+        .bind(&seqs)
+        .bind(&rules);
+    for column in &intake {
+        query = query.bind(column);
+    }
+    query = query.bind(&patterns).bind(&controls);
+    for column in &observed {
+        query = query.bind(column);
+    }
+    query = query.bind(&bands).bind(&flag_counts);
+    for column in &flags {
+        query = query.bind(column);
+    }
+    let inserted: std::collections::HashSet<String> = query
+        .bind(&priors)
+        .fetch_all(&mut *connection)
+        .await?
+        .into_iter()
+        .collect();
+    let mut codes = codes.into_iter();
+    Ok(batch
+        .iter()
+        .map(|job| {
+            if job.screening.invitation.is_some() {
+                return None;
+            }
+            let code = codes.next().expect("one code per plain screening");
+            inserted
+                .contains(&code)
+                .then(|| code.parse().expect("a generated review code"))
+        })
+        .collect())
 }
 
 /// How a screening's intake answers were given.
