@@ -131,7 +131,7 @@ async fn commit_batch(
         // On PostgreSQL the plain screenings of the batch go in one statement (one round
         // trip instead of one each); any that met a clash, and every other, go one by one.
         let mut stored = match &mut transaction {
-            Tx::Postgres(connection) => insert_many(&mut **connection, batch).await?,
+            Tx::Postgres(connection) => insert_many(connection, batch).await?,
             Tx::Sqlite(_) => vec![None; batch.len()],
         };
         let mut results = Vec::with_capacity(batch.len());
