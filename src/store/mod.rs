@@ -282,7 +282,7 @@ impl Store {
 
     /// Connects to PostgreSQL: statements unlogged (an INSERT's time would date a
     /// screening), `synchronous_commit=on` whatever the server's default (a 303 only after
-    /// the commit is durable).
+    /// the commit is durable), sessions in UTC.
     async fn connect_postgres(url: &str) -> Result<Store, StoreError> {
         let options = PgConnectOptions::from_str(url)
             .map_err(|source| StoreError::BadUrl {
@@ -290,7 +290,9 @@ impl Store {
                 source,
             })?
             .application_name("screener")
-            .options([("synchronous_commit", "on")])
+            // TimeZone UTC: tower-sessions' sweep compares expiries with `now() at time
+            // zone 'utc'`, which is right only in a UTC session.
+            .options([("synchronous_commit", "on"), ("TimeZone", "UTC")])
             .disable_statement_logging();
         let pool = PgPoolOptions::new()
             .max_connections(16)
