@@ -151,6 +151,13 @@ async fn deactivation_and_password_changes_hold_on_every_instance_at_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_sign_ins_are_counted_across_instances() {
     let (database, first, second) = two_instances().await;
+    // A count whose time is over: swept by the next attempt on any instance.
+    database
+        .execute(
+            "INSERT INTO sign_in_failures (subject, failures, locked_until, expires) \
+             VALUES (repeat('a', 64), 3, 1, 1)",
+        )
+        .await;
     let mut statuses = Vec::new();
     for i in 0..8 {
         let address = if i % 2 == 0 {
@@ -180,6 +187,13 @@ async fn failed_sign_ins_are_counted_across_instances() {
             "locked on every instance"
         );
     }
+    assert_eq!(
+        database
+            .count("SELECT count(*) FROM sign_in_failures WHERE subject = repeat('a', 64)")
+            .await,
+        0,
+        "expired counts are swept"
+    );
     // Counted under keyed hashes: neither the username nor an address in clear.
     let subjects = database.texts("SELECT subject FROM sign_in_failures").await;
     assert!(!subjects.is_empty());
