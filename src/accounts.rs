@@ -190,6 +190,22 @@ impl PasswordHash {
 }
 
 /// Why an account change cannot be made, in words fit to show.
+/// A clinician's internal id; screenings belong to one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct ClinicianId(pub i64);
+
+/// A clinician account.
+#[derive(Debug, Clone)]
+pub struct Clinician {
+    pub id: ClinicianId,
+    pub username: Username,
+    pub password_hash: PasswordHash,
+    pub is_admin: bool,
+    pub is_active: bool,
+    /// Sessions signed in under another epoch are no longer valid.
+    pub session_epoch: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AccountError {
     #[error("enter a username")]

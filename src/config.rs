@@ -35,8 +35,10 @@ pub struct ServeConfig {
 /// Where the database is.
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseConfig {
-    /// SQLite database URL. The server and `user` create and migrate the file when needed;
-    /// backup, purge and check only open an existing one.
+    /// Database URL: a SQLite file (sqlite://screener.db, the default) or a PostgreSQL
+    /// database (postgres://user@host/database?sslmode=verify-full), which several server
+    /// instances may share. The server and `user` create (SQLite) and migrate it when
+    /// needed; backup, purge and check only open an existing one.
     #[arg(
         long = "database",
         env = "DATABASE_URL",

@@ -1,20 +1,19 @@
 //! An acknowledged submission survives a crash (SPEC §5): the real binary is killed with
 //! SIGKILL in the middle of concurrent submissions, restarted on the same file, and every
 //! review code it had answered 303 for is there, in a database that passes its integrity check.
-//! Concurrent submissions never fail.
+//! Concurrent submissions never fail. Both on SQLite and on PostgreSQL.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use sqlx::sqlite::SqlitePool;
 use tokio::sync::Mutex;
 
 mod common;
 
-use common::server::{Server, add_account};
-use common::{Browser, EXAMPLE_FORM, PASSWORD, code_of, database_url, spawn_app};
+use common::server::{Server, add_account_on, screener_on};
+use common::{Browser, EXAMPLE_FORM, Engine, PASSWORD, TestDatabase, code_of, spawn_app_on};
 
 /// Concurrent submitters.
 const TASKS: usize = 8;
@@ -38,19 +37,11 @@ async fn signed_in(address: &str) -> Browser {
     browser
 }
 
-/// Opens the file read-only, as an operator with `sqlite3` would.
-async fn open_read_only(path: &std::path::Path) -> SqlitePool {
-    SqlitePool::connect(&format!("{}?mode=ro", database_url(path)))
-        .await
-        .expect("open database read-only")
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn acknowledged_submissions_survive_kill_9() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("screener.db");
-    add_account(&db, "alice");
-    let mut server = Server::start(&db, &dir.path().join("first.log"));
+async fn acknowledged_submissions_survive_kill_9(engine: Engine) {
+    let db = TestDatabase::new(engine).await;
+    let dir = &db.dir;
+    add_account_on(&db.url, "alice");
+    let mut server = Server::start_on(&db.url, &dir.path().join("first.log"), &[]);
     let browser = Arc::new(signed_in(&server.address).await);
 
     let seen = Arc::new(Mutex::new(Seen::default()));
@@ -94,20 +85,15 @@ async fn acknowledged_submissions_survive_kill_9() {
     );
     assert!(seen.acknowledged.len() >= ACKNOWLEDGED_BEFORE_KILL);
 
-    let mut restarted = Server::start(&db, &dir.path().join("second.log"));
-    let database = open_read_only(&db).await;
-    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(&database)
+    let mut restarted = Server::start_on(&db.url, &dir.path().join("second.log"), &[]);
+    let (code, stdout, stderr) = screener_on(&db.url, &["check"], "");
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("integrity: ok"), "{stdout}");
+    let stored: HashSet<String> = db
+        .texts("SELECT review_code FROM screenings")
         .await
-        .unwrap();
-    assert_eq!(integrity, "ok");
-    let stored: HashSet<String> = sqlx::query_scalar("SELECT review_code FROM screenings")
-        .fetch_all(&database)
-        .await
-        .unwrap()
         .into_iter()
         .collect();
-    database.close().await;
     let lost: Vec<&String> = seen
         .acknowledged
         .iter()
@@ -128,11 +114,10 @@ async fn acknowledged_submissions_survive_kill_9() {
     assert_eq!(restarted.terminate(Duration::from_secs(5)), Some(0));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_submissions_and_reads_never_fail() {
+async fn concurrent_submissions_and_reads_never_fail(engine: Engine) {
     const SUBMITTERS: usize = 16;
     const EACH: usize = 25;
-    let app = spawn_app().await;
+    let app = spawn_app_on(engine).await;
     let alice = Arc::new(app.clinician("alice").await);
     let submitters = (0..SUBMITTERS).map(|_| {
         let alice = alice.clone();
@@ -175,3 +160,8 @@ async fn futures_join<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T
     }
     results
 }
+
+crate::both_engines!(
+    acknowledged_submissions_survive_kill_9,
+    concurrent_submissions_and_reads_never_fail,
+);

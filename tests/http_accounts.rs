@@ -3,15 +3,16 @@
 
 mod common;
 
+use common::{Engine, spawn_app_on};
+
 use common::{
     Browser, CASUAL_FORM, EXAMPLE_FORM, PASSWORD, code_of, location, spawn_app, spawn_app_with,
 };
 use intake_screener::config::SecurityConfig;
 use intake_screener::web::routes::{self, Access};
 
-#[tokio::test]
-async fn first_run_setup_link_creates_the_first_admin_once() {
-    let app = spawn_app().await;
+async fn first_run_setup_link_creates_the_first_admin_once(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let token = app
         .setup_token
         .clone()
@@ -97,9 +98,8 @@ fn concrete(path: &str) -> String {
         .replace("{id}", "0123456789abcdef")
 }
 
-#[tokio::test]
-async fn every_private_route_needs_a_session() {
-    let app = spawn_app().await;
+async fn every_private_route_needs_a_session(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     app.create_account("alice", true).await;
     let table = routes::table();
     assert!(
@@ -168,9 +168,8 @@ async fn public_routes_are_only_the_expected_ones() {
     );
 }
 
-#[tokio::test]
-async fn a_result_is_only_its_owners() {
-    let app = spawn_app().await;
+async fn a_result_is_only_its_owners(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let bob = app.clinician("bob").await;
     let location = alice.submit(EXAMPLE_FORM).await;
@@ -194,9 +193,8 @@ async fn a_result_is_only_its_owners() {
     assert_eq!(app.count_screenings().await, 1);
 }
 
-#[tokio::test]
-async fn a_cross_site_post_is_refused_and_stores_nothing() {
-    let app = spawn_app().await;
+async fn a_cross_site_post_is_refused_and_stores_nothing(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let token = alice.csrf_token.clone().unwrap();
     let mut form: Vec<(&str, &str)> = EXAMPLE_FORM.to_vec();
@@ -243,9 +241,8 @@ async fn a_cross_site_post_is_refused_and_stores_nothing() {
     assert_eq!(app.count_screenings().await, 1);
 }
 
-#[tokio::test]
-async fn pages_carry_the_security_headers() {
-    let app = spawn_app().await;
+async fn pages_carry_the_security_headers(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let location = alice.submit(EXAMPLE_FORM).await;
     let response = alice.get(&location).await;
@@ -299,9 +296,8 @@ async fn secure_cookies_turn_on_hsts_and_the_secure_flag() {
     );
 }
 
-#[tokio::test]
-async fn repeated_failures_are_throttled() {
-    let app = spawn_app().await;
+async fn repeated_failures_are_throttled(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     app.create_account("alice", false).await;
     let mut browser = app.browser();
     let mut statuses = Vec::new();
@@ -338,9 +334,8 @@ async fn repeated_failures_are_throttled() {
     assert_eq!(app.count_audit("sign_in_failed").await, 5);
 }
 
-#[tokio::test]
-async fn unknown_users_and_wrong_passwords_get_the_same_answer() {
-    let app = spawn_app().await;
+async fn unknown_users_and_wrong_passwords_get_the_same_answer(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     app.create_account("alice", false).await;
     let strip = |html: String| {
         let token = common::csrf_token_in(&html).unwrap();
@@ -360,9 +355,8 @@ async fn unknown_users_and_wrong_passwords_get_the_same_answer() {
     );
 }
 
-#[tokio::test]
-async fn signing_in_rotates_the_session_id() {
-    let app = spawn_app().await;
+async fn signing_in_rotates_the_session_id(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     app.create_account("alice", false).await;
     let mut browser = app.browser();
     browser.get("/login").await;
@@ -384,9 +378,8 @@ async fn signing_in_rotates_the_session_id() {
     assert_ne!(first, second);
 }
 
-#[tokio::test]
-async fn sign_in_returns_to_a_local_page_only() {
-    let app = spawn_app().await;
+async fn sign_in_returns_to_a_local_page_only(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     app.create_account("alice", false).await;
     let mut browser = app.browser();
     let html = browser
@@ -415,9 +408,8 @@ async fn sign_in_returns_to_a_local_page_only() {
     }
 }
 
-#[tokio::test]
-async fn signing_out_ends_the_session() {
-    let app = spawn_app().await;
+async fn signing_out_ends_the_session(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let stolen = alice.cookies();
     let response = alice.post_form("/logout", &[]).await;
@@ -436,9 +428,8 @@ async fn signing_out_ends_the_session() {
     assert_eq!(app.count_audit("signed_out").await, 1);
 }
 
-#[tokio::test]
-async fn a_deactivated_account_is_signed_out_at_once() {
-    let app = spawn_app().await;
+async fn a_deactivated_account_is_signed_out_at_once(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let admin = app.admin("root").await;
     let bob = app.clinician("bob").await;
     assert_eq!(bob.get("/screenings").await.status(), 200);
@@ -457,9 +448,8 @@ async fn a_deactivated_account_is_signed_out_at_once() {
     assert_eq!(app.count_audit("account_deactivated").await, 1);
 }
 
-#[tokio::test]
-async fn admin_pages_are_invisible_to_clinicians() {
-    let app = spawn_app().await;
+async fn admin_pages_are_invisible_to_clinicians(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let bob = app.clinician("bob").await;
     for path in ["/admin/clinicians", "/admin/audit"] {
         assert_eq!(bob.get(path).await.status(), 404);
@@ -481,9 +471,8 @@ async fn admin_pages_are_invisible_to_clinicians() {
     assert_eq!(app.store.count_clinicians().await.unwrap(), 1);
 }
 
-#[tokio::test]
-async fn an_admin_adds_and_resets_clinicians_and_reads_the_audit_log() {
-    let app = spawn_app().await;
+async fn an_admin_adds_and_resets_clinicians_and_reads_the_audit_log(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let admin = app.admin("root").await;
     let created = admin
         .post_form(
@@ -540,9 +529,8 @@ async fn an_admin_adds_and_resets_clinicians_and_reads_the_audit_log() {
     assert!(!audit.contains(PASSWORD) && !audit.contains("a brand new password"));
 }
 
-#[tokio::test]
-async fn a_clinician_changes_their_own_password() {
-    let app = spawn_app().await;
+async fn a_clinician_changes_their_own_password(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let wrong = alice
         .post_form(
@@ -584,9 +572,8 @@ async fn the_audit_log_never_dates_a_screening() {
     assert_eq!(mentions, 0);
 }
 
-#[tokio::test]
-async fn a_password_change_ends_every_other_session_of_the_account() {
-    let app = spawn_app().await;
+async fn a_password_change_ends_every_other_session_of_the_account(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let admin = app.admin("root").await;
     let alice = app.clinician("alice").await;
     let mut alice_elsewhere = app.browser();
@@ -635,9 +622,8 @@ async fn a_password_change_ends_every_other_session_of_the_account() {
     );
 }
 
-#[tokio::test]
-async fn answers_survive_a_session_that_ended_mid_form() {
-    let app = spawn_app().await;
+async fn answers_survive_a_session_that_ended_mid_form(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     app.create_account("alice", false).await;
     let mut late = app.browser();
     let expired = late.post_raw("/screenings", EXAMPLE_FORM).await;
@@ -682,9 +668,8 @@ async fn answers_survive_a_session_that_ended_mid_form() {
     assert_eq!(app.count_screenings().await, 1);
 }
 
-#[tokio::test]
-async fn a_form_opened_before_signing_in_again_keeps_its_answers() {
-    let app = spawn_app().await;
+async fn a_form_opened_before_signing_in_again_keeps_its_answers(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let mut alice = app.clinician("alice").await;
     let stale = alice.csrf_token.clone().unwrap();
     assert_eq!(alice.sign_in("alice", PASSWORD).await.status(), 303);
@@ -705,9 +690,8 @@ async fn a_form_opened_before_signing_in_again_keeps_its_answers() {
     assert_eq!(app.count_screenings().await, 1);
 }
 
-#[tokio::test]
-async fn parallel_guesses_cannot_outrun_the_throttle() {
-    let app = spawn_app().await;
+async fn parallel_guesses_cannot_outrun_the_throttle(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     app.create_account("alice", false).await;
     let mut browser = app.browser();
     let html = browser.get_html("/login").await;
@@ -797,9 +781,8 @@ async fn change_password(browser: &Browser, current: &str, new: &str) -> reqwest
         .await
 }
 
-#[tokio::test]
-async fn a_sign_in_needs_the_form_token_of_its_own_browser() {
-    let app = spawn_app().await;
+async fn a_sign_in_needs_the_form_token_of_its_own_browser(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     app.create_account("alice", false).await;
     let mut victim = app.browser();
     victim.get("/login").await;
@@ -831,3 +814,72 @@ async fn a_sign_in_needs_the_form_token_of_its_own_browser() {
     assert_eq!(response.status(), 303);
     assert!(victim.cookies().contains("screener_session="));
 }
+
+/// An audited change and its audit entry are one transaction: when the entry cannot be
+/// written, the change is not made either.
+async fn an_account_change_whose_audit_entry_fails_is_not_made(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let admin = app.admin("root").await;
+    let bob = app.clinician("bob").await;
+    match engine {
+        Engine::Sqlite => {
+            app.db
+                .execute(
+                    "CREATE TRIGGER audit_refused BEFORE INSERT ON audit_events \
+                     BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END",
+                )
+                .await
+        }
+        Engine::Postgres => {
+            app.db
+                .execute(
+                    "CREATE FUNCTION audit_refused() RETURNS trigger LANGUAGE plpgsql AS \
+                     $$ BEGIN RAISE EXCEPTION 'audit log unavailable'; END; $$",
+                )
+                .await;
+            app.db
+                .execute(
+                    "CREATE TRIGGER audit_refused BEFORE INSERT ON audit_events \
+                     FOR EACH ROW EXECUTE FUNCTION audit_refused()",
+                )
+                .await
+        }
+    }
+    let response = admin
+        .post_form("/admin/clinicians/bob/active", &[("active", "false")])
+        .await;
+    assert!(response.status().is_server_error(), "{}", response.status());
+    assert_eq!(
+        bob.get("/screenings").await.status(),
+        200,
+        "bob still active"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM clinicians WHERE username = 'bob' AND is_active")
+            .await,
+        1
+    );
+}
+
+crate::both_engines!(
+    an_account_change_whose_audit_entry_fails_is_not_made,
+    first_run_setup_link_creates_the_first_admin_once,
+    every_private_route_needs_a_session,
+    a_result_is_only_its_owners,
+    a_cross_site_post_is_refused_and_stores_nothing,
+    pages_carry_the_security_headers,
+    repeated_failures_are_throttled,
+    unknown_users_and_wrong_passwords_get_the_same_answer,
+    signing_in_rotates_the_session_id,
+    sign_in_returns_to_a_local_page_only,
+    signing_out_ends_the_session,
+    a_deactivated_account_is_signed_out_at_once,
+    admin_pages_are_invisible_to_clinicians,
+    an_admin_adds_and_resets_clinicians_and_reads_the_audit_log,
+    a_clinician_changes_their_own_password,
+    a_password_change_ends_every_other_session_of_the_account,
+    answers_survive_a_session_that_ended_mid_form,
+    a_form_opened_before_signing_in_again_keeps_its_answers,
+    parallel_guesses_cannot_outrun_the_throttle,
+    a_sign_in_needs_the_form_token_of_its_own_browser,
+);

@@ -8,7 +8,9 @@ use tokio::net::TcpStream;
 
 mod common;
 
-use common::{Browser, EXAMPLE_FORM, TestApp, spawn_app};
+use common::{Engine, spawn_app_on};
+
+use common::{Browser, EXAMPLE_FORM, TestApp};
 use intake_screener::screening::ReviewCode;
 use intake_screener::web::BODY_LIMIT_BYTES;
 use intake_screener::web::routes;
@@ -86,9 +88,8 @@ async fn post_chunked(browser: &Browser, path: &str, total: usize) -> String {
         .to_owned()
 }
 
-#[tokio::test]
-async fn a_2_mb_body_gets_413_with_a_page_that_says_so() {
-    let app = spawn_app().await;
+async fn a_2_mb_body_gets_413_with_a_page_that_says_so(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
 
     let response = post_with_length(
@@ -222,17 +223,12 @@ fn app_url(app: &TestApp, path: &str) -> String {
 }
 
 async fn audit_actions(app: &TestApp) -> Vec<String> {
-    let pool = app.database().await;
-    let actions = sqlx::query_scalar("SELECT action FROM audit_events ORDER BY id")
-        .fetch_all(&pool)
+    app.db
+        .texts("SELECT action FROM audit_events ORDER BY id")
         .await
-        .unwrap();
-    pool.close().await;
-    actions
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn random_bodies_to_every_post_route_get_no_5xx_and_store_nothing() {
+async fn random_bodies_to_every_post_route_get_no_5xx_and_store_nothing(engine: Engine) {
     const BODIES: usize = 200;
     let seed: u64 = std::env::var("EDGE_SEED")
         .ok()
@@ -240,7 +236,7 @@ async fn random_bodies_to_every_post_route_get_no_5xx_and_store_nothing() {
         .unwrap_or_else(rand::random);
     let mut rng = StdRng::seed_from_u64(seed);
 
-    let app = spawn_app().await;
+    let app = spawn_app_on(engine).await;
     let admin = app.admin("root").await;
     let kept = admin.submit(EXAMPLE_FORM).await;
     let mut visitor = app.browser();
@@ -320,3 +316,8 @@ async fn random_bodies_to_every_post_route_get_no_5xx_and_store_nothing() {
     }
     admin.get_html(&kept).await;
 }
+
+crate::both_engines!(
+    a_2_mb_body_gets_413_with_a_page_that_says_so,
+    random_bodies_to_every_post_route_get_no_5xx_and_store_nothing,
+);

@@ -5,9 +5,10 @@
 
 mod common;
 
-use common::{Browser, PASSWORD, TestApp, location, spawn_app};
+use common::{Engine, spawn_app_on};
+
+use common::{Browser, PASSWORD, location};
 use intake_screener::web::routes::{self, Access};
-use sqlx::sqlite::SqlitePool;
 
 /// The client's answers to the six questions: two red flags, one question declined.
 const CLIENT_ANSWERS: &[(&str, &str)] = &[
@@ -74,13 +75,6 @@ fn token_of(target: &str) -> String {
         .to_owned()
 }
 
-/// A writable connection to the app's database, to move expiries as time would.
-async fn writable(app: &TestApp) -> SqlitePool {
-    SqlitePool::connect(&common::database_url(&app.db_path))
-        .await
-        .expect("open database")
-}
-
 fn assert_no_clinical_words(html: &str, what: &str) {
     for word in CLINICAL_WORDS {
         assert!(!html.contains(word), "{what} says {word:?}:\n{html}");
@@ -107,9 +101,8 @@ fn checked(html: &str, id: &str) -> bool {
         .any(|tag| tag.contains(&format!("id=\"{id}\"")) && tag.contains(" checked"))
 }
 
-#[tokio::test]
-async fn a_link_for_the_clients_phone_end_to_end() {
-    let app = spawn_app().await;
+async fn a_link_for_the_clients_phone_end_to_end(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     assert!(
         alice
@@ -216,7 +209,7 @@ async fn a_link_for_the_clients_phone_end_to_end() {
     );
     assert!(!html.contains("corrected"));
     assert_eq!(
-        app.count("SELECT count(*) FROM screenings WHERE administration = 'client_link' AND client_language = 'en' AND intake_corrected = 0")
+        app.count("SELECT count(*) FROM screenings WHERE administration = 'client_link' AND client_language = 'en' AND NOT intake_corrected")
             .await,
         1
     );
@@ -254,9 +247,8 @@ async fn a_link_for_the_clients_phone_end_to_end() {
     assert!(csv.contains("client_link,en,false,"), "{csv}");
 }
 
-#[tokio::test]
-async fn spanish_by_choice_or_by_the_browser_and_said_on_the_result() {
-    let app = spawn_app().await;
+async fn spanish_by_choice_or_by_the_browser_and_said_on_the_result(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let (id, token) = make_link(&alice).await;
     let phone = app.browser();
@@ -340,9 +332,8 @@ async fn spanish_by_choice_or_by_the_browser_and_said_on_the_result() {
     assert_eq!(fhir["extension"][1]["valueBoolean"], true);
 }
 
-#[tokio::test]
-async fn tokens_are_gone_after_expiry_or_cancelling_and_unknown_ones_are_404() {
-    let app = spawn_app().await;
+async fn tokens_are_gone_after_expiry_or_cancelling_and_unknown_ones_are_404(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let phone = app.browser();
     let unknown = phone.get("/c/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").await;
@@ -361,11 +352,7 @@ async fn tokens_are_gone_after_expiry_or_cancelling_and_unknown_ones_are_404() {
 
     // Expired, unanswered: 410 at once, and still 410 once the sweep deleted it.
     let (_, expired) = make_link(&alice).await;
-    let db = writable(&app).await;
-    sqlx::query("UPDATE invitations SET expiry = 1")
-        .execute(&db)
-        .await
-        .unwrap();
+    app.db.execute("UPDATE invitations SET expiry = 1").await;
     let gone = phone.get(&format!("/c/{expired}")).await;
     assert_eq!(gone.status(), 410);
     let gone = gone.text().await.unwrap();
@@ -381,10 +368,7 @@ async fn tokens_are_gone_after_expiry_or_cancelling_and_unknown_ones_are_404() {
     phone
         .answer(&format!("/c/{answered}"), CLIENT_ANSWERS)
         .await;
-    let expiry: i64 = sqlx::query_scalar("SELECT expiry FROM invitations")
-        .fetch_one(&db)
-        .await
-        .unwrap();
+    let expiry = app.count("SELECT expiry FROM invitations").await;
     assert!(expiry - now > 23 * 3600, "answered ones wait a day");
     assert_eq!(app.store.sweep_invitations(now).await.unwrap(), 0);
     assert_eq!(
@@ -408,17 +392,14 @@ async fn tokens_are_gone_after_expiry_or_cancelling_and_unknown_ones_are_404() {
     assert_eq!(phone.get(&format!("/c/{cancelled}")).await.status(), 410);
     assert_eq!(app.count("SELECT count(*) FROM invitations").await, 0);
     // Spent tokens keep no more than a hash and a whole day.
-    let forget: i64 = sqlx::query_scalar("SELECT min(forget_after) FROM spent_tokens")
-        .fetch_one(&db)
-        .await
-        .unwrap();
+    let forget = app
+        .count("SELECT min(forget_after) FROM spent_tokens")
+        .await;
     assert_eq!(forget % 86_400, 0);
-    db.close().await;
 }
 
-#[tokio::test]
-async fn invitations_are_their_owners_only() {
-    let app = spawn_app().await;
+async fn invitations_are_their_owners_only(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let bob = app.clinician("bob").await;
     let (id, token) = make_link(&alice).await;
@@ -457,9 +438,8 @@ async fn invitations_are_their_owners_only() {
     assert!(!page.contains("/c/"));
 }
 
-#[tokio::test]
-async fn a_refused_client_answer_stores_nothing_and_keeps_the_link_open() {
-    let app = spawn_app().await;
+async fn a_refused_client_answer_stores_nothing_and_keeps_the_link_open(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let (_, token) = make_link(&alice).await;
     let phone = app.browser();
@@ -531,9 +511,8 @@ async fn a_refused_client_answer_stores_nothing_and_keeps_the_link_open() {
     assert!(!checked(&form, "control-lost"));
 }
 
-#[tokio::test]
-async fn a_handed_over_device_is_locked_until_the_password() {
-    let app = spawn_app().await;
+async fn a_handed_over_device_is_locked_until_the_password(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let mut alice = app.clinician("alice").await;
     let response = alice.post_form("/invitations", &[("mode", "device")]).await;
     assert_eq!(response.status(), 303);
@@ -610,9 +589,8 @@ async fn a_handed_over_device_is_locked_until_the_password() {
     assert_eq!(alice.get(&format!("/c/{token}")).await.status(), 410);
 }
 
-#[tokio::test]
-async fn five_wrong_unlock_passwords_end_the_session_without_locking_sign_in() {
-    let app = spawn_app().await;
+async fn five_wrong_unlock_passwords_end_the_session_without_locking_sign_in(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let mut alice = app.clinician("alice").await;
     let response = alice.post_form("/invitations", &[("mode", "device")]).await;
     assert_eq!(response.status(), 303);
@@ -635,9 +613,8 @@ async fn five_wrong_unlock_passwords_end_the_session_without_locking_sign_in() {
     );
 }
 
-#[tokio::test]
-async fn guessing_tokens_is_throttled_by_address() {
-    let app = spawn_app().await;
+async fn guessing_tokens_is_throttled_by_address(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let (_, token) = make_link(&alice).await;
     let guesser = app.browser();
@@ -658,9 +635,8 @@ async fn guessing_tokens_is_throttled_by_address() {
     assert_eq!(guesser.get(&format!("/c/{token}")).await.status(), 429);
 }
 
-#[tokio::test]
-async fn a_bad_mode_is_a_clear_400_and_makes_nothing() {
-    let app = spawn_app().await;
+async fn a_bad_mode_is_a_clear_400_and_makes_nothing(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     for mode in ["", "phone", "DEVICE"] {
         let response = alice.post_form("/invitations", &[("mode", mode)]).await;
@@ -671,9 +647,20 @@ async fn a_bad_mode_is_a_clear_400_and_makes_nothing() {
     assert_eq!(app.count("SELECT count(*) FROM invitations").await, 0);
 }
 
-#[tokio::test]
-async fn the_clients_answers_stay_marked_through_a_new_sign_in() {
-    let app = spawn_app().await;
+crate::both_engines!(
+    a_link_for_the_clients_phone_end_to_end,
+    spanish_by_choice_or_by_the_browser_and_said_on_the_result,
+    tokens_are_gone_after_expiry_or_cancelling_and_unknown_ones_are_404,
+    invitations_are_their_owners_only,
+    a_refused_client_answer_stores_nothing_and_keeps_the_link_open,
+    a_handed_over_device_is_locked_until_the_password,
+    five_wrong_unlock_passwords_end_the_session_without_locking_sign_in,
+    guessing_tokens_is_throttled_by_address,
+    a_bad_mode_is_a_clear_400_and_makes_nothing,
+);
+
+async fn the_clients_answers_stay_marked_through_a_new_sign_in(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let (id, token) = make_link(&alice).await;
     app.browser()
@@ -716,9 +703,8 @@ async fn the_clients_answers_stay_marked_through_a_new_sign_in() {
     assert_eq!(app.count("SELECT count(*) FROM invitations").await, 0);
 }
 
-#[tokio::test]
-async fn one_token_one_answer_and_one_invitation_one_screening_even_at_once() {
-    let app = spawn_app().await;
+async fn one_token_one_answer_and_one_invitation_one_screening_even_at_once(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let (id, token) = make_link(&alice).await;
     let phone = app.browser();
@@ -756,7 +742,7 @@ async fn one_token_one_answer_and_one_invitation_one_screening_even_at_once() {
 }
 
 /// The files of the database (file, `-wal`, `-shm`) that hold `needle`'s bytes.
-fn files_holding(app: &TestApp, needle: &str) -> Vec<String> {
+fn files_holding(app: &common::TestApp, needle: &str) -> Vec<String> {
     ["", "-wal", "-shm", "-journal"]
         .into_iter()
         .map(|suffix| format!("{}{suffix}", app.db_path.display()))
@@ -770,9 +756,10 @@ fn files_holding(app: &TestApp, needle: &str) -> Vec<String> {
         .collect()
 }
 
+/// SQLite only: the files are SQLite's (PostgreSQL's are the server's, see DEPLOYMENT.md).
 #[tokio::test]
 async fn nothing_of_an_invitation_outlives_it_in_any_file() {
-    let app = spawn_app().await;
+    let app = spawn_app_on(Engine::Sqlite).await;
     let alice = app.clinician("alice").await;
     let phone = app.browser();
 
@@ -793,13 +780,11 @@ async fn nothing_of_an_invitation_outlives_it_in_any_file() {
         Vec::<String>::new(),
         "cancelled"
     );
-    let db = writable(&app).await;
-    sqlx::query("UPDATE invitations SET expiry = 1 WHERE id = ?")
-        .bind(&expired)
-        .execute(&db)
-        .await
-        .unwrap();
-    db.close().await;
+    app.db
+        .execute(&format!(
+            "UPDATE invitations SET expiry = 1 WHERE id = '{expired}'"
+        ))
+        .await;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     assert_eq!(app.store.sweep_invitations(now).await.unwrap(), 1);
     assert_eq!(files_holding(&app, &expired), Vec::<String>::new(), "swept");
@@ -817,9 +802,8 @@ async fn nothing_of_an_invitation_outlives_it_in_any_file() {
     }
 }
 
-#[tokio::test]
-async fn refusals_at_the_edge_show_the_clients_own_page() {
-    let app = spawn_app().await;
+async fn refusals_at_the_edge_show_the_clients_own_page(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let phone = app.browser();
     // Refused at the edge (too large, cross-site, wrong method): the client's page too.
@@ -862,9 +846,8 @@ async fn refusals_at_the_edge_show_the_clients_own_page() {
     );
 }
 
-#[tokio::test]
-async fn a_link_off_screen_can_be_made_again_and_the_old_one_stops() {
-    let app = spawn_app().await;
+async fn a_link_off_screen_can_be_made_again_and_the_old_one_stops(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let bob = app.clinician("bob").await;
     let (id, old) = make_link(&alice).await;
@@ -908,3 +891,10 @@ async fn a_link_off_screen_can_be_made_again_and_the_old_one_stops() {
     assert_eq!(location(&again), format!("/invitations/{id}"));
     assert_eq!(phone.get(&format!("/c/{new}")).await.status(), 410);
 }
+
+crate::both_engines!(
+    the_clients_answers_stay_marked_through_a_new_sign_in,
+    one_token_one_answer_and_one_invitation_one_screening_even_at_once,
+    refusals_at_the_edge_show_the_clients_own_page,
+    a_link_off_screen_can_be_made_again_and_the_old_one_stops,
+);

@@ -2,6 +2,8 @@
 
 mod common;
 
+use common::{Engine, spawn_app_on};
+
 use std::collections::{HashMap, HashSet};
 
 use common::{CASUAL_FORM, EXAMPLE_FORM, code_of, location, spawn_app};
@@ -73,9 +75,8 @@ async fn csv_export_has_a_header_and_one_row_per_own_screening() {
     assert_eq!(detail, "csv, 2 rows");
 }
 
-#[tokio::test]
-async fn csv_export_streams_many_rows_in_batches() {
-    let app = spawn_app().await;
+async fn csv_export_streams_many_rows_in_batches(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let owner = app
         .store
@@ -146,9 +147,8 @@ fn assert_no_date_finer_than_year(value: &Value) {
     }
 }
 
-#[tokio::test]
-async fn the_questionnaire_follows_fhir_r4() {
-    let app = spawn_app().await;
+async fn the_questionnaire_follows_fhir_r4(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let response = alice.get("/fhir/Questionnaire/intake-screener").await;
     assert_eq!(response.status(), 200);
@@ -216,9 +216,8 @@ async fn the_questionnaire_follows_fhir_r4() {
     assert_no_date_finer_than_year(&questionnaire);
 }
 
-#[tokio::test]
-async fn a_questionnaire_response_matches_its_questionnaire() {
-    let app = spawn_app().await;
+async fn a_questionnaire_response_matches_its_questionnaire(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let bob = app.clinician("bob").await;
     let location = alice.submit(EXAMPLE_FORM).await;
@@ -325,9 +324,8 @@ async fn a_questionnaire_response_matches_its_questionnaire() {
     assert_no_date_finer_than_year(&qr);
 }
 
-#[tokio::test]
-async fn the_dashboard_draws_bands_and_red_flags() {
-    let app = spawn_app().await;
+async fn the_dashboard_draws_bands_and_red_flags(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let empty = alice.get_html("/dashboard").await;
     assert!(empty.contains("No screenings yet"));
@@ -356,9 +354,8 @@ async fn the_dashboard_draws_bands_and_red_flags() {
     );
 }
 
-#[tokio::test]
-async fn the_stylesheet_prints_a_result_cleanly() {
-    let app = spawn_app().await;
+async fn the_stylesheet_prints_a_result_cleanly(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let css = app.browser().get_html("/static/app.css").await;
     let print = &css[css.find("@media print").expect("print section")..];
     for hidden in [".site-header", ".no-print", "nav"] {
@@ -366,9 +363,8 @@ async fn the_stylesheet_prints_a_result_cleanly() {
     }
 }
 
-#[tokio::test]
-async fn a_rescreening_links_back_and_shows_what_changed() {
-    let app = spawn_app().await;
+async fn a_rescreening_links_back_and_shows_what_changed(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let first = code_of(&alice.submit(EXAMPLE_FORM).await);
     let form_html = alice
@@ -440,9 +436,8 @@ async fn a_rescreening_links_back_and_shows_what_changed() {
     );
 }
 
-#[tokio::test]
-async fn an_unknown_or_foreign_prior_code_is_refused() {
-    let app = spawn_app().await;
+async fn an_unknown_or_foreign_prior_code_is_refused(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let bob = app.clinician("bob").await;
     let bobs = code_of(&bob.submit(CASUAL_FORM).await);
@@ -471,9 +466,8 @@ async fn an_unknown_or_foreign_prior_code_is_refused() {
     assert_eq!(app.count_screenings().await, 1);
 }
 
-#[tokio::test]
-async fn the_list_finds_a_result_by_a_loosely_typed_code() {
-    let app = spawn_app().await;
+async fn the_list_finds_a_result_by_a_loosely_typed_code(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let bob = app.clinician("bob").await;
     let code = code_of(&alice.submit(EXAMPLE_FORM).await);
@@ -568,3 +562,14 @@ async fn the_command_line_exports_csv_json_and_fhir() {
     assert!(stderr.contains("possible values"));
     assert_eq!(app.count_audit("exported").await, 4);
 }
+
+crate::both_engines!(
+    csv_export_streams_many_rows_in_batches,
+    the_questionnaire_follows_fhir_r4,
+    a_questionnaire_response_matches_its_questionnaire,
+    the_dashboard_draws_bands_and_red_flags,
+    the_stylesheet_prints_a_result_cleanly,
+    a_rescreening_links_back_and_shows_what_changed,
+    an_unknown_or_foreign_prior_code_is_refused,
+    the_list_finds_a_result_by_a_loosely_typed_code,
+);

@@ -2,11 +2,12 @@
 
 mod common;
 
-use common::{CASUAL_FORM, EXAMPLE_FORM, code_of, spawn_app, without};
+use common::{Engine, spawn_app_on};
 
-#[tokio::test]
-async fn the_form_shows_the_six_questions_and_the_details() {
-    let app = spawn_app().await;
+use common::{CASUAL_FORM, EXAMPLE_FORM, code_of, without};
+
+async fn the_form_shows_the_six_questions_and_the_details(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let html = alice.get_html("/screenings/new").await;
     for field in [
@@ -35,18 +36,16 @@ async fn the_form_shows_the_six_questions_and_the_details() {
     assert!(html.contains("Weiss"), "the form cites its source");
 }
 
-#[tokio::test]
-async fn root_leads_to_the_form() {
-    let app = spawn_app().await;
+async fn root_leads_to_the_form(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let response = alice.get("/").await;
     assert!(response.status().is_redirection());
     assert_eq!(response.headers()["location"], "/screenings/new");
 }
 
-#[tokio::test]
-async fn a_valid_submission_is_stored_and_redirects_to_its_result() {
-    let app = spawn_app().await;
+async fn a_valid_submission_is_stored_and_redirects_to_its_result(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let location = alice.submit(EXAMPLE_FORM).await;
     let code = code_of(&location);
@@ -69,9 +68,8 @@ async fn a_valid_submission_is_stored_and_redirects_to_its_result() {
     assert_eq!(app.count_screenings().await, 1);
 }
 
-#[tokio::test]
-async fn an_addicted_result_recommends_referral() {
-    let app = spawn_app().await;
+async fn an_addicted_result_recommends_referral(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let mut form = without(EXAMPLE_FORM, "control");
     form.push(("control", "lost"));
@@ -81,9 +79,8 @@ async fn an_addicted_result_recommends_referral() {
     assert!(html.contains("IITAP") && html.contains("SASH"));
 }
 
-#[tokio::test]
-async fn an_invalid_submission_gets_422_with_answers_kept_and_nothing_stored() {
-    let app = spawn_app().await;
+async fn an_invalid_submission_gets_422_with_answers_kept_and_nothing_stored(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let mut form = without(&without(EXAMPLE_FORM, "q2_self_concern"), "control");
     form.push(("control", "partial"));
@@ -117,9 +114,8 @@ async fn an_invalid_submission_gets_422_with_answers_kept_and_nothing_stored() {
     assert_eq!(app.count_screenings().await, 0);
 }
 
-#[tokio::test]
-async fn declined_mixed_with_ways_of_escaping_is_refused() {
-    let app = spawn_app().await;
+async fn declined_mixed_with_ways_of_escaping_is_refused(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let mut form = EXAMPLE_FORM.to_vec();
     form.push(("q3_escape", "declined"));
@@ -129,9 +125,8 @@ async fn declined_mixed_with_ways_of_escaping_is_refused() {
     assert_eq!(app.count_screenings().await, 0);
 }
 
-#[tokio::test]
-async fn a_form_without_answers_or_with_garbled_fields_is_a_422_not_a_5xx() {
-    let app = spawn_app().await;
+async fn a_form_without_answers_or_with_garbled_fields_is_a_422_not_a_5xx(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let token = alice.csrf_token.clone().unwrap();
     for body in [
@@ -153,9 +148,8 @@ async fn a_form_without_answers_or_with_garbled_fields_is_a_422_not_a_5xx() {
     assert_eq!(app.count_screenings().await, 0);
 }
 
-#[tokio::test]
-async fn the_list_shows_results_newest_first_and_filters_by_band() {
-    let app = spawn_app().await;
+async fn the_list_shows_results_newest_first_and_filters_by_band(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let at_risk = code_of(&alice.submit(EXAMPLE_FORM).await);
     let casual = code_of(&alice.submit(CASUAL_FORM).await);
@@ -173,9 +167,8 @@ async fn the_list_shows_results_newest_first_and_filters_by_band() {
     assert!(response.text().await.unwrap().contains("is not a band"));
 }
 
-#[tokio::test]
-async fn the_list_is_paginated() {
-    let app = spawn_app().await;
+async fn the_list_is_paginated(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let mut codes = Vec::new();
     for _ in 0..30 {
@@ -193,27 +186,24 @@ async fn the_list_is_paginated() {
     assert!(!second.contains(&codes[5]));
 }
 
-#[tokio::test]
-async fn unknown_and_malformed_codes_are_404() {
-    let app = spawn_app().await;
+async fn unknown_and_malformed_codes_are_404(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     assert_eq!(alice.get("/screenings/ZZZZ-ZZZZ").await.status(), 404);
     assert_eq!(alice.get("/screenings/not-a-code").await.status(), 404);
     assert_eq!(alice.get("/nowhere").await.status(), 404);
 }
 
-#[tokio::test]
-async fn a_result_can_be_found_by_a_code_typed_loosely() {
-    let app = spawn_app().await;
+async fn a_result_can_be_found_by_a_code_typed_loosely(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let location = alice.submit(EXAMPLE_FORM).await;
     let loose = location.to_lowercase().replace('-', "");
     assert_eq!(alice.get(&loose).await.status(), 200);
 }
 
-#[tokio::test]
-async fn deleting_takes_a_confirmation_and_is_audited() {
-    let app = spawn_app().await;
+async fn deleting_takes_a_confirmation_and_is_audited(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let location = alice.submit(EXAMPLE_FORM).await;
     let confirm = alice.get_html(&format!("{location}/delete")).await;
@@ -226,17 +216,15 @@ async fn deleting_takes_a_confirmation_and_is_audited() {
     assert_eq!(app.count_audit("screening_deleted").await, 1);
 }
 
-#[tokio::test]
-async fn healthz_answers_ok_without_signing_in() {
-    let app = spawn_app().await;
+async fn healthz_answers_ok_without_signing_in(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let response = app.browser().get("/healthz").await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.text().await.unwrap(), "ok");
 }
 
-#[tokio::test]
-async fn the_stylesheet_is_served_with_a_long_cache() {
-    let app = spawn_app().await;
+async fn the_stylesheet_is_served_with_a_long_cache(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let html = alice.get_html("/screenings/new").await;
     let start = html.find("/static/app.css?v=").expect("stylesheet link");
@@ -253,14 +241,30 @@ async fn the_stylesheet_is_served_with_a_long_cache() {
     assert!(response.text().await.unwrap().contains("@media print"));
 }
 
+crate::both_engines!(
+    the_form_shows_the_six_questions_and_the_details,
+    root_leads_to_the_form,
+    a_valid_submission_is_stored_and_redirects_to_its_result,
+    an_addicted_result_recommends_referral,
+    an_invalid_submission_gets_422_with_answers_kept_and_nothing_stored,
+    declined_mixed_with_ways_of_escaping_is_refused,
+    a_form_without_answers_or_with_garbled_fields_is_a_422_not_a_5xx,
+    the_list_shows_results_newest_first_and_filters_by_band,
+    the_list_is_paginated,
+    unknown_and_malformed_codes_are_404,
+    a_result_can_be_found_by_a_code_typed_loosely,
+    deleting_takes_a_confirmation_and_is_audited,
+    healthz_answers_ok_without_signing_in,
+    the_stylesheet_is_served_with_a_long_cache,
+);
+
 /// A result stored under rules version 1 (before version 2 was current) is shown as it was
 /// scored: version 1's band and version 1's reasons, on its page and in the list.
-#[tokio::test]
-async fn a_stored_version_1_result_keeps_its_band_and_reasons() {
+async fn a_stored_version_1_result_keeps_its_band_and_reasons(engine: Engine) {
     use intake_screener::accounts::Username;
     use intake_screener::screening::{Answers, Band, RulesVersion};
 
-    let app = spawn_app().await;
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let owner = app
         .store
@@ -309,9 +313,8 @@ async fn a_stored_version_1_result_keeps_its_band_and_reasons() {
 
 /// A form a client may glimpse: no red-flag wording anywhere in it, empty or with errors; the
 /// article's advice to the clinician beside the questions (SPEC §2.4b, issue 9).
-#[tokio::test]
-async fn the_form_has_no_red_flag_wording_and_the_articles_advice() {
-    let app = spawn_app().await;
+async fn the_form_has_no_red_flag_wording_and_the_articles_advice(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let html = alice.get_html("/screenings/new").await;
     assert!(!html.to_lowercase().contains("red flag"), "the empty form");
@@ -336,9 +339,8 @@ async fn the_form_has_no_red_flag_wording_and_the_articles_advice() {
 }
 
 /// The result page never contradicts the record (SPEC §2.4b).
-#[tokio::test]
-async fn result_pages_say_what_the_article_says() {
-    let app = spawn_app().await;
+async fn result_pages_say_what_the_article_says(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     let page = |form: Vec<(&'static str, &'static str)>| {
         let alice = &alice;
@@ -426,3 +428,9 @@ async fn result_pages_say_what_the_article_says() {
     assert!(!html.contains("validated"));
     assert!(!html.contains("<li>Addicted:"));
 }
+
+crate::both_engines!(
+    a_stored_version_1_result_keeps_its_band_and_reasons,
+    the_form_has_no_red_flag_wording_and_the_articles_advice,
+    result_pages_say_what_the_article_says,
+);

@@ -1,5 +1,6 @@
 //! The operations commands: `screener backup` (online, while the server takes submissions),
-//! `screener purge --before-year`, and `screener check`.
+//! `screener purge --before-year`, and `screener check`; on SQLite files and, for purge,
+//! check, export, accounts and backup through pg_dump, on PostgreSQL.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -13,8 +14,8 @@ use tokio::sync::Mutex;
 
 mod common;
 
-use common::server::{Server, add_account, screener};
-use common::{Browser, EXAMPLE_FORM, PASSWORD, code_of, database_url};
+use common::server::{Server, add_account, add_account_on, screener, screener_on};
+use common::{Browser, EXAMPLE_FORM, Engine, PASSWORD, TestDatabase, code_of, database_url};
 use intake_screener::accounts::{NewPassword, Username};
 use intake_screener::screening::{Answers, RulesVersion};
 use intake_screener::store::Store;
@@ -188,12 +189,18 @@ fn backup_never_overwrites_and_says_why() {
 
 /// A store with alice's screenings from these years.
 async fn store_with_years(path: &Path, years: &[i32]) {
-    let store = Store::open(&database_url(path)).await.unwrap();
+    store_with_years_on(&database_url(path), years).await;
+}
+
+/// A database (either engine) with alice's screenings from these years.
+async fn store_with_years_on(url: &str, years: &[i32]) {
+    let store = Store::open(url).await.unwrap();
     let alice = store
         .create_clinician(
             &Username::parse("alice").unwrap(),
             &NewPassword::parse(PASSWORD).unwrap().hash(),
             false,
+            None,
         )
         .await
         .unwrap();
@@ -208,11 +215,10 @@ async fn store_with_years(path: &Path, years: &[i32]) {
     store.close().await;
 }
 
-#[tokio::test]
-async fn purge_deletes_the_years_before_and_records_how_many() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("screener.db");
-    store_with_years(&db, &[2022, 2023, 2023, 2024, 2025]).await;
+async fn purge_deletes_the_years_before_and_records_how_many(engine: Engine) {
+    let database = TestDatabase::new(engine).await;
+    let url = database.url.as_str();
+    store_with_years_on(url, &[2022, 2023, 2023, 2024, 2025]).await;
 
     let next_year = time::OffsetDateTime::now_utc().year() + 1;
     for bad in [
@@ -222,36 +228,33 @@ async fn purge_deletes_the_years_before_and_records_how_many() {
         vec!["purge", "--before-year", "-5"],
         vec!["purge", "--before-year", &(next_year + 1).to_string()],
     ] {
-        let (code, stdout, stderr) = screener(&db, &bad, "");
+        let (code, stdout, stderr) = screener_on(url, &bad, "");
         assert_eq!(code, 2, "{bad:?}: {stdout}{stderr}");
         assert!(!stderr.is_empty() && stdout.is_empty(), "{bad:?}");
     }
-    let (_, _, stderr) = screener(
-        &db,
+    let (_, _, stderr) = screener_on(
+        url,
         &["purge", "--before-year", &(next_year + 1).to_string()],
         "",
     );
     assert!(stderr.contains("in the future"), "{stderr}");
 
-    let (code, stdout, stderr) = screener(&db, &["purge", "--before-year", "2024"], "");
+    let (code, stdout, stderr) = screener_on(url, &["purge", "--before-year", "2024"], "");
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout.trim(), "Deleted 3 screenings taken before 2024.");
-    let (code, stdout, _) = screener(&db, &["purge", "--before-year", "2024"], "");
+    let (code, stdout, _) = screener_on(url, &["purge", "--before-year", "2024"], "");
     assert_eq!(code, 0);
     assert_eq!(stdout.trim(), "Deleted 0 screenings taken before 2024.");
 
-    let pool = read_only(&db).await;
-    let years: Vec<i64> = sqlx::query_scalar("SELECT year FROM screenings ORDER BY year")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-    assert_eq!(years, [2024, 2025]);
-    let details: Vec<String> = sqlx::query_scalar(
-        "SELECT detail FROM audit_events WHERE action = 'screenings_purged' AND actor = 'console' ORDER BY id",
-    )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    let years = database
+        .texts("SELECT CAST(year AS TEXT) FROM screenings ORDER BY year")
+        .await;
+    assert_eq!(years, ["2024", "2025"]);
+    let details = database
+        .texts(
+            "SELECT detail FROM audit_events WHERE action = 'screenings_purged' AND actor = 'console' ORDER BY id",
+        )
+        .await;
     assert_eq!(
         details,
         [
@@ -259,13 +262,15 @@ async fn purge_deletes_the_years_before_and_records_how_many() {
             "0 screenings from before 2024"
         ]
     );
-    pool.close().await;
 
-    let (code, _, stderr) = screener(
-        &dir.path().join("missing.db"),
-        &["purge", "--before-year", "2024"],
-        "",
-    );
+    let missing = match engine {
+        Engine::Sqlite => database_url(&database.dir.path().join("missing.db")),
+        Engine::Postgres => format!(
+            "{}/screener_no_such_database",
+            common::engine::postgres_server()
+        ),
+    };
+    let (code, _, stderr) = screener_on(&missing, &["purge", "--before-year", "2024"], "");
     assert_eq!(code, 1);
     assert!(stderr.contains("cannot open the database"), "{stderr}");
 }
@@ -278,7 +283,7 @@ async fn check_passes_a_sound_database_and_fails_a_damaged_one() {
 
     let (code, stdout, stderr) = screener(&db, &["check"], "");
     assert_eq!(code, 0, "{stdout}{stderr}");
-    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
         .unwrap()
         .filter(|entry| entry.as_ref().unwrap().path().extension() == Some("sql".as_ref()))
         .count();
@@ -420,3 +425,73 @@ async fn restoring_a_backup_as_the_readme_says_brings_back_its_screenings() {
     assert_eq!(code, 0, "{stdout}");
     assert_eq!(restarted.terminate(Duration::from_secs(5)), Some(0));
 }
+
+/// On PostgreSQL the console commands work the same way: accounts, export, check, purge; and
+/// `backup` runs pg_dump (a private file pg_restore reads), or says what to run and exits 3.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_commands_work_on_postgres() {
+    let database = TestDatabase::new(Engine::Postgres).await;
+    let url = database.url.as_str();
+    store_with_years_on(url, &[2024, 2025]).await;
+    add_account_on(url, "bob");
+    let (code, stdout, stderr) = screener_on(url, &["user", "list"], "");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("alice") && stdout.contains("bob"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = screener_on(url, &["user", "deactivate", "bob"], "");
+    assert_eq!(code, 0, "{stderr}");
+
+    let (code, stdout, stderr) = screener_on(url, &["export", "--format", "csv"], "");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.lines().count(), 3, "a header and two rows: {stdout}");
+
+    let (code, stdout, stderr) = screener_on(url, &["check"], "");
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    for line in [
+        "integrity: ok",
+        "1 applied, 0 pending",
+        "No problems found.",
+    ] {
+        assert!(stdout.contains(line), "{line:?} in {stdout}");
+    }
+
+    let backup = database.dir.path().join("screener.dump");
+    let backup_arg = backup.to_str().unwrap();
+    let (code, stdout, stderr) = screener_on(url, &["backup", backup_arg], "");
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("pg_dump"), "{stdout}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the dump is private");
+    let listed = std::process::Command::new("pg_restore")
+        .args(["--list", backup_arg])
+        .output()
+        .expect("pg_restore (postgresql-client) is installed");
+    let listing = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listing.contains("TABLE DATA public screenings"),
+        "{listing}"
+    );
+    assert_eq!(
+        database
+            .count("SELECT count(*) FROM audit_events WHERE action = 'backup_taken'")
+            .await,
+        1
+    );
+    let (code, _, stderr) = screener_on(url, &["backup", backup_arg], "");
+    assert_eq!(code, 2, "never overwrites: {stderr}");
+
+    // Without pg_dump on the PATH: what to run instead, and exit 3.
+    let output = std::process::Command::new(common::server::BIN)
+        .args(["backup", &format!("{backup_arg}.2"), "--database", url])
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("pg_dump --format=custom"), "{stderr}");
+}
+
+crate::both_engines!(purge_deletes_the_years_before_and_records_how_many);

@@ -457,7 +457,7 @@ async fn old_database(path: &Path) -> SqlitePool {
     for name in ["0001_initial.sql", "0002_prior_screening.sql"] {
         std::fs::copy(
             Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("migrations")
+                .join("migrations/sqlite")
                 .join(name),
             migrations.path().join(name),
         )

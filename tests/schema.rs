@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::spawn_app;
+use common::{Engine, TestDatabase, spawn_app_on};
 use intake_screener::screening::{Coded, Indicator, IntakeQuestion};
 
 /// Words that, in a column name, suggest identifying data.
@@ -50,24 +50,27 @@ fn allowed_columns() -> Vec<String> {
     allowed
 }
 
-#[tokio::test]
-async fn screening_tables_hold_no_identifying_column() {
-    let app = spawn_app().await;
-    let db = app.database().await;
-    let tables: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
-            .fetch_all(&db)
-            .await
-            .unwrap();
+/// Types that could hold a date finer than the year, or anything at all.
+const FORBIDDEN_TYPES: &[&str] = &[
+    "DATE",
+    "DATETIME",
+    "TIMESTAMP",
+    "TIMESTAMP WITH TIME ZONE",
+    "TIMESTAMP WITHOUT TIME ZONE",
+    "BLOB",
+    "BYTEA",
+    "INET",
+    "JSON",
+    "JSONB",
+];
+
+async fn screening_tables_hold_no_identifying_column(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let tables = app.db.tables().await;
     let allowed = allowed_columns();
     let mut checked = 0;
     for table in tables {
-        let columns: Vec<(String, String)> = sqlx::query_as(&format!(
-            "SELECT name, type FROM pragma_table_info('{table}')"
-        ))
-        .fetch_all(&db)
-        .await
-        .unwrap();
+        let columns = app.db.columns(&table).await;
         let is_screening_table =
             table.contains("screening") || columns.iter().any(|(name, _)| name == "review_code");
         if !is_screening_table {
@@ -86,10 +89,7 @@ async fn screening_tables_hold_no_identifying_column() {
                 assert!(!hit, "{table}.{column} looks identifying ({word})");
             }
             assert!(
-                !matches!(
-                    kind.to_uppercase().as_str(),
-                    "DATE" | "DATETIME" | "TIMESTAMP" | "BLOB"
-                ),
+                !FORBIDDEN_TYPES.contains(&kind.to_uppercase().as_str()),
                 "{table}.{column} has type {kind}"
             );
         }
@@ -121,19 +121,12 @@ fn allowed_invitation_columns() -> Vec<String> {
     allowed
 }
 
-#[tokio::test]
-async fn invitation_tables_hold_no_identifying_column_and_no_review_code() {
-    let app = spawn_app().await;
-    let db = app.database().await;
+async fn invitation_tables_hold_no_identifying_column_and_no_review_code(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let allowed = allowed_invitation_columns();
     let mut checked = 0;
     for table in ["invitations", "spent_tokens"] {
-        let columns: Vec<(String, String)> = sqlx::query_as(&format!(
-            "SELECT name, type FROM pragma_table_info('{table}')"
-        ))
-        .fetch_all(&db)
-        .await
-        .unwrap();
+        let columns = app.db.columns(table).await;
         assert!(!columns.is_empty(), "table {table} is missing");
         checked += 1;
         for (column, kind) in &columns {
@@ -152,10 +145,7 @@ async fn invitation_tables_hold_no_identifying_column_and_no_review_code() {
                 assert!(!hit, "{table}.{column} looks identifying ({word})");
             }
             assert!(
-                !matches!(
-                    kind.to_uppercase().as_str(),
-                    "DATE" | "DATETIME" | "TIMESTAMP" | "BLOB"
-                ),
+                !FORBIDDEN_TYPES.contains(&kind.to_uppercase().as_str()),
                 "{table}.{column} has type {kind}"
             );
         }
@@ -163,23 +153,116 @@ async fn invitation_tables_hold_no_identifying_column_and_no_review_code() {
     assert_eq!(checked, 2);
 }
 
-#[tokio::test]
-async fn a_stored_screening_holds_codes_only() {
-    let app = spawn_app().await;
+async fn a_stored_screening_holds_codes_only(engine: Engine) {
+    let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
     alice.submit(common::EXAMPLE_FORM).await;
-    let db = app.database().await;
-    let (year, q3, band): (i64, String, String) =
-        sqlx::query_as("SELECT year, q3_escape, band FROM screenings")
-            .fetch_one(&db)
-            .await
-            .unwrap();
+    let year = app
+        .count("SELECT CAST(year AS BIGINT) FROM screenings")
+        .await;
     assert!((2024..=9999).contains(&year));
-    assert_eq!(q3, "pornography exercise");
-    assert_eq!(band, "at_risk");
-    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(&db)
-        .await
-        .unwrap();
-    assert_eq!(journal, "wal");
+    assert_eq!(
+        app.count_text("SELECT q3_escape FROM screenings").await,
+        "pornography exercise"
+    );
+    assert_eq!(
+        app.count_text("SELECT band FROM screenings").await,
+        "at_risk"
+    );
+    if engine == Engine::Sqlite {
+        assert_eq!(app.count_text("PRAGMA journal_mode").await, "wal");
+    }
 }
+
+/// Both engines hold the same tables with the same columns (PostgreSQL adds the table that
+/// counts failed sign-ins across instances; SQLite counts them in memory).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_engines_have_the_same_schema() {
+    let sqlite = spawn_app_on(Engine::Sqlite).await;
+    let postgres = spawn_app_on(Engine::Postgres).await;
+    let mut postgres_tables = postgres.db.tables().await;
+    postgres_tables.retain(|table| table != "sign_in_failures");
+    assert_eq!(sqlite.db.tables().await, postgres_tables);
+    for table in postgres_tables {
+        let names = |columns: Vec<(String, String)>| {
+            let mut names: Vec<String> = columns.into_iter().map(|(name, _)| name).collect();
+            names.sort();
+            names
+        };
+        assert_eq!(
+            names(sqlite.db.columns(&table).await),
+            names(postgres.db.columns(&table).await),
+            "columns of {table}"
+        );
+    }
+}
+
+/// The CHECK constraints refuse the same bad rows on both engines, and the audit log is
+/// append-only on both.
+async fn the_database_refuses_what_the_app_never_writes(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let alice = app.clinician("alice").await;
+    alice.submit(common::EXAMPLE_FORM).await;
+    let db: &TestDatabase = &app.db;
+    let copy = |change: &str| {
+        format!(
+            "INSERT INTO screenings (id, review_code, clinician_id, year, seq_in_year, rules_version, \
+             q1_concern_expressed, q2_self_concern, q3_escape, q4_secrets, q5_others_disturbed, q6_shame, \
+             pattern, control, escape_use, secrecy, escalation, despite_consequences, \
+             functioning_impaired, minimizes_or_blames, band, red_flag_count, further_investigation, \
+             referral, provisional, incomplete) \
+             SELECT {change} FROM screenings"
+        )
+    };
+    let good = "id + 1, 'ZZZZ-ZZZZ', clinician_id, year, seq_in_year + 1, rules_version, \
+        q1_concern_expressed, q2_self_concern, q3_escape, q4_secrets, q5_others_disturbed, q6_shame, \
+        pattern, control, escape_use, secrecy, escalation, despite_consequences, \
+        functioning_impaired, minimizes_or_blames, band, red_flag_count, further_investigation, \
+        referral, provisional, incomplete";
+    for (bad, what) in [
+        (
+            good.replace("band, red_flag_count", "'severe', red_flag_count"),
+            "an unknown band",
+        ),
+        (
+            good.replace("clinician_id, year,", "clinician_id, 1999,"),
+            "a year before 2000",
+        ),
+        (
+            good.replace("q1_concern_expressed, q2", "'maybe', q2"),
+            "an unknown answer",
+        ),
+        (
+            good.replace("'ZZZZ-ZZZZ'", "'Jane Doe, born 1990-01-01'"),
+            "text for a code",
+        ),
+        (good.replace("id + 1,", "7,"), "a small row id"),
+        (
+            good.replace("red_flag_count, further", "7, further"),
+            "seven red flags",
+        ),
+        (
+            good.replace("control, escape_use", "'unclear', escape_use"),
+            "an unknown control",
+        ),
+    ] {
+        assert!(!db.accepts(&copy(&bad)).await, "{what} was stored");
+    }
+    assert!(db.accepts(&copy(good)).await, "the good copy is refused");
+    assert!(
+        !db.accepts("UPDATE audit_events SET actor = 'mallory'")
+            .await,
+        "the audit log changed"
+    );
+    assert!(
+        !db.accepts("DELETE FROM audit_events").await,
+        "the audit log lost rows"
+    );
+}
+
+crate::both_engines!(
+    screening_tables_hold_no_identifying_column,
+    invitation_tables_hold_no_identifying_column_and_no_review_code,
+    a_stored_screening_holds_codes_only,
+    the_database_refuses_what_the_app_never_writes,
+);

@@ -47,7 +47,8 @@ enum Command {
     /// submissions: it holds every screening stored before the backup started. It is flushed
     /// to disk, read back and checked, and the backup is recorded in the audit log. Exits 0 on
     /// success, 2 if PATH already exists or its directory does not, 1 if the backup failed.
-    /// To restore, see README, "Back up and restore".
+    /// To restore, see README, "Back up and restore". On PostgreSQL it runs pg_dump (custom
+    /// format, for pg_restore) when installed, and otherwise says what to run and exits 3.
     Backup(ops::BackupArgs),
     /// Delete every screening taken before a year.
     ///

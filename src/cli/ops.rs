@@ -80,6 +80,9 @@ pub async fn backup(args: BackupArgs) -> ExitCode {
             format!("the directory {} does not exist", directory.display()),
         );
     }
+    if crate::store::is_postgres_url(&args.database.url) {
+        return backup_postgres(path, &args.database).await;
+    }
     let store = match open(&args.database).await {
         Ok(store) => store,
         Err(message) => return fail("backup", 1, message),
@@ -119,6 +122,92 @@ pub async fn backup(args: BackupArgs) -> ExitCode {
         "Backed up {} screenings and {} accounts to {} (integrity ok).",
         summary.screenings,
         summary.clinicians,
+        path.display()
+    );
+    ExitCode::SUCCESS
+}
+
+/// Exit code of `backup` on PostgreSQL when `pg_dump` is not installed.
+const EXIT_NO_PG_DUMP: u8 = 3;
+
+/// `screener backup PATH` on PostgreSQL: PostgreSQL's own `pg_dump` (custom format, for
+/// `pg_restore`) when it is installed, without the sign-in sessions and throttle counts;
+/// otherwise what to run instead, and exit 3.
+async fn backup_postgres(path: &std::path::Path, database: &DatabaseConfig) -> ExitCode {
+    let available = tokio::process::Command::new("pg_dump")
+        .arg("--version")
+        .output()
+        .await
+        .is_ok_and(|output| output.status.success());
+    if !available {
+        return fail(
+            "backup",
+            EXIT_NO_PG_DUMP,
+            "this database is PostgreSQL, which is backed up with its own tools, and pg_dump \
+             is not installed here. Install the PostgreSQL client tools (e.g. apt-get install \
+             postgresql-client) and run this again, or run on a machine that has them:\n  \
+             pg_dump --format=custom --exclude-table-data=tower_sessions \
+             --exclude-table-data=sign_in_failures --file=BACKUP.dump \"$DATABASE_URL\"\n\
+             Restore with pg_restore; for point-in-time recovery see docs/DEPLOYMENT.md.",
+        );
+    }
+    let store = match open(database).await {
+        Ok(store) => store,
+        Err(message) => return fail("backup", 1, message),
+    };
+    // The dump holds every account and screening: private from its first byte.
+    let created = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+    };
+    if let Err(error) = created {
+        store.close().await;
+        return fail("backup", 1, format!("{}: {error}", path.display()));
+    }
+    let dumped = tokio::process::Command::new("pg_dump")
+        .args([
+            "--format=custom",
+            "--no-owner",
+            "--exclude-table-data=tower_sessions",
+            "--exclude-table-data=sign_in_failures",
+        ])
+        .arg(format!("--file={}", path.display()))
+        .arg(format!("--dbname={}", database.url))
+        .output()
+        .await;
+    let failure = match dumped {
+        Ok(output) if output.status.success() => None,
+        Ok(output) => Some(String::from_utf8_lossy(&output.stderr).trim().to_owned()),
+        Err(error) => Some(error.to_string()),
+    };
+    if let Some(message) = failure {
+        let _ = std::fs::remove_file(path);
+        store.close().await;
+        return fail("backup", 1, format!("pg_dump failed: {message}"));
+    }
+    let recorded = store
+        .record(
+            AuditEntry::new(CONSOLE, AuditAction::BackupTaken)
+                .detail(format!("pg_dump to {}", path.display())),
+        )
+        .await;
+    store.close().await;
+    if let Err(error) = recorded {
+        return fail(
+            "backup",
+            1,
+            format!(
+                "the backup {} is complete, but it could not be recorded in the audit log: {error}",
+                path.display()
+            ),
+        );
+    }
+    println!(
+        "Backed up the PostgreSQL database to {} with pg_dump (custom format; restore with pg_restore).",
         path.display()
     );
     ExitCode::SUCCESS

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use super::{CONSOLE, EXIT_BAD_INPUT, open_store};
 use crate::accounts::{NewPassword, Username};
 use crate::config::DatabaseConfig;
-use crate::store::{AccountChangeError, AuditAction, AuditEntry, Store};
+use crate::store::{AccountChangeError, AuditAction, AuditEntry};
 
 /// Arguments of `screener user`.
 #[derive(Debug, Args)]
@@ -115,20 +115,9 @@ fn read_password() -> Result<NewPassword, Failure> {
     NewPassword::parse(password).map_err(|error| Failure::BadInput(error.to_string()))
 }
 
-async fn audit(
-    store: &Store,
-    action: AuditAction,
-    subject: &Username,
-    detail: Option<String>,
-) -> Result<(), Failure> {
-    store
-        .record(
-            AuditEntry::new(CONSOLE, action)
-                .subject(subject.as_str())
-                .detail(detail),
-        )
-        .await?;
-    Ok(())
+/// What the console did to `subject`, for the audit log.
+fn audit(action: AuditAction, subject: &Username) -> AuditEntry<'_> {
+    AuditEntry::new(CONSOLE, action).subject(subject.as_str())
 }
 
 async fn execute(args: UserArgs) -> Result<String, Failure> {
@@ -149,14 +138,17 @@ async fn execute(args: UserArgs) -> Result<String, Failure> {
                 .hash_off_runtime()
                 .await
                 .map_err(|error| Failure::Other(error.to_string()))?;
-            store.create_clinician(&username, &hash, admin).await?;
-            audit(
-                &store,
-                AuditAction::AccountCreated,
-                &username,
-                admin.then(|| "administrator".to_owned()),
-            )
-            .await?;
+            store
+                .create_clinician(
+                    &username,
+                    &hash,
+                    admin,
+                    Some(
+                        audit(AuditAction::AccountCreated, &username)
+                            .detail(admin.then(|| "administrator".to_owned())),
+                    ),
+                )
+                .await?;
             Ok(format!(
                 "Created {} {username}.",
                 if admin { "administrator" } else { "clinician" }
@@ -192,8 +184,13 @@ async fn execute(args: UserArgs) -> Result<String, Failure> {
         UserCommand::Deactivate { name, database } => {
             let username = username(&name)?;
             let store = store(database).await?;
-            store.set_clinician_active(&username, false).await?;
-            audit(&store, AuditAction::AccountDeactivated, &username, None).await?;
+            store
+                .set_clinician_active(
+                    &username,
+                    false,
+                    audit(AuditAction::AccountDeactivated, &username),
+                )
+                .await?;
             Ok(format!(
                 "Deactivated {username}; their sessions end at their next request."
             ))
@@ -201,8 +198,13 @@ async fn execute(args: UserArgs) -> Result<String, Failure> {
         UserCommand::Activate { name, database } => {
             let username = username(&name)?;
             let store = store(database).await?;
-            store.set_clinician_active(&username, true).await?;
-            audit(&store, AuditAction::AccountActivated, &username, None).await?;
+            store
+                .set_clinician_active(
+                    &username,
+                    true,
+                    audit(AuditAction::AccountActivated, &username),
+                )
+                .await?;
             Ok(format!("Activated {username}."))
         }
         UserCommand::SetPassword { name, database, .. } => {
@@ -213,8 +215,13 @@ async fn execute(args: UserArgs) -> Result<String, Failure> {
                 .hash_off_runtime()
                 .await
                 .map_err(|error| Failure::Other(error.to_string()))?;
-            store.set_clinician_password(&username, &hash).await?;
-            audit(&store, AuditAction::PasswordReset, &username, None).await?;
+            store
+                .set_clinician_password(
+                    &username,
+                    &hash,
+                    audit(AuditAction::PasswordReset, &username),
+                )
+                .await?;
             Ok(format!("Set the password of {username}."))
         }
     }

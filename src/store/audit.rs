@@ -3,10 +3,8 @@
 //! so no time is ever tied to a review code (SPEC §4). A failed sign-in names the account
 //! only when the typed name is one; anything else typed is never stored.
 
-use sqlx::Row;
-use sqlx::SqliteConnection;
-
-use super::{Store, StoreError};
+use super::rows::StoredRow;
+use super::{Store, StoreError, Tx};
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,53 +107,57 @@ fn now() -> String {
         .unwrap_or_default()
 }
 
-/// Appends an event on this connection (inside its transaction, if one is open).
+/// Appends an event inside the transaction that makes the change it records.
 pub(super) async fn insert(
-    connection: &mut SqliteConnection,
+    transaction: &mut Tx<'_>,
     entry: AuditEntry<'_>,
 ) -> Result<(), StoreError> {
     let actor: String = entry.actor.chars().take(64).collect();
-    sqlx::query(
-        "INSERT INTO audit_events (occurred_at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+    on_tx!(transaction, connection => sqlx::query(
+        "INSERT INTO audit_events (occurred_at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(now())
-    .bind(actor)
+    .bind(&actor)
     .bind(entry.action.code())
     .bind(entry.subject)
-    .bind(entry.detail)
-    .execute(connection)
-    .await?;
+    .bind(&entry.detail)
+    .execute(&mut *connection)
+    .await?.rows_affected());
     Ok(())
 }
 
 impl Store {
     /// Appends an event, stamped with the current time.
     pub async fn record(&self, entry: AuditEntry<'_>) -> Result<(), StoreError> {
-        let mut connection = self.writer.acquire().await?;
-        insert(&mut connection, entry).await
+        let mut transaction = self.writer().begin().await?;
+        insert(&mut transaction, entry).await?;
+        transaction.commit().await?;
+        Ok(())
     }
 
     /// A page of events, newest first, older than the event `before` when given.
     pub async fn audit_page(&self, before: Option<i64>) -> Result<Vec<AuditEvent>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, occurred_at, actor, action, subject, detail FROM audit_events \
-             WHERE (?1 IS NULL OR id < ?1) ORDER BY id DESC LIMIT ?2",
-        )
-        .bind(before)
-        .bind(AUDIT_PAGE_SIZE)
-        .fetch_all(&self.readers)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(AuditEvent {
-                    id: row.try_get("id")?,
-                    occurred_at: row.try_get("occurred_at")?,
-                    actor: row.try_get("actor")?,
-                    action: row.try_get("action")?,
-                    subject: row.try_get("subject")?,
-                    detail: row.try_get("detail")?,
+        on_pool!(self.readers(), pool => {
+            let rows = sqlx::query(
+                "SELECT id, occurred_at, actor, action, subject, detail FROM audit_events \
+                 WHERE (CAST($1 AS BIGINT) IS NULL OR id < $1) ORDER BY id DESC LIMIT $2",
+            )
+            .bind(before)
+            .bind(AUDIT_PAGE_SIZE)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(AuditEvent {
+                        id: row.int("id")?,
+                        occurred_at: row.text("occurred_at")?,
+                        actor: row.text("actor")?,
+                        action: row.text("action")?,
+                        subject: row.maybe_text("subject")?,
+                        detail: row.maybe_text("detail")?,
+                    })
                 })
-            })
-            .collect()
+                .collect()
+        })
     }
 }

@@ -4,26 +4,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sqlx::Row;
-
-use super::{Store, StoreError};
-use crate::accounts::{AccountError, PasswordHash, Username};
-
-/// A clinician's internal id; screenings belong to one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub struct ClinicianId(pub i64);
-
-/// A clinician account.
-#[derive(Debug, Clone)]
-pub struct Clinician {
-    pub id: ClinicianId,
-    pub username: Username,
-    pub password_hash: PasswordHash,
-    pub is_admin: bool,
-    pub is_active: bool,
-    /// Sessions signed in under another epoch are no longer valid.
-    pub session_epoch: i64,
-}
+use super::audit::{self, AuditEntry};
+use super::rows::StoredRow;
+use super::{Engine, Store, StoreError};
+use crate::accounts::{AccountError, Clinician, ClinicianId, PasswordHash, Username};
 
 /// How long an account read by id is reused before it is read again. Changes made through
 /// this store take effect at once; changes made by another process (`screener user
@@ -64,16 +48,16 @@ impl ClinicianCache {
 const SELECT_CLINICIAN: &str =
     "SELECT id, username, password_hash, is_admin, is_active, session_epoch FROM clinicians";
 
-fn decode(row: &sqlx::sqlite::SqliteRow) -> Result<Clinician, StoreError> {
-    let username: String = row.try_get("username")?;
+fn decode(row: &impl StoredRow) -> Result<Clinician, StoreError> {
+    let username = row.text("username")?;
     Ok(Clinician {
-        id: ClinicianId(row.try_get("id")?),
+        id: ClinicianId(row.int("id")?),
         username: Username::parse(&username)
             .map_err(|_| StoreError::Corrupt(format!("username {username:?}")))?,
-        password_hash: PasswordHash(row.try_get("password_hash")?),
-        is_admin: row.try_get("is_admin")?,
-        is_active: row.try_get("is_active")?,
-        session_epoch: row.try_get("session_epoch")?,
+        password_hash: PasswordHash(row.text("password_hash")?),
+        is_admin: row.flag("is_admin")?,
+        is_active: row.flag("is_active")?,
+        session_epoch: row.int("session_epoch")?,
     })
 }
 
@@ -93,53 +77,90 @@ impl From<sqlx::Error> for AccountChangeError {
 }
 
 impl Store {
-    /// How many accounts exist.
-    pub async fn count_clinicians(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT count(*) FROM clinicians")
-            .fetch_one(&self.readers)
-            .await?)
+    /// The SQLite store's cache of accounts (PostgreSQL has none: another instance may have
+    /// changed an account a moment ago).
+    fn clinician_cache(&self) -> Option<&ClinicianCache> {
+        match &self.engine {
+            Engine::Sqlite {
+                clinician_cache, ..
+            } => Some(clinician_cache),
+            Engine::Postgres { .. } => None,
+        }
     }
 
-    /// Creates an account; refuses a username already taken.
+    fn forget_cached_clinicians(&self) {
+        if let Some(cache) = self.clinician_cache() {
+            cache.forget_all();
+        }
+    }
+
+    /// How many accounts exist.
+    pub async fn count_clinicians(&self) -> Result<i64, StoreError> {
+        Ok(
+            on_pool!(self.readers(), pool => sqlx::query_scalar("SELECT count(*) FROM clinicians")
+            .fetch_one(pool)
+            .await?),
+        )
+    }
+
+    /// Creates an account, and records `audit` in the same transaction; refuses a username
+    /// already taken.
     pub async fn create_clinician(
         &self,
         username: &Username,
         password_hash: &PasswordHash,
         is_admin: bool,
+        audit: Option<AuditEntry<'_>>,
     ) -> Result<ClinicianId, AccountChangeError> {
-        let inserted = sqlx::query(
-            "INSERT INTO clinicians (username, password_hash, is_admin) VALUES (?, ?, ?) \
+        let mut transaction = self.writer().begin().await?;
+        let inserted: Option<i64> = on_tx!(&mut transaction, connection => sqlx::query_scalar(
+            "INSERT INTO clinicians (username, password_hash, is_admin) VALUES ($1, $2, $3) \
              ON CONFLICT (username) DO NOTHING RETURNING id",
         )
         .bind(username.as_str())
         .bind(&password_hash.0)
         .bind(is_admin)
-        .fetch_optional(&self.writer)
-        .await?;
-        match inserted {
-            Some(row) => Ok(ClinicianId(row.try_get("id")?)),
-            None => Err(AccountError::UsernameTaken.into()),
+        .fetch_optional(&mut *connection)
+        .await?);
+        let Some(id) = inserted else {
+            return Err(AccountError::UsernameTaken.into());
+        };
+        if let Some(entry) = audit {
+            audit::insert(&mut transaction, entry).await?;
         }
+        transaction.commit().await?;
+        Ok(ClinicianId(id))
     }
 
-    /// Creates the first account, an admin, only while no account exists. Returns `None` when
-    /// some account already exists.
+    /// Creates the first account, an admin, only while no account exists, and records
+    /// `audit` in the same transaction. Returns `None` when some account already exists.
     pub async fn create_first_admin(
         &self,
         username: &Username,
         password_hash: &PasswordHash,
+        audit: AuditEntry<'_>,
     ) -> Result<Option<ClinicianId>, StoreError> {
-        let inserted = sqlx::query(
+        let mut transaction = self.writer().begin().await?;
+        if let super::Tx::Postgres(connection) = &mut transaction {
+            // Two instances may be set up at once: one at a time (released at commit).
+            sqlx::query("LOCK TABLE clinicians IN SHARE ROW EXCLUSIVE MODE")
+                .execute(&mut **connection)
+                .await?;
+        }
+        let inserted: Option<i64> = on_tx!(&mut transaction, connection => sqlx::query_scalar(
             "INSERT INTO clinicians (username, password_hash, is_admin) \
-             SELECT ?, ?, 1 WHERE NOT EXISTS (SELECT 1 FROM clinicians) RETURNING id",
+             SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM clinicians) RETURNING id",
         )
         .bind(username.as_str())
         .bind(&password_hash.0)
-        .fetch_optional(&self.writer)
-        .await?;
-        inserted
-            .map(|row| Ok(ClinicianId(row.try_get("id")?)))
-            .transpose()
+        .bind(true)
+        .fetch_optional(&mut *connection)
+        .await?);
+        if inserted.is_some() {
+            audit::insert(&mut transaction, audit).await?;
+        }
+        transaction.commit().await?;
+        Ok(inserted.map(ClinicianId))
     }
 
     /// The account with this username, active or not.
@@ -147,77 +168,94 @@ impl Store {
         &self,
         username: &Username,
     ) -> Result<Option<Clinician>, StoreError> {
-        let row = sqlx::query(&format!("{SELECT_CLINICIAN} WHERE username = ?"))
-            .bind(username.as_str())
-            .fetch_optional(&self.readers)
-            .await?;
-        row.as_ref().map(decode).transpose()
+        let sql = format!("{SELECT_CLINICIAN} WHERE username = $1");
+        on_pool!(self.readers(), pool => {
+            let row = sqlx::query(&sql)
+                .bind(username.as_str())
+                .fetch_optional(pool)
+                .await?;
+            row.as_ref().map(decode).transpose()
+        })
     }
 
-    /// The account with this id, active or not. Asked on every signed-in request, so it is
-    /// reused for up to [`CLINICIAN_CACHE_TTL`].
+    /// The account with this id, active or not. Asked on every signed-in request, so on
+    /// SQLite it is reused for up to [`CLINICIAN_CACHE_TTL`]; on PostgreSQL it is read every
+    /// time, so that a change made through any instance holds at once on all.
     pub async fn find_clinician(&self, id: ClinicianId) -> Result<Option<Clinician>, StoreError> {
-        if let Some(clinician) = self.clinician_cache.get(id) {
+        let cache = self.clinician_cache();
+        if let Some(clinician) = cache.and_then(|cache| cache.get(id)) {
             return Ok(Some(clinician));
         }
-        let row = sqlx::query(&format!("{SELECT_CLINICIAN} WHERE id = ?"))
-            .bind(id.0)
-            .fetch_optional(&self.readers)
-            .await?;
-        let clinician = row.as_ref().map(decode).transpose()?;
-        if let Some(clinician) = &clinician {
-            self.clinician_cache.put(clinician);
+        let sql = format!("{SELECT_CLINICIAN} WHERE id = $1");
+        let clinician = on_pool!(self.readers(), pool => {
+            let row = sqlx::query(&sql).bind(id.0).fetch_optional(pool).await?;
+            row.as_ref().map(decode).transpose()?
+        });
+        if let (Some(cache), Some(clinician)) = (cache, &clinician) {
+            cache.put(clinician);
         }
         Ok(clinician)
     }
 
     /// Every account, by username.
     pub async fn list_clinicians(&self) -> Result<Vec<Clinician>, StoreError> {
-        let rows = sqlx::query(&format!("{SELECT_CLINICIAN} ORDER BY username"))
-            .fetch_all(&self.readers)
-            .await?;
-        rows.iter().map(decode).collect()
+        let sql = format!("{SELECT_CLINICIAN} ORDER BY username");
+        on_pool!(self.readers(), pool => {
+            let rows = sqlx::query(&sql).fetch_all(pool).await?;
+            rows.iter().map(decode).collect()
+        })
     }
 
-    /// Activates or deactivates an account.
+    /// Activates or deactivates an account, and records `audit` in the same transaction.
     pub async fn set_clinician_active(
         &self,
         username: &Username,
         is_active: bool,
+        audit: AuditEntry<'_>,
     ) -> Result<(), AccountChangeError> {
-        let updated = sqlx::query(
-            "UPDATE clinicians SET is_active = ?1, \
-             session_epoch = session_epoch + (CASE WHEN ?1 THEN 0 ELSE 1 END) WHERE username = ?2",
+        let mut transaction = self.writer().begin().await?;
+        let updated = on_tx!(&mut transaction, connection => sqlx::query(
+            "UPDATE clinicians SET is_active = $1, \
+             session_epoch = session_epoch + (CASE WHEN $1 THEN 0 ELSE 1 END) WHERE username = $2",
         )
         .bind(is_active)
         .bind(username.as_str())
-        .execute(&self.writer)
-        .await?;
-        self.clinician_cache.forget_all();
-        if updated.rows_affected() == 0 {
+        .execute(&mut *connection)
+        .await?
+        .rows_affected());
+        if updated == 0 {
             return Err(AccountError::UnknownUsername.into());
         }
+        audit::insert(&mut transaction, audit).await?;
+        transaction.commit().await?;
+        self.forget_cached_clinicians();
         Ok(())
     }
 
-    /// Replaces an account's password hash; every session of the account ends.
+    /// Replaces an account's password hash, and records `audit` in the same transaction;
+    /// every session of the account ends.
     pub async fn set_clinician_password(
         &self,
         username: &Username,
         password_hash: &PasswordHash,
+        audit: AuditEntry<'_>,
     ) -> Result<(), AccountChangeError> {
-        let updated = sqlx::query(
-            "UPDATE clinicians SET password_hash = ?, session_epoch = session_epoch + 1 \
-             WHERE username = ?",
+        let mut transaction = self.writer().begin().await?;
+        let updated = on_tx!(&mut transaction, connection => sqlx::query(
+            "UPDATE clinicians SET password_hash = $1, session_epoch = session_epoch + 1 \
+             WHERE username = $2",
         )
         .bind(&password_hash.0)
         .bind(username.as_str())
-        .execute(&self.writer)
-        .await?;
-        self.clinician_cache.forget_all();
-        if updated.rows_affected() == 0 {
+        .execute(&mut *connection)
+        .await?
+        .rows_affected());
+        if updated == 0 {
             return Err(AccountError::UnknownUsername.into());
         }
+        audit::insert(&mut transaction, audit).await?;
+        transaction.commit().await?;
+        self.forget_cached_clinicians();
         Ok(())
     }
 }

@@ -9,11 +9,10 @@
 use rand::Rng;
 use rand::distr::{Alphanumeric, SampleString};
 use sha2::{Digest, Sha256};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 use subtle::ConstantTimeEq;
 
-use super::{ClinicianId, Store, StoreError};
+use super::rows::{self, StoredRow, intake_code};
+use super::{ClinicianId, Store, StoreError, Tx};
 use crate::screening::{Administration, Answers, Coded, IntakeQuestion, LanguageCode};
 
 /// How long the hash of a spent token is kept, so its link answers 410 rather than 404.
@@ -155,63 +154,31 @@ const SELECT: &str = "SELECT id, token_hash, clinician_id, administration, match
      client_language, q1_concern_expressed, q2_self_concern, q3_escape, q4_secrets, \
      q5_others_disturbed, q6_shame FROM invitations";
 
-fn decode(row: &SqliteRow) -> Result<Invitation, StoreError> {
+fn decode(row: &impl StoredRow) -> Result<Invitation, StoreError> {
     let corrupt = |what: String| StoreError::Corrupt(format!("invitation: {what}"));
-    let id: String = row.try_get("id")?;
+    let id = row.text("id")?;
     let id = InvitationId::parse(&id).ok_or_else(|| corrupt(format!("id {id:?}")))?;
-    let administration: String = row.try_get("administration")?;
+    let administration = row.text("administration")?;
     let administration = Administration::from_code(&administration)
         .ok_or_else(|| corrupt(format!("administration {administration:?}")))?;
-    let language: Option<String> = row.try_get("client_language")?;
-    let language = match language {
+    let language = match row.maybe_text("client_language")? {
         None => None,
         Some(code) => {
             Some(LanguageCode::parse(&code).ok_or_else(|| corrupt(format!("language {code:?}")))?)
         }
     };
-    let mut fields: Vec<(&str, String)> = Vec::new();
-    let mut answered = true;
-    for (question, column) in IntakeQuestion::ALL.into_iter().zip(INTAKE_COLUMNS) {
-        let value: Option<String> = row.try_get(column)?;
-        let Some(value) = value else {
-            answered = false;
-            break;
-        };
-        if question == IntakeQuestion::Escape {
-            fields.extend(
-                value
-                    .split(' ')
-                    .map(|code| (question.field(), code.to_owned())),
-            );
-        } else {
-            fields.push((question.field(), value));
-        }
-    }
-    let answers = if answered {
-        Some(
-            Answers::from_form(fields.iter().map(|(field, value)| (*field, value.as_str())))
-                .map_err(|errors| corrupt(format!("answers do not parse: {errors}")))?,
-        )
-    } else {
-        None
-    };
+    let answers = rows::intake_answers(row)?
+        .map(|intake| rows::answers(row, intake, false))
+        .transpose()?;
     Ok(Invitation {
         id,
-        owner: ClinicianId(row.try_get("clinician_id")?),
+        owner: ClinicianId(row.int("clinician_id")?),
         administration,
-        match_words: row.try_get("match_words")?,
-        expiry: row.try_get("expiry")?,
+        match_words: row.text("match_words")?,
+        expiry: row.int("expiry")?,
         language,
         answers,
     })
-}
-
-/// The stored form of an intake answer (question 3's codes joined by spaces).
-fn intake_code(answers: &Answers, question: IntakeQuestion) -> String {
-    match answers.intake(question) {
-        crate::screening::answers::IntakeAnswer::Reply(reply) => reply.code().to_owned(),
-        crate::screening::answers::IntakeAnswer::Escape(escape) => escape.codes().join(" "),
-    }
 }
 
 /// The day a spent token's hash may be forgotten: a whole day, so it dates nothing finer.
@@ -221,16 +188,60 @@ fn forget_after(now: i64) -> i64 {
 
 /// Moves an invitation's token hash to `spent_tokens` (inside the caller's transaction).
 pub(super) async fn spend(
-    connection: &mut sqlx::SqliteConnection,
+    transaction: &mut Tx<'_>,
     token_hash: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT OR IGNORE INTO spent_tokens (token_hash, forget_after) VALUES (?, ?)")
-        .bind(token_hash)
-        .bind(forget_after(now))
-        .execute(connection)
-        .await?;
+    on_tx!(transaction, connection => sqlx::query(
+        "INSERT INTO spent_tokens (token_hash, forget_after) VALUES ($1, $2) \
+         ON CONFLICT (token_hash) DO NOTHING",
+    )
+    .bind(token_hash)
+    .bind(forget_after(now))
+    .execute(&mut *connection)
+    .await?.rows_affected());
     Ok(())
+}
+
+/// Deletes the owner's answered invitation (inside the saving transaction) and spends its
+/// token; returns how it was answered, or `None` when it is gone (saved already, cancelled,
+/// expired) or not answered yet.
+pub(super) async fn take(
+    transaction: &mut Tx<'_>,
+    owner: ClinicianId,
+    id: &InvitationId,
+) -> Result<Option<(Administration, Option<LanguageCode>)>, StoreError> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let taken = on_tx!(transaction, connection => {
+        let row = sqlx::query(
+            "DELETE FROM invitations WHERE id = $1 AND clinician_id = $2 AND expiry > $3 \
+             AND q1_concern_expressed IS NOT NULL \
+             RETURNING token_hash, administration, client_language",
+        )
+        .bind(id.as_str())
+        .bind(owner.0)
+        .bind(now)
+        .fetch_optional(&mut *connection)
+        .await?;
+        match row {
+            None => None,
+            Some(row) => Some((
+                row.text("token_hash")?,
+                row.text("administration")?,
+                row.maybe_text("client_language")?,
+            )),
+        }
+    });
+    let Some((hash, administration, language)) = taken else {
+        return Ok(None);
+    };
+    spend(transaction, &hash, now).await?;
+    let administration = Administration::from_code(&administration)
+        .ok_or_else(|| StoreError::Corrupt(format!("administration {administration:?}")))?;
+    Ok(Some((
+        administration,
+        language.as_deref().and_then(LanguageCode::parse),
+    )))
 }
 
 impl Store {
@@ -242,11 +253,12 @@ impl Store {
         administration: Administration,
         expiry: i64,
     ) -> Result<NewInvitation, StoreError> {
-        let taken: Vec<String> =
-            sqlx::query_scalar("SELECT match_words FROM invitations WHERE clinician_id = ?")
-                .bind(owner.0)
-                .fetch_all(&self.writer)
-                .await?;
+        let taken: Vec<String> = on_pool!(self.writer(), pool => sqlx::query_scalar(
+            "SELECT match_words FROM invitations WHERE clinician_id = $1",
+        )
+        .bind(owner.0)
+        .fetch_all(pool)
+        .await?);
         let mut words = match_words();
         for _ in 0..WORD_ATTEMPTS {
             if !taken.contains(&words) {
@@ -256,9 +268,9 @@ impl Store {
         }
         let token = Alphanumeric.sample_string(&mut rand::rng(), TOKEN_CHARS);
         let id = InvitationId::generate();
-        sqlx::query(
+        on_pool!(self.writer(), pool => sqlx::query(
             "INSERT INTO invitations (id, token_hash, clinician_id, administration, match_words, expiry) \
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id.as_str())
         .bind(token_hash(&token))
@@ -266,8 +278,8 @@ impl Store {
         .bind(administration.code())
         .bind(&words)
         .bind(expiry)
-        .execute(&self.writer)
-        .await?;
+        .execute(pool)
+        .await?.rows_affected());
         Ok(NewInvitation {
             invitation: Invitation {
                 id,
@@ -284,11 +296,12 @@ impl Store {
 
     /// True when `token` is the client token of this invitation (compared in constant time).
     pub async fn token_matches(&self, id: &InvitationId, token: &str) -> Result<bool, StoreError> {
-        let stored: Option<String> =
-            sqlx::query_scalar("SELECT token_hash FROM invitations WHERE id = ?")
-                .bind(id.as_str())
-                .fetch_optional(&self.readers)
-                .await?;
+        let stored: Option<String> = on_pool!(self.readers(), pool => sqlx::query_scalar(
+            "SELECT token_hash FROM invitations WHERE id = $1",
+        )
+        .bind(id.as_str())
+        .fetch_optional(pool)
+        .await?);
         Ok(stored.is_some_and(|stored| {
             bool::from(stored.as_bytes().ct_eq(token_hash(token).as_bytes()))
         }))
@@ -301,15 +314,16 @@ impl Store {
         id: &InvitationId,
         now: i64,
     ) -> Result<Option<Invitation>, StoreError> {
-        let row = sqlx::query(&format!(
-            "{SELECT} WHERE id = ? AND clinician_id = ? AND expiry > ?"
-        ))
-        .bind(id.as_str())
-        .bind(owner.0)
-        .bind(now)
-        .fetch_optional(&self.writer)
-        .await?;
-        row.as_ref().map(decode).transpose()
+        let sql = format!("{SELECT} WHERE id = $1 AND clinician_id = $2 AND expiry > $3");
+        on_pool!(self.writer(), pool => {
+            let row = sqlx::query(&sql)
+                .bind(id.as_str())
+                .bind(owner.0)
+                .bind(now)
+                .fetch_optional(pool)
+                .await?;
+            row.as_ref().map(decode).transpose()
+        })
     }
 
     /// The owner's unexpired invitations, answered ones first, then by expiry.
@@ -318,40 +332,46 @@ impl Store {
         owner: ClinicianId,
         now: i64,
     ) -> Result<Vec<Invitation>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "{SELECT} WHERE clinician_id = ? AND expiry > ? \
+        let sql = format!(
+            "{SELECT} WHERE clinician_id = $1 AND expiry > $2 \
              ORDER BY q1_concern_expressed IS NULL, expiry LIMIT 200"
-        ))
-        .bind(owner.0)
-        .bind(now)
-        .fetch_all(&self.writer)
-        .await?;
-        rows.iter().map(decode).collect()
+        );
+        on_pool!(self.writer(), pool => {
+            let rows = sqlx::query(&sql)
+                .bind(owner.0)
+                .bind(now)
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(decode).collect()
+        })
     }
 
     /// What a client token opens at `now`.
     pub async fn client_token(&self, token: &str, now: i64) -> Result<ClientToken, StoreError> {
         let hash = token_hash(token);
-        let row = sqlx::query(&format!("{SELECT} WHERE token_hash = ?"))
-            .bind(&hash)
-            .fetch_optional(&self.writer)
-            .await?;
-        if let Some(row) = row {
-            let stored: String = row.try_get("token_hash")?;
-            if bool::from(stored.as_bytes().ct_eq(hash.as_bytes())) {
-                let invitation = decode(&row)?;
-                return Ok(if invitation.is_answered() || invitation.expiry <= now {
-                    ClientToken::Gone
-                } else {
-                    ClientToken::Open(invitation)
-                });
+        let sql = format!("{SELECT} WHERE token_hash = $1");
+        let found = on_pool!(self.writer(), pool => {
+            let row = sqlx::query(&sql).bind(&hash).fetch_optional(pool).await?;
+            match row {
+                None => None,
+                Some(row) => Some((row.text("token_hash")?, decode(&row)?)),
             }
+        });
+        if let Some((stored, invitation)) = found
+            && bool::from(stored.as_bytes().ct_eq(hash.as_bytes()))
+        {
+            return Ok(if invitation.is_answered() || invitation.expiry <= now {
+                ClientToken::Gone
+            } else {
+                ClientToken::Open(invitation)
+            });
         }
-        let spent: Option<String> =
-            sqlx::query_scalar("SELECT token_hash FROM spent_tokens WHERE token_hash = ?")
-                .bind(&hash)
-                .fetch_optional(&self.writer)
-                .await?;
+        let spent: Option<String> = on_pool!(self.writer(), pool => sqlx::query_scalar(
+            "SELECT token_hash FROM spent_tokens WHERE token_hash = $1",
+        )
+        .bind(&hash)
+        .fetch_optional(pool)
+        .await?);
         Ok(match spent {
             Some(stored) if bool::from(stored.as_bytes().ct_eq(hash.as_bytes())) => {
                 ClientToken::Gone
@@ -373,24 +393,30 @@ impl Store {
         expiry: i64,
     ) -> Result<bool, StoreError> {
         let hash = token_hash(token);
-        let mut transaction = self.writer.begin().await?;
+        let mut transaction = self.writer().begin().await?;
         let sql = format!(
-            "UPDATE invitations SET client_language = ?, expiry = ?, {} \
-             WHERE token_hash = ? AND q1_concern_expressed IS NULL AND expiry > ?",
+            "UPDATE invitations SET client_language = $1, expiry = $2, {} \
+             WHERE token_hash = $9 AND q1_concern_expressed IS NULL AND expiry > $10",
             INTAKE_COLUMNS
-                .map(|column| format!("{column} = ?"))
+                .iter()
+                .enumerate()
+                .map(|(i, column)| format!("{column} = ${}", i + 3))
+                .collect::<Vec<_>>()
                 .join(", ")
         );
-        let mut query = sqlx::query(&sql).bind(language.as_str()).bind(expiry);
-        for question in IntakeQuestion::ALL {
-            query = query.bind(intake_code(answers, question));
-        }
-        let updated = query
-            .bind(&hash)
-            .bind(now)
-            .execute(&mut *transaction)
-            .await?;
-        if updated.rows_affected() != 1 {
+        let updated = on_tx!(&mut transaction, connection => {
+            let mut query = sqlx::query(&sql).bind(language.as_str()).bind(expiry);
+            for question in IntakeQuestion::ALL {
+                query = query.bind(intake_code(answers, question));
+            }
+            query
+                .bind(&hash)
+                .bind(now)
+                .execute(&mut *connection)
+                .await?
+                .rows_affected()
+        });
+        if updated != 1 {
             return Ok(false);
         }
         spend(&mut transaction, &hash, now).await?;
@@ -407,24 +433,32 @@ impl Store {
         now: i64,
     ) -> Result<Option<String>, StoreError> {
         let token = Alphanumeric.sample_string(&mut rand::rng(), TOKEN_CHARS);
-        let mut transaction = self.writer.begin().await?;
-        let old: Option<String> = sqlx::query_scalar(
-            "SELECT token_hash FROM invitations WHERE id = ? AND clinician_id = ? \
-             AND q1_concern_expressed IS NULL AND expiry > ?",
+        let mut transaction = self.writer().begin().await?;
+        let old: Option<String> = on_tx!(&mut transaction, connection => sqlx::query_scalar(
+            "SELECT token_hash FROM invitations WHERE id = $1 AND clinician_id = $2 \
+             AND q1_concern_expressed IS NULL AND expiry > $3",
         )
         .bind(id.as_str())
         .bind(owner.0)
         .bind(now)
-        .fetch_optional(&mut *transaction)
-        .await?;
+        .fetch_optional(&mut *connection)
+        .await?);
         let Some(old) = old else {
             return Ok(None);
         };
-        sqlx::query("UPDATE invitations SET token_hash = ? WHERE id = ?")
-            .bind(token_hash(&token))
-            .bind(id.as_str())
-            .execute(&mut *transaction)
-            .await?;
+        // Only if no one renewed it meanwhile (another tab, another instance).
+        let renewed = on_tx!(&mut transaction, connection => sqlx::query(
+            "UPDATE invitations SET token_hash = $1 WHERE id = $2 AND token_hash = $3",
+        )
+        .bind(token_hash(&token))
+        .bind(id.as_str())
+        .bind(&old)
+        .execute(&mut *connection)
+        .await?
+        .rows_affected());
+        if renewed != 1 {
+            return Ok(None);
+        }
         spend(&mut transaction, &old, now).await?;
         transaction.commit().await?;
         Ok(Some(token))
@@ -437,14 +471,14 @@ impl Store {
         id: &InvitationId,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let mut transaction = self.writer.begin().await?;
-        let hash: Option<String> = sqlx::query_scalar(
-            "DELETE FROM invitations WHERE id = ? AND clinician_id = ? RETURNING token_hash",
+        let mut transaction = self.writer().begin().await?;
+        let hash: Option<String> = on_tx!(&mut transaction, connection => sqlx::query_scalar(
+            "DELETE FROM invitations WHERE id = $1 AND clinician_id = $2 RETURNING token_hash",
         )
         .bind(id.as_str())
         .bind(owner.0)
-        .fetch_optional(&mut *transaction)
-        .await?;
+        .fetch_optional(&mut *connection)
+        .await?);
         let Some(hash) = hash else {
             return Ok(false);
         };
@@ -458,19 +492,22 @@ impl Store {
     /// Deletes expired invitations (their links then answer 410) and forgets spent tokens
     /// older than a week; returns how many invitations were deleted.
     pub async fn sweep_invitations(&self, now: i64) -> Result<u64, StoreError> {
-        let mut transaction = self.writer.begin().await?;
-        let hashes: Vec<String> =
-            sqlx::query_scalar("DELETE FROM invitations WHERE expiry <= ? RETURNING token_hash")
-                .bind(now)
-                .fetch_all(&mut *transaction)
-                .await?;
+        let mut transaction = self.writer().begin().await?;
+        let hashes: Vec<String> = on_tx!(&mut transaction, connection => sqlx::query_scalar(
+            "DELETE FROM invitations WHERE expiry <= $1 RETURNING token_hash",
+        )
+        .bind(now)
+        .fetch_all(&mut *connection)
+        .await?);
         for hash in &hashes {
             spend(&mut transaction, hash, now).await?;
         }
-        sqlx::query("DELETE FROM spent_tokens WHERE forget_after <= ?")
-            .bind(now)
-            .execute(&mut *transaction)
-            .await?;
+        on_tx!(&mut transaction, connection => sqlx::query(
+            "DELETE FROM spent_tokens WHERE forget_after <= $1",
+        )
+        .bind(now)
+        .execute(&mut *connection)
+        .await?.rows_affected());
         transaction.commit().await?;
         if !hashes.is_empty() {
             self.checkpoint().await;

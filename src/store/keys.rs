@@ -8,22 +8,28 @@ use super::{Store, StoreError};
 /// The name of the key that signs the tokens of forms shown without a session.
 pub const FORM_TOKEN_KEY: &str = "form_tokens";
 
+/// The name of the key that hashes usernames and client addresses for sign-in throttling.
+pub const THROTTLE_KEY: &str = "sign_in_throttle";
+
 impl Store {
     /// The 32-byte key named `name`, made at random the first time it is asked for.
     pub async fn server_key(&self, name: &str) -> Result<[u8; 32], StoreError> {
         let mut fresh = [0u8; 32];
         rand::rng().fill_bytes(&mut fresh);
-        sqlx::query(
-            "INSERT INTO server_keys (name, secret) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(name)
-        .bind(fresh.as_slice())
-        .execute(&self.writer)
-        .await?;
-        let stored: Vec<u8> = sqlx::query_scalar("SELECT secret FROM server_keys WHERE name = ?")
+        // Every instance on the database gets the key the first one made.
+        let stored: Vec<u8> = on_pool!(self.writer(), pool => {
+            sqlx::query(
+                "INSERT INTO server_keys (name, secret) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+            )
             .bind(name)
-            .fetch_one(&self.writer)
+            .bind(fresh.as_slice())
+            .execute(pool)
             .await?;
+            sqlx::query_scalar("SELECT secret FROM server_keys WHERE name = $1")
+                .bind(name)
+                .fetch_one(pool)
+                .await?
+        });
         stored
             .try_into()
             .map_err(|_| StoreError::Corrupt(format!("server key {name:?} is not 32 bytes")))

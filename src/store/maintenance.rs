@@ -7,7 +7,8 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, Row};
 
 use super::audit::{self, AuditAction, AuditEntry};
-use super::{MIGRATOR, Store, StoreError, files};
+use super::rows::StoredRow;
+use super::{Engine, POSTGRES_MIGRATOR, SQLITE_MIGRATOR, Store, StoreError, files};
 
 /// What a backup holds, read back from the backup file itself.
 #[derive(Debug, Clone)]
@@ -50,7 +51,8 @@ impl MigrationState {
 /// What the checks found.
 #[derive(Debug, Clone)]
 pub struct HealthReport {
-    /// `PRAGMA integrity_check`: `["ok"]`, or the problems found.
+    /// SQLite's `PRAGMA integrity_check`: `["ok"]`, or the problems found. On PostgreSQL,
+    /// `["ok"]` when every table reads back (the server checks its own pages).
     pub integrity: Vec<String>,
     /// `PRAGMA foreign_key_check`: one line per row pointing at nothing.
     pub foreign_key_violations: Vec<String>,
@@ -71,6 +73,11 @@ impl Store {
     /// not exist) with `VACUUM INTO`, while the app may go on reading and writing; removes the
     /// sign-in sessions from the copy, flushes it to disk, then reads it back to check it.
     pub async fn backup_to(&self, path: &Path) -> Result<BackupSummary, StoreError> {
+        let Engine::Sqlite { readers, .. } = &self.engine else {
+            return Err(StoreError::NotOnThisEngine(
+                "a PostgreSQL database is backed up with PostgreSQL's own tools (pg_dump)",
+            ));
+        };
         let file_error = |source| StoreError::File {
             path: path.to_owned(),
             source,
@@ -89,7 +96,7 @@ impl Store {
             .map_err(file_error)?;
         sqlx::query("VACUUM INTO ?")
             .bind(target)
-            .execute(&self.readers)
+            .execute(readers)
             .await?;
         without_sessions(path).await?;
         // SQLite does not sync the file VACUUM INTO writes: do it, and its directory entry.
@@ -117,12 +124,14 @@ impl Store {
     /// transaction; returns how many were deleted, once they are in no file (see
     /// [`Store::checkpoint`]).
     pub async fn purge_screenings_before(&self, year: i32, actor: &str) -> Result<u64, StoreError> {
-        let mut transaction = self.writer.begin().await?;
-        let deleted = sqlx::query("DELETE FROM screenings WHERE year < ?")
-            .bind(year)
-            .execute(&mut *transaction)
-            .await?
-            .rows_affected();
+        let mut transaction = self.writer().begin().await?;
+        let deleted = on_tx!(&mut transaction, connection => sqlx::query(
+            "DELETE FROM screenings WHERE year < $1",
+        )
+        .bind(year)
+        .execute(&mut *connection)
+        .await?
+        .rows_affected());
         audit::insert(
             &mut transaction,
             AuditEntry::new(actor, AuditAction::ScreeningsPurged)
@@ -134,26 +143,58 @@ impl Store {
         Ok(deleted)
     }
 
-    /// Runs `PRAGMA integrity_check` and `PRAGMA foreign_key_check` and compares the applied
-    /// migrations with those built into this binary. Changes nothing.
+    /// Checks the database and compares the applied migrations with those built into this
+    /// binary. Changes nothing. On SQLite: `PRAGMA integrity_check` and `PRAGMA
+    /// foreign_key_check`. On PostgreSQL (which checks its own pages and enforces every
+    /// reference as it writes): every table of the app is read through.
     pub async fn check(&self) -> Result<HealthReport, StoreError> {
-        let integrity = sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_all(&self.readers)
-            .await?;
-        let foreign_key_violations = sqlx::query("PRAGMA foreign_key_check")
-            .fetch_all(&self.readers)
-            .await?
-            .iter()
-            .map(|row| {
-                let table: String = row.try_get(0)?;
-                let rowid: Option<i64> = row.try_get(1)?;
-                let parent: String = row.try_get(2)?;
-                Ok(format!(
-                    "{table} row {} refers to a missing {parent}",
-                    rowid.map_or_else(|| "?".to_owned(), |rowid| rowid.to_string())
-                ))
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+        let (integrity, foreign_key_violations) = match &self.engine {
+            Engine::Sqlite { readers, .. } => {
+                let integrity = sqlx::query_scalar("PRAGMA integrity_check")
+                    .fetch_all(readers)
+                    .await?;
+                let violations = sqlx::query("PRAGMA foreign_key_check")
+                    .fetch_all(readers)
+                    .await?
+                    .iter()
+                    .map(|row| {
+                        let table: String = row.try_get(0)?;
+                        let rowid: Option<i64> = row.try_get(1)?;
+                        let parent: String = row.try_get(2)?;
+                        Ok(format!(
+                            "{table} row {} refers to a missing {parent}",
+                            rowid.map_or_else(|| "?".to_owned(), |rowid| rowid.to_string())
+                        ))
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()?;
+                (integrity, violations)
+            }
+            Engine::Postgres { pool } => {
+                let mut problems = Vec::new();
+                for table in [
+                    "clinicians",
+                    "screenings",
+                    "audit_events",
+                    "tower_sessions",
+                    "server_keys",
+                    "invitations",
+                    "spent_tokens",
+                    "sign_in_failures",
+                ] {
+                    let read: Result<i64, _> =
+                        sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+                            .fetch_one(pool)
+                            .await;
+                    if let Err(error) = read {
+                        problems.push(format!("{table}: {error}"));
+                    }
+                }
+                if problems.is_empty() {
+                    problems.push("ok".to_owned());
+                }
+                (problems, Vec::new())
+            }
+        };
         Ok(HealthReport {
             integrity,
             foreign_key_violations,
@@ -162,47 +203,62 @@ impl Store {
     }
 
     pub(super) async fn migration_state(&self) -> Result<MigrationState, StoreError> {
-        let has_table: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
-        )
-        .fetch_one(&self.readers)
-        .await?;
-        let ran = if has_table {
-            sqlx::query(
-                "SELECT version, description, success, checksum FROM _sqlx_migrations ORDER BY version",
-            )
-            .fetch_all(&self.readers)
-            .await?
-        } else {
-            Vec::new()
+        let (migrator, has_table_sql) = match &self.engine {
+            Engine::Sqlite { .. } => (
+                &SQLITE_MIGRATOR,
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
+            ),
+            Engine::Postgres { .. } => (
+                &POSTGRES_MIGRATOR,
+                "SELECT to_regclass('_sqlx_migrations') IS NOT NULL",
+            ),
         };
+        let ran: Vec<(MigrationStep, bool, Vec<u8>)> = on_pool!(self.readers(), pool => {
+            let has_table: bool = sqlx::query_scalar(has_table_sql).fetch_one(pool).await?;
+            if has_table {
+                let rows = sqlx::query(
+                    "SELECT version, description, success, checksum FROM _sqlx_migrations ORDER BY version",
+                )
+                .fetch_all(pool)
+                .await?;
+                let mut ran = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    ran.push((
+                        MigrationStep {
+                            version: row.int("version")?,
+                            description: row.text("description")?,
+                        },
+                        row.flag("success")?,
+                        row.try_get::<Vec<u8>, _>("checksum")?,
+                    ));
+                }
+                ran
+            } else {
+                Vec::new()
+            }
+        });
         let mut state = MigrationState::default();
-        for row in &ran {
-            let step = MigrationStep {
-                version: row.try_get("version")?,
-                description: row.try_get("description")?,
-            };
-            let success: bool = row.try_get("success")?;
-            let checksum: Vec<u8> = row.try_get("checksum")?;
-            let built_in = MIGRATOR
+        for (step, success, checksum) in &ran {
+            let built_in = migrator
                 .iter()
                 .find(|migration| migration.version == step.version);
             match built_in {
-                _ if !success => state.failed.push(step),
-                None => state.unknown.push(step),
-                Some(migration) if *migration.checksum != *checksum => state.changed.push(step),
-                Some(_) => state.applied.push(step),
+                _ if !success => state.failed.push(step.clone()),
+                None => state.unknown.push(step.clone()),
+                Some(migration) if *migration.checksum != **checksum => {
+                    state.changed.push(step.clone())
+                }
+                Some(_) => state.applied.push(step.clone()),
             }
         }
-        for migration in MIGRATOR.iter() {
+        for migration in migrator.iter() {
             if migration.migration_type.is_down_migration() {
                 continue;
             }
-            let ran_already = ran.iter().any(|row| {
-                row.try_get::<i64, _>("version")
-                    .is_ok_and(|version| version == migration.version)
-            });
-            if !ran_already {
+            if !ran
+                .iter()
+                .any(|(step, _, _)| step.version == migration.version)
+            {
                 state.pending.push(MigrationStep {
                     version: migration.version,
                     description: migration.description.to_string(),

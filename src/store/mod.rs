@@ -1,5 +1,64 @@
-//! Storage: every SQL statement of the app lives below this module. SQLite through sqlx,
-//! migrations embedded from `migrations/` and applied on open.
+//! Storage: every SQL statement of the app lives below this module.
+//!
+//! Two engines, one store. SQLite (the default: one file, nothing else to run) and
+//! PostgreSQL (several instances on one database, SPEC §7). The shape: [`Store`] holds an
+//! engine enum of sqlx pools, and each statement is written once and run on the engine's own
+//! pool through the [`on_pool!`]/[`on_tx!`] macros, which expand the same code once per
+//! engine with that engine's concrete types. So every query is type-checked against both
+//! drivers, the shared logic (batching, savepoints, audit entries in the same transaction,
+//! decoding) exists once, and where the engines truly differ (SQLite's single writer and WAL
+//! checkpoints, PostgreSQL's per-clinician advisory lock, sessions and sign-in throttling in
+//! the database) it is a visible `match`. Statements use `$1`-style placeholders, which both
+//! drivers bind by number. Not `sqlx::Any`: it erases the types the two drivers disagree on
+//! (booleans, blobs, timestamps, 32/64-bit integers) and checks nothing at compile time.
+//!
+//! SQLite keeps in-memory read paths (a copy of sessions, recently read accounts, sign-in
+//! throttling in memory): one server process per file. On PostgreSQL nothing that decides
+//! access lives only in memory: sessions, accounts and failed sign-ins are read from the
+//! database on every request.
+//!
+//! Migrations: `migrations/sqlite/` and `migrations/postgres/`, embedded and applied on open.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, Postgres, Sqlite};
+use tokio::sync::mpsc;
+use tower_sessions::CachingSessionStore;
+
+/// Runs `$body` with `$p` bound to the engine's own pool (`&SqlitePool` or `&PgPool`): the
+/// body is written once and compiled once per engine.
+macro_rules! on_pool {
+    ($pool:expr, $p:ident => $body:expr) => {
+        match $pool {
+            $crate::store::Pool::Sqlite($p) => $body,
+            $crate::store::Pool::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$c` bound to the connection of the open transaction `$tx` (`&mut Tx`),
+/// compiled once per engine like [`on_pool!`].
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::store::Tx::Sqlite(transaction) => {
+                let $c = &mut **transaction;
+                $body
+            }
+            $crate::store::Tx::Postgres(transaction) => {
+                let $c = &mut **transaction;
+                $body
+            }
+        }
+    };
+}
 
 mod audit;
 mod clinicians;
@@ -7,39 +66,36 @@ mod files;
 mod invitations;
 mod keys;
 mod maintenance;
+mod reports;
+mod rows;
+mod screening_writer;
 mod screenings;
 mod session_cache;
 mod session_ids;
-
-use std::path::PathBuf;
-use std::str::FromStr;
-use std::time::Duration;
-
-use sqlx::ConnectOptions;
-use sqlx::migrate::Migrator;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use tokio::sync::mpsc;
-use tower_sessions::CachingSessionStore;
+mod sessions;
+mod throttle;
 
 pub use keys::FORM_TOKEN_KEY;
-pub use session_cache::{SessionCache, SessionStore};
+pub use session_cache::SessionCache;
+pub use sessions::{EngineSessions, SessionStore};
 
+pub use crate::accounts::{Clinician, ClinicianId};
 pub use audit::{AUDIT_PAGE_SIZE, AuditAction, AuditEntry, AuditEvent, UNKNOWN_USERNAME};
-pub use clinicians::{AccountChangeError, Clinician, ClinicianId};
+pub use clinicians::AccountChangeError;
 pub use invitations::{ClientToken, Invitation, InvitationId, NewInvitation};
 pub use maintenance::{BackupSummary, HealthReport, MigrationState, MigrationStep};
-pub use screenings::{
-    ExportExtent, PAGE_SIZE, ScreeningPage, ScreeningQuery, ScreeningSummary, StoredScreening,
-};
+pub use reports::{ExportExtent, ScreeningSummary};
+pub use screening_writer::NewScreening;
+pub use screenings::{PAGE_SIZE, ScreeningPage, ScreeningQuery, StoredScreening};
+pub use throttle::{FailureCount, ThrottleSubject};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database URL could not be understood.
     #[error(
-        "database URL {url:?} is not a SQLite URL (expected e.g. sqlite://screener.db): {source}"
+        "database URL {url:?} is neither a SQLite nor a PostgreSQL URL (expected e.g. \
+         sqlite://screener.db or postgres://user@host/database): {source}"
     )]
     BadUrl { url: String, source: sqlx::Error },
     /// The database refused or failed.
@@ -51,6 +107,9 @@ pub enum StoreError {
     /// A stored row does not decode; the database was changed outside the app.
     #[error("stored screening is unreadable: {0}")]
     Corrupt(String),
+    /// Every fresh review code and row id tried was taken (a 1-in-10^12 event, repeated).
+    #[error("could not find an unused review code")]
+    NoUnusedReviewCode,
     /// A write was not committed (the transaction holding it failed, or the store closed).
     #[error("not saved: {0}")]
     NotCommitted(String),
@@ -60,6 +119,10 @@ pub enum StoreError {
     /// A backup just written does not pass its integrity check.
     #[error("the backup fails its integrity check: {0}")]
     UnsoundBackup(String),
+    /// Something only one engine can do was asked of the other (e.g. a file backup of a
+    /// PostgreSQL database).
+    #[error("{0}")]
+    NotOnThisEngine(&'static str),
     /// A file beside the database (a backup) could not be written or read.
     #[error("{}: {source}", path.display())]
     File {
@@ -68,35 +131,116 @@ pub enum StoreError {
     },
 }
 
-/// The migrations built into this binary from `migrations/`.
-static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+/// The SQLite migrations built into this binary from `migrations/sqlite/`.
+static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+/// The PostgreSQL migrations built into this binary from `migrations/postgres/`.
+static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// True for a database that lives in memory only (no files to protect).
 fn is_in_memory(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
 }
 
-/// The database: one writer connection (so concurrent writes queue instead of failing with
-/// SQLITE_BUSY) and a pool of readers (WAL lets them read while the writer writes).
+/// True for a PostgreSQL URL (`postgres://…` or `postgresql://…`).
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// The database engine and its connections.
+#[derive(Debug, Clone)]
+enum Engine {
+    /// One writer connection (so concurrent writes queue instead of failing with
+    /// SQLITE_BUSY), a pool of readers (WAL lets them read while the writer writes), session
+    /// connections of their own, and the in-memory read paths of one server process.
+    Sqlite {
+        writer: SqlitePool,
+        readers: SqlitePool,
+        sessions: SqlitePool,
+        /// The in-memory copy of sessions, shared by every session store made from this store.
+        session_cache: SessionCache,
+        /// Accounts read recently (see [`Store::find_clinician`]).
+        clinician_cache: clinicians::ClinicianCache,
+    },
+    /// One pool; PostgreSQL does its own concurrency control.
+    Postgres { pool: PgPool },
+}
+
+/// A pool of either engine, for [`on_pool!`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Pool<'a> {
+    Sqlite(&'a SqlitePool),
+    Postgres(&'a PgPool),
+}
+
+impl Pool<'_> {
+    /// Begins a transaction.
+    async fn begin(self) -> Result<Tx<'static>, sqlx::Error> {
+        Ok(match self {
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+}
+
+/// An open transaction (or savepoint) of either engine, for [`on_tx!`].
+#[derive(Debug)]
+pub(crate) enum Tx<'c> {
+    Sqlite(sqlx::Transaction<'c, Sqlite>),
+    Postgres(sqlx::Transaction<'c, Postgres>),
+}
+
+impl Tx<'_> {
+    /// A savepoint inside this transaction.
+    async fn savepoint(&mut self) -> Result<Tx<'_>, sqlx::Error> {
+        Ok(match self {
+            Tx::Sqlite(transaction) => {
+                Tx::Sqlite(sqlx::Connection::begin(&mut **transaction).await?)
+            }
+            Tx::Postgres(transaction) => {
+                Tx::Postgres(sqlx::Connection::begin(&mut **transaction).await?)
+            }
+        })
+    }
+
+    async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(transaction) => transaction.commit().await,
+            Tx::Postgres(transaction) => transaction.commit().await,
+        }
+    }
+
+    async fn rollback(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(transaction) => transaction.rollback().await,
+            Tx::Postgres(transaction) => transaction.rollback().await,
+        }
+    }
+}
+
+/// The database.
 #[derive(Debug, Clone)]
 pub struct Store {
-    writer: SqlitePool,
-    readers: SqlitePool,
-    sessions: SqlitePool,
+    engine: Engine,
     /// Screenings waiting for the batch writer.
-    screening_jobs: mpsc::Sender<screenings::SaveJob>,
-    /// The in-memory copy of sessions, shared by every session store made from this store.
-    session_cache: SessionCache,
-    /// Accounts read recently (see [`Store::find_clinician`]).
-    clinician_cache: clinicians::ClinicianCache,
+    screening_jobs: mpsc::Sender<screening_writer::SaveJob>,
 }
 
 impl Store {
-    /// Opens (creating if missing) and migrates the database at `url`.
+    /// Opens and migrates the database at `url`: a SQLite file (created if missing) or a
+    /// PostgreSQL database (which must exist).
     pub async fn open(url: &str) -> Result<Store, StoreError> {
-        let store = Store::connect(url, true).await?;
+        if is_postgres_url(url) {
+            let store = Store::connect_postgres(url).await?;
+            if let Engine::Postgres { pool } = &store.engine {
+                POSTGRES_MIGRATOR.run(pool).await?;
+            }
+            return Ok(store);
+        }
+        let store = Store::connect_sqlite(url, true).await?;
         let migrating = !store.migration_state().await?.pending.is_empty();
-        MIGRATOR.run(&store.writer).await?;
+        if let Engine::Sqlite { writer, .. } = &store.engine {
+            SQLITE_MIGRATOR.run(writer).await?;
+        }
         if migrating {
             // What a migration rewrote or deleted (sessions, audit rows) leaves the log at once.
             store.checkpoint().await;
@@ -105,14 +249,69 @@ impl Store {
     }
 
     /// Opens the existing database at `url` as it is: never creates or migrates it, and
-    /// leaves its journal mode alone (for maintenance commands, which must not change what
-    /// they look at; a database the server made is in WAL mode already).
+    /// leaves a SQLite file's journal mode alone (for maintenance commands, which must not
+    /// change what they look at; a database the server made is in WAL mode already).
     pub async fn open_existing(url: &str) -> Result<Store, StoreError> {
-        Store::connect(url, false).await
+        if is_postgres_url(url) {
+            Store::connect_postgres(url).await
+        } else {
+            Store::connect_sqlite(url, false).await
+        }
     }
 
-    /// Connects the pools; `create` makes a missing file and puts it in WAL mode.
-    async fn connect(url: &str, create: bool) -> Result<Store, StoreError> {
+    /// True when this store is on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.engine, Engine::Postgres { .. })
+    }
+
+    /// Where writes go.
+    fn writer(&self) -> Pool<'_> {
+        match &self.engine {
+            Engine::Sqlite { writer, .. } => Pool::Sqlite(writer),
+            Engine::Postgres { pool } => Pool::Postgres(pool),
+        }
+    }
+
+    /// Where reads go.
+    fn readers(&self) -> Pool<'_> {
+        match &self.engine {
+            Engine::Sqlite { readers, .. } => Pool::Sqlite(readers),
+            Engine::Postgres { pool } => Pool::Postgres(pool),
+        }
+    }
+
+    /// Connects to PostgreSQL: statements unlogged (an INSERT's time would date a
+    /// screening), `synchronous_commit=on` whatever the server's default (a 303 only after
+    /// the commit is durable), sessions in UTC.
+    async fn connect_postgres(url: &str) -> Result<Store, StoreError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|source| StoreError::BadUrl {
+                url: url.to_owned(),
+                source,
+            })?
+            .application_name("screener")
+            // TimeZone UTC: tower-sessions' sweep compares expiries with `now() at time
+            // zone 'utc'`, which is right only in a UTC session.
+            .options([("synchronous_commit", "on"), ("TimeZone", "UTC")])
+            .disable_statement_logging();
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        let (screening_jobs, waiting) = mpsc::channel(4 * 1024);
+        tokio::spawn(screening_writer::write_batches(
+            Pool::Postgres(&pool).to_owned_pool(),
+            waiting,
+        ));
+        Ok(Store {
+            engine: Engine::Postgres { pool },
+            screening_jobs,
+        })
+    }
+
+    /// Connects the SQLite pools; `create` makes a missing file and puts it in WAL mode.
+    async fn connect_sqlite(url: &str, create: bool) -> Result<Store, StoreError> {
         let mut options = SqliteConnectOptions::from_str(url)
             .map_err(|source| StoreError::BadUrl {
                 url: url.to_owned(),
@@ -156,58 +355,85 @@ impl Store {
             .connect_with(options.read_only(true))
             .await?;
         let (screening_jobs, waiting) = mpsc::channel(4 * 1024);
-        tokio::spawn(screenings::write_batches(writer.clone(), waiting));
+        tokio::spawn(screening_writer::write_batches(
+            Pool::Sqlite(&writer).to_owned_pool(),
+            waiting,
+        ));
         Ok(Store {
-            writer,
-            readers,
-            sessions,
+            engine: Engine::Sqlite {
+                writer,
+                readers,
+                sessions,
+                session_cache: SessionCache::default(),
+                clinician_cache: clinicians::ClinicianCache::default(),
+            },
             screening_jobs,
-            session_cache: SessionCache::default(),
-            clinician_cache: clinicians::ClinicianCache::default(),
         })
     }
 
     /// True when the database answers.
     pub async fn is_healthy(&self) -> bool {
-        sqlx::query_scalar::<_, i64>("SELECT 1")
-            .fetch_one(&self.readers)
+        on_pool!(self.readers(), pool => sqlx::query_scalar::<_, i32>("SELECT 1")
+            .fetch_one(pool)
             .await
-            .is_ok()
+            .is_ok())
     }
 
     /// The session store for `tower-sessions` (its table is created by this app's
-    /// migrations): reads come from memory when they can; writes go to SQLite, on connections
-    /// of its own so that they never wait for the screening writer (they wait their turn
-    /// through `busy_timeout`).
+    /// migrations), under hashed ids. On SQLite reads come from memory when they can and
+    /// writes go to SQLite on connections of their own, so that they never wait for the
+    /// screening writer; on PostgreSQL every read and write goes to the database, so that
+    /// every instance sees a sign-out at once.
     pub fn session_store(&self) -> SessionStore {
-        session_ids::HashedSessionIds::new(CachingSessionStore::new(
-            self.session_cache.clone(),
-            tower_sessions_sqlx_store::SqliteStore::new(self.sessions.clone()),
-        ))
+        session_ids::HashedSessionIds::new(match &self.engine {
+            Engine::Sqlite {
+                sessions,
+                session_cache,
+                ..
+            } => EngineSessions::Sqlite(CachingSessionStore::new(
+                session_cache.clone(),
+                tower_sessions_sqlx_store::SqliteStore::new(sessions.clone()),
+            )),
+            Engine::Postgres { pool } => EngineSessions::Postgres(sessions::postgres_store(pool)),
+        })
     }
 
-    /// Deletes expired sessions from SQLite every `period`, until an error (run it as a task).
-    /// The in-memory copy never serves an expired session and drops them when it fills up.
+    /// Deletes expired sessions every `period`, until an error (run it as a task). The
+    /// in-memory copy of SQLite's never serves an expired session and drops them when it
+    /// fills up.
     pub async fn sweep_expired_sessions(
         self,
         period: std::time::Duration,
     ) -> Result<(), tower_sessions::session_store::Error> {
         use tower_sessions::session_store::ExpiredDeletion;
-        tower_sessions_sqlx_store::SqliteStore::new(self.sessions.clone())
-            .continuously_delete_expired(period)
-            .await
+        match &self.engine {
+            Engine::Sqlite { sessions, .. } => {
+                tower_sessions_sqlx_store::SqliteStore::new(sessions.clone())
+                    .continuously_delete_expired(period)
+                    .await
+            }
+            Engine::Postgres { pool } => {
+                sessions::postgres_store(pool)
+                    .continuously_delete_expired(period)
+                    .await
+            }
+        }
     }
 
-    /// Copies everything in the write-ahead log into the database file and empties the log
-    /// (`wal_checkpoint(TRUNCATE)`): after a delete, the deleted rows (overwritten in the
-    /// database file by `secure_delete`) are then in no file at all. Waits for readers
-    /// through the busy timeout; a checkpoint that cannot finish is tried again at the next
-    /// delete, and logged.
+    /// On SQLite, copies everything in the write-ahead log into the database file and
+    /// empties the log (`wal_checkpoint(TRUNCATE)`): after a delete, the deleted rows
+    /// (overwritten in the database file by `secure_delete`) are then in no file at all.
+    /// Waits for readers through the busy timeout; a checkpoint that cannot finish is tried
+    /// again at the next delete, and logged. On PostgreSQL, nothing: its files are the
+    /// server's (VACUUM reclaims deleted rows; see docs/DEPLOYMENT.md).
     pub async fn checkpoint(&self) {
+        let Engine::Sqlite { writer, .. } = &self.engine else {
+            return;
+        };
         const ATTEMPTS: usize = 2;
         for _ in 0..ATTEMPTS {
             match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
-                .fetch_one(&self.writer)
+                .fetch_one(writer)
                 .await
             {
                 Ok((0, _, _)) => return,
@@ -225,8 +451,43 @@ impl Store {
 
     /// Waits for open connections to finish and closes them.
     pub async fn close(&self) {
-        self.readers.close().await;
-        self.sessions.close().await;
-        self.writer.close().await;
+        match &self.engine {
+            Engine::Sqlite {
+                writer,
+                readers,
+                sessions,
+                ..
+            } => {
+                readers.close().await;
+                sessions.close().await;
+                writer.close().await;
+            }
+            Engine::Postgres { pool } => pool.close().await,
+        }
+    }
+}
+
+/// A pool of either engine, owned (for tasks that outlive a borrow).
+#[derive(Debug, Clone)]
+pub(crate) enum OwnedPool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl OwnedPool {
+    fn pool(&self) -> Pool<'_> {
+        match self {
+            OwnedPool::Sqlite(pool) => Pool::Sqlite(pool),
+            OwnedPool::Postgres(pool) => Pool::Postgres(pool),
+        }
+    }
+}
+
+impl Pool<'_> {
+    fn to_owned_pool(self) -> OwnedPool {
+        match self {
+            Pool::Sqlite(pool) => OwnedPool::Sqlite(pool.clone()),
+            Pool::Postgres(pool) => OwnedPool::Postgres(pool.clone()),
+        }
     }
 }

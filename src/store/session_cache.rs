@@ -1,21 +1,15 @@
-//! Sign-in sessions: tower-sessions' SQLite store with a bounded in-memory copy in front, so
-//! that reading the session on every request costs no database round trip. Every change is
-//! written to SQLite as well (sessions survive a restart); the copy is only read by this
-//! process, the only one that writes sessions.
+//! SQLite only: a bounded in-memory copy of sign-in sessions in front of tower-sessions'
+//! SQLite store, so that reading the session on every request costs no database round trip.
+//! Every change is written to SQLite as well (sessions survive a restart); the copy is only
+//! read by this process, the only one that writes sessions to that file. PostgreSQL has no
+//! such copy (any number of instances share its sessions).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use tower_sessions::CachingSessionStore;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore as Sessions};
-use tower_sessions_sqlx_store::SqliteStore;
-
-/// The session store the web layer uses: ids hashed (see [`super::session_ids`]), then the
-/// in-memory copy, then SQLite.
-pub type SessionStore =
-    super::session_ids::HashedSessionIds<CachingSessionStore<SessionCache, SqliteStore>>;
 
 /// Sessions kept in memory before the oldest are let go.
 const MAX_CACHED_SESSIONS: usize = 10_000;

@@ -87,14 +87,14 @@ pub async fn change_password(
         .value("current_password")
         .unwrap_or_default()
         .to_owned();
-    if let Err(wait) = state.throttle.begin(Some(&signed_in.username), None) {
+    if let Err(wait) = state.throttle.begin(Some(&signed_in.username), None).await {
         let errors = vec![("current_password", too_many_attempts(wait))];
         let page = own_password_form(&signed_in, errors, None);
         return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
     }
     let current_ok = clinician.password_hash.verify_off_runtime(current).await;
     if current_ok {
-        state.throttle.succeeded(&signed_in.username, None);
+        state.throttle.succeeded(&signed_in.username, None).await;
     }
     let mut errors = Vec::new();
     if !current_ok {
@@ -116,7 +116,12 @@ pub async fn change_password(
     let hash = password.hash_off_runtime().await?;
     state
         .store
-        .set_clinician_password(&signed_in.username, &hash)
+        .set_clinician_password(
+            &signed_in.username,
+            &hash,
+            AuditEntry::new(signed_in.username.as_str(), AuditAction::PasswordChanged)
+                .subject(signed_in.username.as_str()),
+        )
         .await
         .map_err(account_change)?;
     // Every other session of the account has ended; this one carries on under a new id.
@@ -129,13 +134,6 @@ pub async fn change_password(
         csrf_token: session::sign_in(&session, &clinician).await?,
         ..signed_in
     };
-    state
-        .store
-        .record(
-            AuditEntry::new(signed_in.username.as_str(), AuditAction::PasswordChanged)
-                .subject(signed_in.username.as_str()),
-        )
-        .await?;
     Ok(own_password_form(
         &signed_in,
         Vec::new(),
@@ -227,7 +225,16 @@ pub async fn create_clinician(
             let hash = password.hash_off_runtime().await?;
             match state
                 .store
-                .create_clinician(&username, &hash, is_admin)
+                .create_clinician(
+                    &username,
+                    &hash,
+                    is_admin,
+                    Some(
+                        AuditEntry::new(signed_in.username.as_str(), AuditAction::AccountCreated)
+                            .subject(username.as_str())
+                            .detail(is_admin.then(|| "administrator".to_owned())),
+                    ),
+                )
                 .await
             {
                 Ok(_) => Ok(username),
@@ -245,14 +252,6 @@ pub async fn create_clinician(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    state
-        .store
-        .record(
-            AuditEntry::new(signed_in.username.as_str(), AuditAction::AccountCreated)
-                .subject(username.as_str())
-                .detail(is_admin.then(|| "administrator".to_owned())),
-        )
-        .await?;
     let page = clinicians_page(
         &state,
         &signed_in,
@@ -291,12 +290,9 @@ pub async fn set_active(
     }
     state
         .store
-        .set_clinician_active(&username, active)
-        .await
-        .map_err(account_change)?;
-    state
-        .store
-        .record(
+        .set_clinician_active(
+            &username,
+            active,
             AuditEntry::new(
                 signed_in.username.as_str(),
                 if active {
@@ -307,7 +303,8 @@ pub async fn set_active(
             )
             .subject(username.as_str()),
         )
-        .await?;
+        .await
+        .map_err(account_change)?;
     Ok(Redirect::to("/admin/clinicians").into_response())
 }
 
@@ -330,16 +327,14 @@ pub async fn reset_password(
     let hash = password.hash_off_runtime().await?;
     state
         .store
-        .set_clinician_password(&username, &hash)
-        .await
-        .map_err(account_change)?;
-    state
-        .store
-        .record(
+        .set_clinician_password(
+            &username,
+            &hash,
             AuditEntry::new(signed_in.username.as_str(), AuditAction::PasswordReset)
                 .subject(username.as_str()),
         )
-        .await?;
+        .await
+        .map_err(account_change)?;
     let notice = format!("Password of {username} reset.");
     Ok(
         clinicians_page(&state, &signed_in, Some(notice), None, String::new())

@@ -186,7 +186,7 @@ pub async fn login(
     }
 
     let address = throttle::client_address(&state, peer, &headers);
-    let lock_started = match state.throttle.begin(username.as_ref(), Some(address)) {
+    let lock_started = match state.throttle.begin(username.as_ref(), Some(address)).await {
         Ok(lock_started) => lock_started,
         Err(wait) => {
             return Ok(refuse(
@@ -208,7 +208,10 @@ pub async fn login(
 
     match clinician {
         Some(clinician) if password_ok && clinician.is_active => {
-            state.throttle.succeeded(&clinician.username, Some(address));
+            state
+                .throttle
+                .succeeded(&clinician.username, Some(address))
+                .await;
             let csrf_token = session::sign_in(&session, &clinician).await?;
             state
                 .store
@@ -397,19 +400,20 @@ pub async fn setup(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, form_token.cookie(), page).into_response());
     };
     let hash = password.hash_off_runtime().await?;
-    let Some(id) = state.store.create_first_admin(&username, &hash).await? else {
-        state.setup.consume();
-        return Err(WebError::NotFound);
-    };
-    state.setup.consume();
-    state
+    let created = state
         .store
-        .record(
+        .create_first_admin(
+            &username,
+            &hash,
             AuditEntry::new(username.as_str(), AuditAction::AccountCreated)
                 .subject(username.as_str())
                 .detail("first administrator, via setup link".to_owned()),
         )
         .await?;
+    state.setup.consume();
+    let Some(id) = created else {
+        return Err(WebError::NotFound);
+    };
     let admin = state
         .store
         .find_clinician(id)

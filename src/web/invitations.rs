@@ -342,7 +342,7 @@ async fn unlock(
         return Ok(Redirect::to("/screenings/new").into_response());
     };
     let address = super::plumbing::throttle::client_address(&state, peer, &headers);
-    if let Err(wait) = state.client_throttle.begin(None, Some(address)) {
+    if let Err(wait) = state.client_throttle.begin(None, Some(address)).await {
         let page = unlock_form(&state, &session, Some(super::auth::too_many_attempts(wait)))
             .await?
             .ok_or(WebError::Internal)?;
@@ -360,7 +360,7 @@ async fn unlock(
         return Ok(Redirect::to("/login").into_response());
     };
     if password_ok {
-        state.client_throttle.forgive(address);
+        state.client_throttle.forgive(address).await;
         session::unlock(&session).await?;
         let answered = match InvitationId::parse(&lock.invitation) {
             Some(id) => state

@@ -2,7 +2,10 @@
 //! (cookie-keeping clients that do not follow redirects) to drive it.
 #![allow(dead_code)]
 
+pub mod engine;
 pub mod server;
+
+pub use engine::{Engine, TestDatabase};
 
 use std::path::{Path, PathBuf};
 
@@ -15,7 +18,6 @@ use std::sync::Arc;
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::redirect::Policy;
 use sqlx::sqlite::SqlitePool;
-use tempfile::TempDir;
 use tokio::net::TcpListener;
 
 /// The password every test account gets.
@@ -28,7 +30,8 @@ pub struct TestApp {
     pub store: Store,
     /// The first-run setup token, when the app started without accounts.
     pub setup_token: Option<String>,
-    _dir: TempDir,
+    /// The database (dropped after the test on PostgreSQL).
+    pub db: TestDatabase,
 }
 
 /// The answers of SPEC §3.2's example, as form pairs.
@@ -63,11 +66,19 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the app with these security settings.
 pub async fn spawn_app_with(security: SecurityConfig) -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db_path = dir.path().join("screener.db");
-    let store = Store::open(&database_url(&db_path))
-        .await
-        .expect("open store");
+    spawn_app_with_on(Engine::Sqlite, security).await
+}
+
+/// Starts the app on a fresh database of `engine`.
+pub async fn spawn_app_on(engine: Engine) -> TestApp {
+    spawn_app_with_on(engine, SecurityConfig::default()).await
+}
+
+/// Starts the app on a fresh database of `engine` with these security settings.
+pub async fn spawn_app_with_on(engine: Engine, security: SecurityConfig) -> TestApp {
+    let db = TestDatabase::new(engine).await;
+    let db_path = db.path.clone();
+    let store = Store::open(&db.url).await.expect("open store");
     let state = AppState::new(store.clone(), security).await.expect("state");
     let setup_token = state.setup_token();
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -78,7 +89,7 @@ pub async fn spawn_app_with(security: SecurityConfig) -> TestApp {
         db_path,
         store,
         setup_token,
-        _dir: dir,
+        db,
     }
 }
 
@@ -96,7 +107,7 @@ impl TestApp {
     pub async fn create_account(&self, name: &str, admin: bool) {
         let hash = NewPassword::parse(PASSWORD).unwrap().hash();
         self.store
-            .create_clinician(&Username::parse(name).unwrap(), &hash, admin)
+            .create_clinician(&Username::parse(name).unwrap(), &hash, admin, None)
             .await
             .expect("create account");
     }
@@ -120,33 +131,23 @@ impl TestApp {
         browser
     }
 
-    /// A separate read-only look at the database file, as an auditor with sqlite3 would.
+    /// A separate read-only look at the database file, as an auditor with sqlite3 would
+    /// (SQLite only).
     pub async fn database(&self) -> SqlitePool {
+        assert_eq!(self.db.engine(), Engine::Sqlite, "a SQLite-only look");
         SqlitePool::connect(&format!("{}?mode=ro", database_url(&self.db_path)))
             .await
             .expect("open database")
     }
 
-    /// The single number a counting query returns.
+    /// The single number a counting query returns (on either engine).
     pub async fn count(&self, sql: &str) -> i64 {
-        let pool = self.database().await;
-        let count = sqlx::query_scalar(sql)
-            .fetch_one(&pool)
-            .await
-            .expect("count");
-        pool.close().await;
-        count
+        self.db.count(sql).await
     }
 
-    /// The single text a query returns.
+    /// The single text a query returns (on either engine).
     pub async fn count_text(&self, sql: &str) -> String {
-        let pool = self.database().await;
-        let text = sqlx::query_scalar(sql)
-            .fetch_one(&pool)
-            .await
-            .expect("query");
-        pool.close().await;
-        text
+        self.db.text(sql).await
     }
 
     pub async fn count_screenings(&self) -> i64 {

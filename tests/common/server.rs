@@ -14,9 +14,14 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_screener");
 
 /// Runs `screener ARGS --database URL` with `stdin`; returns (exit code, stdout, stderr).
 pub fn screener(database: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
+    screener_on(&database_url(database), args, stdin)
+}
+
+/// Runs `screener ARGS --database URL` on any engine's URL.
+pub fn screener_on(url: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
     let mut child = Command::new(BIN)
         .args(args)
-        .args(["--database", &database_url(database)])
+        .args(["--database", url])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -38,8 +43,13 @@ pub fn screener(database: &Path, args: &[&str], stdin: &str) -> (i32, String, St
 
 /// Creates a clinician account with [`PASSWORD`] through the command line.
 pub fn add_account(database: &Path, name: &str) {
-    let (code, _, stderr) = screener(
-        database,
+    add_account_on(&database_url(database), name);
+}
+
+/// Creates a clinician account with [`PASSWORD`] through the command line, on any engine.
+pub fn add_account_on(url: &str, name: &str) {
+    let (code, _, stderr) = screener_on(
+        url,
         &["user", "add", name, "--password-stdin"],
         &format!("{PASSWORD}\n"),
     );
@@ -72,11 +82,16 @@ impl Server {
 
     /// Starts the server with extra `serve` arguments.
     pub fn start_with(database: &Path, log: &Path, args: &[&str]) -> Server {
+        Server::start_on(&database_url(database), log, args)
+    }
+
+    /// Starts the server on the database at `url` (either engine) with extra arguments.
+    pub fn start_on(url: &str, log: &Path, args: &[&str]) -> Server {
         for _ in 0..3 {
             let port = free_port();
             let mut child = Command::new(BIN)
                 .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-                .args(["--database", &database_url(database)])
+                .args(["--database", url])
                 .args(args)
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())

@@ -239,7 +239,12 @@ async fn open_invitation(
     token: &str,
 ) -> Result<Result<Invitation, Response>, WebError> {
     let address = super::plumbing::throttle::client_address(state, peer, headers);
-    if state.client_throttle.begin(None, Some(address)).is_err() {
+    if state
+        .client_throttle
+        .begin(None, Some(address))
+        .await
+        .is_err()
+    {
         let page = MessagePage::plain(words, words.too_many_title, words.too_many_text);
         return Ok(Err((StatusCode::TOO_MANY_REQUESTS, page).into_response()));
     }
@@ -251,7 +256,7 @@ async fn open_invitation(
         ClientToken::Unknown
     };
     if !matches!(found, ClientToken::Unknown) {
-        state.client_throttle.forgive(address);
+        state.client_throttle.forgive(address).await;
     }
     Ok(match found {
         ClientToken::Open(invitation) => Ok(invitation),

@@ -54,15 +54,17 @@ impl AppState {
             store.server_key(crate::store::FORM_TOKEN_KEY).await?,
             security.secure_cookies,
         );
+        let throttle = Arc::new(Throttle::for_store(&store, "sign-in"));
+        let client_throttle = Arc::new(Throttle::for_store(&store, "client"));
         Ok(AppState {
             store,
             security,
             setup: Arc::new(setup),
-            throttle: Arc::new(Throttle::default()),
+            throttle,
             form_tokens,
             activity: Arc::default(),
             invitations: InvitationConfig::default(),
-            client_throttle: Arc::new(Throttle::default()),
+            client_throttle,
         })
     }
 

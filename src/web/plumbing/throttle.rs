@@ -1,6 +1,9 @@
 //! Sign-in throttling: after repeated failures for a username or from an address, further
-//! attempts are refused for a while. Kept in memory only: addresses are never stored
-//! (SPEC §4), and a restart clearing the counts is an acceptable cost.
+//! attempts are refused for a while. On SQLite (one server process) the counts are kept in
+//! memory only: addresses are never stored (SPEC §4), and a restart clearing the counts is an
+//! acceptable cost. On PostgreSQL (any number of instances) they are counted in the database,
+//! under a keyed hash of the username or address with an expiry (see the store), so that
+//! every instance counts the same failures.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -10,6 +13,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::accounts::Username;
+use crate::store::{FailureCount, Store, ThrottleSubject};
 
 /// Failures for one username before it is locked.
 pub const USERNAME_FAILURES: u32 = 5;
@@ -34,13 +38,164 @@ struct Failures {
     locked_until: Option<Instant>,
 }
 
-/// Counts failed sign-ins per username and per address.
-#[derive(Debug, Default)]
-pub struct Throttle {
-    failures: Mutex<HashMap<Key, Failures>>,
+/// Counts failed sign-ins per username and per address, in memory or in the database.
+#[derive(Debug)]
+pub enum Throttle {
+    /// This process's own counts (SQLite).
+    Memory(MemoryThrottle),
+    /// Counts shared by every instance (PostgreSQL); `scope` keeps sign-in's counts apart
+    /// from others'.
+    Database { store: Store, scope: &'static str },
 }
 
 impl Throttle {
+    /// The throttle for a server on `store`.
+    pub fn for_store(store: &Store, scope: &'static str) -> Throttle {
+        if store.is_postgres() {
+            Throttle::Database {
+                store: store.clone(),
+                scope,
+            }
+        } else {
+            Throttle::Memory(MemoryThrottle::default())
+        }
+    }
+
+    /// See [`MemoryThrottle::begin`]. A database that fails to count lets the attempt
+    /// through (logged): the sign-in itself needs the database and fails with it.
+    pub async fn begin(
+        &self,
+        username: Option<&Username>,
+        address: Option<IpAddr>,
+    ) -> Result<bool, Duration> {
+        match self {
+            Throttle::Memory(throttle) => throttle.begin(username, address),
+            Throttle::Database { store, scope } => {
+                let (subjects, limits) = subjects(username, address);
+                let now = unix_now();
+                let lock = LOCK_DURATION.as_secs() as i64;
+                let counted = store
+                    .update_failures(scope, &subjects, now, |counts| {
+                        let locked = counts
+                            .iter()
+                            .filter_map(|count| count.locked_until)
+                            .filter(|until| *until > now)
+                            .max();
+                        if let Some(until) = locked {
+                            return Err(Duration::from_secs((until - now) as u64));
+                        }
+                        let mut lock_started = false;
+                        for (count, limit) in counts.iter_mut().zip(&limits) {
+                            let lock_over = count.locked_until.is_some_and(|until| until <= now);
+                            if lock_over || count.expires <= now {
+                                *count = FailureCount {
+                                    failures: 0,
+                                    expires: now + lock,
+                                    locked_until: None,
+                                };
+                            }
+                            count.failures += 1;
+                            if count.failures >= *limit && count.locked_until.is_none() {
+                                count.locked_until = Some(now + lock);
+                                lock_started = true;
+                            }
+                        }
+                        Ok(lock_started)
+                    })
+                    .await;
+                counted.unwrap_or_else(|error| {
+                    tracing::warn!(%error, "could not count a sign-in attempt");
+                    Ok(false)
+                })
+            }
+        }
+    }
+
+    /// See [`MemoryThrottle::forgive`].
+    pub async fn forgive(&self, address: IpAddr) {
+        match self {
+            Throttle::Memory(throttle) => throttle.forgive(address),
+            Throttle::Database { store, scope } => {
+                let forgiven = store
+                    .update_failures(
+                        scope,
+                        &[ThrottleSubject::Address(address)],
+                        unix_now(),
+                        |counts| {
+                            for count in counts {
+                                forgive(count);
+                            }
+                        },
+                    )
+                    .await;
+                if let Err(error) = forgiven {
+                    tracing::warn!(%error, "could not take back a sign-in attempt");
+                }
+            }
+        }
+    }
+
+    /// See [`MemoryThrottle::succeeded`].
+    pub async fn succeeded(&self, username: &Username, address: Option<IpAddr>) {
+        match self {
+            Throttle::Memory(throttle) => throttle.succeeded(username, address),
+            Throttle::Database { store, scope } => {
+                let (subjects, _) = subjects(Some(username), address);
+                let cleared = store
+                    .update_failures(scope, &subjects, unix_now(), |counts| {
+                        if let Some((first, addresses)) = counts.split_first_mut() {
+                            *first = FailureCount::default();
+                            for count in addresses {
+                                forgive(count);
+                            }
+                        }
+                    })
+                    .await;
+                if let Err(error) = cleared {
+                    tracing::warn!(%error, "could not clear sign-in failures");
+                }
+            }
+        }
+    }
+}
+
+/// Takes one attempt back from an address's count.
+fn forgive(count: &mut FailureCount) {
+    count.failures = count.failures.saturating_sub(1);
+    if count.failures < ADDRESS_FAILURES {
+        count.locked_until = None;
+    }
+}
+
+/// The subjects of an attempt and their limits: the username first, then the address.
+fn subjects(
+    username: Option<&Username>,
+    address: Option<IpAddr>,
+) -> (Vec<ThrottleSubject>, Vec<u32>) {
+    let mut subjects = Vec::with_capacity(2);
+    let mut limits = Vec::with_capacity(2);
+    if let Some(username) = username {
+        subjects.push(ThrottleSubject::Username(username.as_str().to_owned()));
+        limits.push(USERNAME_FAILURES);
+    }
+    if let Some(address) = address {
+        subjects.push(ThrottleSubject::Address(address));
+        limits.push(ADDRESS_FAILURES);
+    }
+    (subjects, limits)
+}
+
+fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Counts failed sign-ins per username and per address, in this process's memory.
+#[derive(Debug, Default)]
+pub struct MemoryThrottle {
+    failures: Mutex<HashMap<Key, Failures>>,
+}
+
+impl MemoryThrottle {
     fn keys(username: Option<&Username>, address: Option<IpAddr>) -> Vec<(Key, u32)> {
         let mut keys = Vec::with_capacity(2);
         if let Some(username) = username {
@@ -57,7 +212,7 @@ impl Throttle {
 
     /// Starts a sign-in attempt. A locked username or address is refused with the time left.
     /// Otherwise the attempt is counted as a failure at once — so parallel attempts cannot
-    /// slip past the limit while passwords are being checked — and [`Throttle::succeeded`]
+    /// slip past the limit while passwords are being checked — and [`MemoryThrottle::succeeded`]
     /// takes it back if it succeeds. The answer says whether this attempt started a lock.
     pub fn begin(
         &self,
@@ -109,7 +264,7 @@ impl Throttle {
         Ok(lock_started)
     }
 
-    /// Takes back an attempt [`Throttle::begin`] counted against `address` alone.
+    /// Takes back an attempt [`MemoryThrottle::begin`] counted against `address` alone.
     pub fn forgive(&self, address: IpAddr) {
         let mut failures = self
             .failures
@@ -124,7 +279,7 @@ impl Throttle {
     }
 
     /// Takes back a successful attempt: the username's failures are forgotten, and the
-    /// address's count loses the attempt [`Throttle::begin`] counted.
+    /// address's count loses the attempt [`MemoryThrottle::begin`] counted.
     pub fn succeeded(&self, username: &Username, address: Option<IpAddr>) {
         let mut failures = self
             .failures
@@ -169,7 +324,7 @@ mod tests {
 
     #[test]
     fn five_failures_lock_a_username_and_success_clears_it() {
-        let throttle = Throttle::default();
+        let throttle = MemoryThrottle::default();
         let alice = Username::parse("alice").unwrap();
         for n in 1..USERNAME_FAILURES {
             assert_eq!(throttle.begin(Some(&alice), None), Ok(false), "attempt {n}");
@@ -193,7 +348,7 @@ mod tests {
 
     #[test]
     fn a_success_does_not_count_against_its_address() {
-        let throttle = Throttle::default();
+        let throttle = MemoryThrottle::default();
         let address: IpAddr = "192.0.2.7".parse().unwrap();
         let alice = Username::parse("alice").unwrap();
         for _ in 0..ADDRESS_FAILURES * 2 {
@@ -204,7 +359,7 @@ mod tests {
 
     #[test]
     fn an_address_locks_after_its_own_limit() {
-        let throttle = Throttle::default();
+        let throttle = MemoryThrottle::default();
         let address: IpAddr = "192.0.2.7".parse().unwrap();
         for n in 0..ADDRESS_FAILURES {
             let name = Username::parse(&format!("user{n}")).unwrap();

@@ -16,7 +16,9 @@ use super::plumbing::route::{Access, Route};
 use super::plumbing::session::{SignedIn, SubmittedForm, VerifiedForm};
 use super::plumbing::state::AppState;
 use crate::screening::{AnswerErrors, Answers, Band, Coded, FieldError, ReviewCode, RulesVersion};
-use crate::store::{Invitation, InvitationId, ScreeningQuery, StoreError, StoredScreening};
+use crate::store::{
+    Invitation, InvitationId, NewScreening, ScreeningQuery, StoreError, StoredScreening,
+};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -231,38 +233,31 @@ async fn create_screening(
     };
     let outcome = RulesVersion::CURRENT.score(&answers);
     let year = time::OffsetDateTime::now_utc().year();
-    let code = match &invitation {
-        None => {
-            state
-                .store
-                .save_follow_up(signed_in.id, prior.as_ref(), &answers, &outcome, year)
-                .await?
+    let corrected = invitation.as_ref().is_some_and(|invitation| {
+        invitation.answers.as_ref().is_some_and(|given| {
+            crate::screening::IntakeQuestion::ALL
+                .into_iter()
+                .any(|question| given.intake(question) != answers.intake(question))
+        })
+    });
+    let saved = state
+        .store
+        .save(NewScreening {
+            owner: signed_in.id,
+            prior,
+            answers,
+            outcome,
+            year,
+            invitation: invitation
+                .as_ref()
+                .map(|invitation| (invitation.id.clone(), corrected)),
+        })
+        .await;
+    let code = match saved {
+        Err(StoreError::InvitationGone) => {
+            return Ok(invitation_gone(&signed_in, &submitted));
         }
-        Some(invitation) => {
-            let corrected = invitation.answers.as_ref().is_some_and(|given| {
-                crate::screening::IntakeQuestion::ALL
-                    .into_iter()
-                    .any(|question| given.intake(question) != answers.intake(question))
-            });
-            let saved = state
-                .store
-                .save_from_invitation(
-                    signed_in.id,
-                    prior.as_ref(),
-                    &answers,
-                    &outcome,
-                    year,
-                    &invitation.id,
-                    corrected,
-                )
-                .await;
-            match saved {
-                Err(StoreError::InvitationGone) => {
-                    return Ok(invitation_gone(&signed_in, &submitted));
-                }
-                other => other?,
-            }
-        }
+        other => other?,
     };
     Ok(Redirect::to(&format!("/screenings/{code}")).into_response())
 }
@@ -303,11 +298,12 @@ async fn show_screening(
     signed_in: SignedIn,
     Path(code): Path<String>,
 ) -> Result<ResultPage, WebError> {
-    let screening = own_screening(&state, &signed_in, &code).await?;
-    let trajectory = state
+    let code: ReviewCode = code.parse().map_err(|_| WebError::NotFound)?;
+    let (screening, trajectory) = state
         .store
-        .trajectory(signed_in.id, &screening.review_code)
-        .await?;
+        .screening_with_trajectory(signed_in.id, &code)
+        .await?
+        .ok_or(WebError::NotFound)?;
     Ok(ResultPage::new(&signed_in, &screening, &trajectory))
 }
 

@@ -1,0 +1,447 @@
+//! Saving screenings: one save path (an optional prior, an optional invitation), through a
+//! batch writer that commits concurrent submissions together.
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::invitations::{self, InvitationId};
+use super::rows::intake_code;
+use super::{ClinicianId, OwnedPool, Store, StoreError, Tx};
+use crate::screening::{
+    Administration, Answers, Coded, Indicator, IntakeQuestion, LanguageCode, Outcome, ReviewCode,
+};
+
+/// Attempts at a fresh review code before giving up (a clash is a 1-in-10^12 event).
+const CODE_ATTEMPTS: usize = 8;
+
+/// The most screenings committed in one transaction.
+const MAX_BATCH: usize = 256;
+
+/// The first and last-but-one random row ids: [2^32, 2^62), so that row ids say nothing of
+/// the order screenings were taken in (and stay clear of small ids an older version used).
+const ROW_IDS: std::ops::Range<i64> = (1 << 32)..(1 << 62);
+
+fn random_row_id() -> i64 {
+    rand::random_range(ROW_IDS)
+}
+
+/// A scored screening to store.
+#[derive(Debug, Clone)]
+pub struct NewScreening {
+    pub owner: ClinicianId,
+    /// The owner's screening this one follows (a re-screening), if any.
+    pub prior: Option<ReviewCode>,
+    pub answers: Answers,
+    pub outcome: Outcome,
+    pub year: i32,
+    /// The owner's invitation whose answers these are (deleted in the same transaction),
+    /// and whether the clinician changed any of the client's answers.
+    pub invitation: Option<(InvitationId, bool)>,
+}
+
+/// A screening waiting for the batch writer, and who to tell when it is on disk.
+#[derive(Debug)]
+pub(super) struct SaveJob {
+    screening: NewScreening,
+    done: oneshot::Sender<Result<ReviewCode, StoreError>>,
+}
+
+/// The columns of the coded answers, named after the instrument's fields.
+pub(super) fn answer_columns() -> impl Iterator<Item = &'static str> {
+    use crate::screening::questions::{CONTROL_FIELD, PATTERN_FIELD};
+    IntakeQuestion::ALL
+        .into_iter()
+        .map(IntakeQuestion::field)
+        .chain([PATTERN_FIELD, CONTROL_FIELD])
+        .chain(Indicator::ALL.iter().map(|indicator| indicator.code()))
+}
+
+/// The result columns, derived from the answers and kept for filtering and counting.
+const RESULT_COLUMNS: [&str; 6] = [
+    "band",
+    "red_flag_count",
+    "further_investigation",
+    "referral",
+    "provisional",
+    "incomplete",
+];
+
+/// How the intake answers were given (SPEC §6).
+pub(super) const ORIGIN_COLUMNS: [&str; 3] =
+    ["administration", "client_language", "intake_corrected"];
+
+fn insert_sql() -> String {
+    let columns: Vec<&str> = ["id", "review_code", "clinician_id", "year", "rules_version"]
+        .into_iter()
+        .chain(answer_columns())
+        .chain(RESULT_COLUMNS)
+        .chain(ORIGIN_COLUMNS)
+        .collect();
+    let n = columns.len();
+    let placeholders: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
+    // The prior is looked up by code among the owner's own screenings; `seq_in_year` is the
+    // next number of the owner's year (on SQLite the statement runs on the single writer
+    // connection; on PostgreSQL the batch holds the owner's advisory lock). A clash of
+    // review code or random id inserts nothing, and is tried again.
+    format!(
+        "INSERT INTO screenings ({}, prior_id, seq_in_year) VALUES ({}, \
+         (SELECT id FROM screenings WHERE review_code = ${} AND clinician_id = $3), \
+         (SELECT coalesce(max(seq_in_year), 0) + 1 FROM screenings WHERE clinician_id = $3 AND year = $4)) \
+         ON CONFLICT DO NOTHING",
+        columns.join(", "),
+        placeholders.join(", "),
+        n + 1
+    )
+}
+
+/// Group commit: takes every screening waiting, writes them in one transaction, and answers
+/// each once the transaction is durably committed (one fsync for the batch instead of one
+/// per screening). Under light load a batch is one screening.
+pub(super) async fn write_batches(pool: OwnedPool, mut jobs: mpsc::Receiver<SaveJob>) {
+    let sql = insert_sql();
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let results = commit_batch(&pool, &sql, &batch).await;
+        for (job, result) in batch.drain(..).zip(results) {
+            // The request may have gone away meanwhile; its screening is stored all the same.
+            let _ = job.done.send(result);
+        }
+    }
+}
+
+/// One result per job: a review code only when the whole transaction committed.
+async fn commit_batch(
+    pool: &OwnedPool,
+    sql: &str,
+    batch: &[SaveJob],
+) -> Vec<Result<ReviewCode, StoreError>> {
+    let attempt = async {
+        let mut transaction = pool.pool().begin().await?;
+        if let Tx::Postgres(connection) = &mut transaction {
+            // Other instances write too: hold each owner's lock (in one order, so that two
+            // batches never wait for each other) until the commit, so `seq_in_year` counts
+            // on without a clash.
+            let mut owners: Vec<i64> = batch.iter().map(|job| job.screening.owner.0).collect();
+            owners.sort_unstable();
+            owners.dedup();
+            sqlx::query("SELECT pg_advisory_xact_lock(owner) FROM unnest($1::bigint[]) AS owner ORDER BY owner")
+                .bind(&owners)
+                .execute(&mut **connection)
+                .await?;
+        }
+        // On PostgreSQL the plain screenings of the batch go in one statement (one round
+        // trip instead of one each); any that met a clash, and every other, go one by one.
+        let mut stored = match &mut transaction {
+            Tx::Postgres(connection) => insert_many(connection, batch).await?,
+            Tx::Sqlite(_) => vec![None; batch.len()],
+        };
+        let mut results = Vec::with_capacity(batch.len());
+        for (job, stored) in batch.iter().zip(stored.iter_mut()) {
+            let screening = &job.screening;
+            let result = match &screening.invitation {
+                None if stored.is_some() => Ok(stored.take().expect("stored")),
+                None => insert(&mut transaction, sql, screening, Origin::default()).await,
+                Some((id, corrected)) => {
+                    // A savepoint: the invitation is deleted only with its screening stored.
+                    let mut savepoint = transaction.savepoint().await?;
+                    let result =
+                        match invitations::take(&mut savepoint, screening.owner, id).await? {
+                            None => Err(StoreError::InvitationGone),
+                            Some((administration, client_language)) => {
+                                let origin = Origin {
+                                    administration,
+                                    client_language,
+                                    corrected: *corrected,
+                                };
+                                insert(&mut savepoint, sql, screening, origin).await
+                            }
+                        };
+                    if result.is_ok() {
+                        savepoint.commit().await?;
+                    } else {
+                        savepoint.rollback().await?;
+                    }
+                    result
+                }
+            };
+            results.push(result);
+        }
+        transaction.commit().await?;
+        Ok::<_, StoreError>(results)
+    };
+    match attempt.await {
+        Ok(results) => results,
+        Err(error) => {
+            let message = error.to_string();
+            batch
+                .iter()
+                .map(|_| Err(StoreError::NotCommitted(message.clone())))
+                .collect()
+        }
+    }
+}
+
+/// PostgreSQL: inserts the batch's screenings that come from no invitation in one statement,
+/// each under a fresh review code and row id and the next number of its owner's year (the
+/// batch holds the owners' locks). Returns the code of each job stored; `None` for a job with
+/// an invitation or one whose code or id clashed (to be inserted one by one).
+async fn insert_many(
+    connection: &mut sqlx::PgConnection,
+    batch: &[SaveJob],
+) -> Result<Vec<Option<ReviewCode>>, StoreError> {
+    let plain: Vec<&NewScreening> = batch
+        .iter()
+        .map(|job| &job.screening)
+        .filter(|screening| screening.invitation.is_none())
+        .collect();
+    if plain.is_empty() {
+        return Ok(vec![None; batch.len()]);
+    }
+    // The next number of each (owner, year) in the batch.
+    let mut next: std::collections::HashMap<(i64, i32), i64> = std::collections::HashMap::new();
+    for screening in &plain {
+        let key = (screening.owner.0, screening.year);
+        if let std::collections::hash_map::Entry::Vacant(entry) = next.entry(key) {
+            let last: i64 = sqlx::query_scalar(
+                "SELECT coalesce(max(seq_in_year), 0) FROM screenings \
+                 WHERE clinician_id = $1 AND year = $2",
+            )
+            .bind(key.0)
+            .bind(key.1)
+            .fetch_one(&mut *connection)
+            .await?;
+            entry.insert(last + 1);
+        }
+    }
+    let n = plain.len();
+    let mut ids = Vec::with_capacity(n);
+    let mut codes = Vec::with_capacity(n);
+    let mut owners = Vec::with_capacity(n);
+    let mut years = Vec::with_capacity(n);
+    let mut seqs = Vec::with_capacity(n);
+    let mut rules = Vec::with_capacity(n);
+    let mut intake: Vec<Vec<String>> = vec![Vec::with_capacity(n); IntakeQuestion::ALL.len()];
+    let mut patterns: Vec<Option<&str>> = Vec::with_capacity(n);
+    let mut controls = Vec::with_capacity(n);
+    let mut observed: Vec<Vec<bool>> = vec![Vec::with_capacity(n); Indicator::ALL.len()];
+    let mut bands = Vec::with_capacity(n);
+    let mut flag_counts = Vec::with_capacity(n);
+    let mut flags: [Vec<bool>; 4] = Default::default();
+    let mut priors: Vec<Option<String>> = Vec::with_capacity(n);
+    for screening in &plain {
+        let (answers, outcome) = (&screening.answers, &screening.outcome);
+        let seq = next
+            .get_mut(&(screening.owner.0, screening.year))
+            .expect("counted above");
+        ids.push(random_row_id());
+        codes.push(ReviewCode::generate().as_str().to_owned());
+        owners.push(screening.owner.0);
+        years.push(screening.year);
+        seqs.push(*seq);
+        *seq += 1;
+        rules.push(outcome.rules_version.as_str().to_owned());
+        for (column, question) in intake.iter_mut().zip(IntakeQuestion::ALL) {
+            column.push(intake_code(answers, question));
+        }
+        patterns.push(answers.pattern.map(|pattern| pattern.code()));
+        controls.push(answers.control.code());
+        for (column, &indicator) in observed.iter_mut().zip(Indicator::ALL) {
+            column.push(answers.observed(indicator));
+        }
+        bands.push(outcome.band.code());
+        flag_counts.push(outcome.red_flags.len() as i64);
+        for (column, value) in flags.iter_mut().zip([
+            outcome.further_investigation,
+            outcome.referral,
+            outcome.provisional,
+            outcome.incomplete,
+        ]) {
+            column.push(value);
+        }
+        priors.push(
+            screening
+                .prior
+                .as_ref()
+                .map(|code| code.as_str().to_owned()),
+        );
+    }
+    // (column, array type) in the order bound below.
+    let mut columns: Vec<(&str, &str)> = vec![
+        ("id", "bigint"),
+        ("review_code", "text"),
+        ("clinician_id", "bigint"),
+        ("year", "int"),
+        ("seq_in_year", "bigint"),
+        ("rules_version", "text"),
+    ];
+    let mut answer_names = answer_columns();
+    for _ in IntakeQuestion::ALL {
+        columns.push((answer_names.next().expect("intake column"), "text"));
+    }
+    columns.push((answer_names.next().expect("pattern"), "text"));
+    columns.push((answer_names.next().expect("control"), "text"));
+    for name in answer_names {
+        columns.push((name, "boolean"));
+    }
+    columns.extend([
+        ("band", "text"),
+        ("red_flag_count", "bigint"),
+        ("further_investigation", "boolean"),
+        ("referral", "boolean"),
+        ("provisional", "boolean"),
+        ("incomplete", "boolean"),
+    ]);
+    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let arrays: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (_, kind))| format!("${}::{kind}[]", i + 1))
+        .collect();
+    let prior = columns.len() + 1;
+    let selected: Vec<String> = names.iter().map(|name| format!("u.{name}")).collect();
+    let sql = format!(
+        "INSERT INTO screenings ({columns}, prior_id) \
+         SELECT {selected}, (SELECT p.id FROM screenings p \
+                      WHERE p.review_code = x.prior AND p.clinician_id = u.clinician_id) \
+         FROM unnest({arrays}) WITH ORDINALITY AS u({columns}, n) \
+         JOIN unnest(${prior}::text[]) WITH ORDINALITY AS x(prior, n) USING (n) \
+         ON CONFLICT DO NOTHING RETURNING review_code",
+        columns = names.join(", "),
+        selected = selected.join(", "),
+        arrays = arrays.join(", "),
+    );
+    let mut query = sqlx::query_scalar::<_, String>(&sql)
+        .bind(&ids)
+        .bind(&codes)
+        .bind(&owners)
+        .bind(&years)
+        .bind(&seqs)
+        .bind(&rules);
+    for column in &intake {
+        query = query.bind(column);
+    }
+    query = query.bind(&patterns).bind(&controls);
+    for column in &observed {
+        query = query.bind(column);
+    }
+    query = query.bind(&bands).bind(&flag_counts);
+    for column in &flags {
+        query = query.bind(column);
+    }
+    let inserted: std::collections::HashSet<String> = query
+        .bind(&priors)
+        .fetch_all(&mut *connection)
+        .await?
+        .into_iter()
+        .collect();
+    let mut codes = codes.into_iter();
+    Ok(batch
+        .iter()
+        .map(|job| {
+            if job.screening.invitation.is_some() {
+                return None;
+            }
+            let code = codes.next().expect("one code per plain screening");
+            inserted
+                .contains(&code)
+                .then(|| code.parse().expect("a generated review code"))
+        })
+        .collect())
+}
+
+/// How a screening's intake answers were given.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Origin {
+    pub administration: Administration,
+    pub client_language: Option<LanguageCode>,
+    pub corrected: bool,
+}
+
+/// Inserts one screening under a fresh review code (inside the batch's transaction).
+async fn insert(
+    transaction: &mut Tx<'_>,
+    sql: &str,
+    screening: &NewScreening,
+    origin: Origin,
+) -> Result<ReviewCode, StoreError> {
+    let (answers, outcome) = (&screening.answers, &screening.outcome);
+    for _ in 0..CODE_ATTEMPTS {
+        let code = ReviewCode::generate();
+        let inserted = on_tx!(transaction, connection => {
+            let mut query = sqlx::query(sql)
+                .bind(random_row_id())
+                .bind(code.as_str())
+                .bind(screening.owner.0)
+                .bind(screening.year)
+                .bind(outcome.rules_version.as_str());
+            for question in IntakeQuestion::ALL {
+                query = query.bind(intake_code(answers, question));
+            }
+            query = query
+                .bind(answers.pattern.map(|pattern| pattern.code()))
+                .bind(answers.control.code());
+            for &indicator in Indicator::ALL {
+                query = query.bind(answers.observed(indicator));
+            }
+            query
+                .bind(outcome.band.code())
+                .bind(outcome.red_flags.len() as i64)
+                .bind(outcome.further_investigation)
+                .bind(outcome.referral)
+                .bind(outcome.provisional)
+                .bind(outcome.incomplete)
+                .bind(origin.administration.code())
+                .bind(origin.client_language.map(|code| code.to_string()))
+                .bind(origin.corrected)
+                .bind(screening.prior.as_ref().map(ReviewCode::as_str))
+                .execute(&mut *connection)
+                .await?
+                .rows_affected()
+        });
+        if inserted == 1 {
+            return Ok(code);
+        }
+    }
+    Err(StoreError::NoUnusedReviewCode)
+}
+
+impl Store {
+    /// Stores a scored screening and returns its fresh review code once the transaction
+    /// holding it is durably committed; concurrent calls share transactions. With an
+    /// invitation, the invitation is deleted in the same transaction, and
+    /// [`StoreError::InvitationGone`] (nothing stored) answers when it is not there to take
+    /// (saved already, cancelled or expired).
+    pub async fn save(&self, screening: NewScreening) -> Result<ReviewCode, StoreError> {
+        let (done, committed) = oneshot::channel();
+        let stopped = || StoreError::NotCommitted("the store is closed".into());
+        let from_invitation = screening.invitation.is_some();
+        self.screening_jobs
+            .send(SaveJob { screening, done })
+            .await
+            .map_err(|_| stopped())?;
+        let saved = committed.await.map_err(|_| stopped())?;
+        if saved.is_ok() && from_invitation {
+            // The invitation is deleted: not left readable in the write-ahead log either.
+            self.checkpoint().await;
+        }
+        saved
+    }
+
+    /// Stores a scored screening with no prior and no invitation (see [`Store::save`]).
+    pub async fn save_screening(
+        &self,
+        owner: ClinicianId,
+        answers: &Answers,
+        outcome: &Outcome,
+        year: i32,
+    ) -> Result<ReviewCode, StoreError> {
+        self.save(NewScreening {
+            owner,
+            prior: None,
+            answers: answers.clone(),
+            outcome: outcome.clone(),
+            year,
+            invitation: None,
+        })
+        .await
+    }
+}
