@@ -1,5 +1,7 @@
 //! A client's answers (SPEC §3.2) and their parsing from the JSON answers document or the
-//! form's field pairs. Parsing is the only way to get [`Answers`]: every value in it is valid.
+//! form's field pairs. Every value in [`Answers`] is valid by its type (a [`Reply`], an
+//! [`EscapeAnswer`] that is never empty nor mixes `declined`, …): it is built by parsing here, or
+//! by the store from stored codes decoded into the same types.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
