@@ -92,6 +92,22 @@ impl Answers {
         }
     }
 
+    /// The questions whose answer raises a red flag, in question order (SPEC §2.3).
+    pub fn red_flags(&self) -> Vec<IntakeQuestion> {
+        IntakeQuestion::ALL
+            .into_iter()
+            .filter(|&question| self.raises_red_flag(question))
+            .collect()
+    }
+
+    /// The questions the client declined, in question order (SPEC §2.3).
+    pub fn declined(&self) -> Vec<IntakeQuestion> {
+        IntakeQuestion::ALL
+            .into_iter()
+            .filter(|&question| self.is_declined(question))
+            .collect()
+    }
+
     /// True when this indicator was observed.
     pub fn observed(&self, indicator: Indicator) -> bool {
         self.observed.contains(&indicator)

@@ -306,14 +306,8 @@ fn at_risk_signs(answers: &Answers, red_flags: usize) -> Vec<Reason> {
 }
 
 fn score_v1(answers: &Answers) -> Outcome {
-    let red_flags: Vec<IntakeQuestion> = IntakeQuestion::ALL
-        .into_iter()
-        .filter(|&question| answers.raises_red_flag(question))
-        .collect();
-    let declined: Vec<IntakeQuestion> = IntakeQuestion::ALL
-        .into_iter()
-        .filter(|&question| answers.is_declined(question))
-        .collect();
+    let red_flags = answers.red_flags();
+    let declined = answers.declined();
 
     let addicted = addicted_signs(answers);
     let (band, reasons) = if answers.control == Control::Lost && !addicted.is_empty() {

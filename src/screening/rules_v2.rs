@@ -13,7 +13,7 @@
 use std::fmt;
 
 use super::answers::Answers;
-use super::questions::{Coded, Control, Indicator, IntakeQuestion, Pattern};
+use super::questions::{Coded, Control, Indicator, Pattern};
 use super::rules::{AT_RISK_RED_FLAGS, Band, INCOMPLETE_DECLINED, Outcome, Reasons, RulesVersion};
 
 /// One clause of a version-2 rule that held, which is why the band is what it is. The words
@@ -108,14 +108,8 @@ fn signs(answers: &Answers) -> Vec<ReasonV2> {
 
 /// Scores answers by rules version 2.
 pub fn score(answers: &Answers) -> Outcome {
-    let red_flags: Vec<IntakeQuestion> = IntakeQuestion::ALL
-        .into_iter()
-        .filter(|&question| answers.raises_red_flag(question))
-        .collect();
-    let declined: Vec<IntakeQuestion> = IntakeQuestion::ALL
-        .into_iter()
-        .filter(|&question| answers.is_declined(question))
-        .collect();
+    let red_flags = answers.red_flags();
+    let declined = answers.declined();
 
     let signs = signs(answers);
     let secrecy = answers.observed(Indicator::Secrecy);
