@@ -6,8 +6,12 @@
 //! properties over arbitrary valid answers: monotone, deterministic and total, explained, and
 //! derived flags matching their definitions, against an independent reading of the SPEC.
 
+#[path = "common/arbitrary_answers.rs"]
+mod arbitrary_answers;
+
 use std::collections::{BTreeSet, HashSet};
 
+use arbitrary_answers::{arb_answers, expected_declined, expected_red_flags, reply_mut};
 use intake_screener::screening::IntakeQuestion::{
     ConcernExpressed as Q1, Escape as Q3, OthersDisturbed as Q5, Secrets as Q4, SelfConcern as Q2,
     Shame as Q6,
@@ -624,105 +628,8 @@ fn reason_texts_in_plain_words_without_the_band_word_in_front() {
 // Properties
 // ---------------------------------------------------------------------------------------------
 
-fn arb_answers() -> impl Strategy<Value = Answers> {
-    let reply = || prop::sample::select(Reply::ALL);
-    let escape = prop_oneof![
-        1 => Just(EscapeAnswer::Declined),
-        5 => prop::sample::subsequence(CopingCode::ALL.to_vec(), 1..=6)
-            .prop_map(|codes| EscapeAnswer::Ways(codes.into_iter().collect())),
-    ];
-    let observed = prop::collection::vec(prop::bool::weighted(0.25), Indicator::ALL.len())
-        .prop_map(|picks| {
-            Indicator::ALL
-                .iter()
-                .zip(picks)
-                .filter(|(_, picked)| *picked)
-                .map(|(&indicator, _)| indicator)
-                .collect::<BTreeSet<_>>()
-        });
-    (
-        (reply(), reply(), escape),
-        (reply(), reply(), reply()),
-        (
-            prop::option::of(prop::sample::select(Pattern::ALL)),
-            prop::sample::select(Control::ALL),
-            observed,
-        ),
-    )
-        .prop_map(
-            |(
-                (concern_expressed, self_concern, escape),
-                (secrets, others_disturbed, shame),
-                (pattern, control, observed),
-            )| Answers {
-                concern_expressed,
-                self_concern,
-                escape,
-                secrets,
-                others_disturbed,
-                shame,
-                pattern,
-                control,
-                observed,
-            },
-        )
-}
-
 fn band(answers: &Answers) -> Band {
     score(answers).band
-}
-
-fn reply_mut(answers: &mut Answers, question: IntakeQuestion) -> Option<&mut Reply> {
-    match question {
-        Q1 => Some(&mut answers.concern_expressed),
-        Q2 => Some(&mut answers.self_concern),
-        Q3 => None,
-        Q4 => Some(&mut answers.secrets),
-        Q5 => Some(&mut answers.others_disturbed),
-        Q6 => Some(&mut answers.shame),
-    }
-}
-
-/// SPEC §2.1, written independently of the crate.
-fn expected_red_flags(answers: &Answers) -> usize {
-    let yes = [
-        answers.concern_expressed,
-        answers.self_concern,
-        answers.secrets,
-        answers.others_disturbed,
-        answers.shame,
-    ]
-    .into_iter()
-    .filter(|reply| *reply == Reply::Yes)
-    .count();
-    let sexual = match &answers.escape {
-        EscapeAnswer::Declined => false,
-        EscapeAnswer::Ways(ways) => ways.iter().any(|way| {
-            matches!(
-                way.code(),
-                "masturbation"
-                    | "pornography"
-                    | "sexual_chat_or_webcam"
-                    | "dating_or_hookup_apps"
-                    | "romantic_or_sexual_fantasy"
-            )
-        }),
-    };
-    yes + usize::from(sexual)
-}
-
-fn expected_declined(answers: &Answers) -> usize {
-    [
-        answers.concern_expressed,
-        answers.self_concern,
-        answers.secrets,
-        answers.others_disturbed,
-        answers.shame,
-    ]
-    .into_iter()
-    .filter(|reply| *reply == Reply::Declined)
-    .count()
-        + usize::from(answers.escape == EscapeAnswer::Declined)
 }
 
 /// SPEC §2.3b `signs`, written independently of the crate.
@@ -742,7 +649,7 @@ fn expected_band(answers: &Answers) -> Band {
     let secrecy = answers.observed.contains(&Indicator::Secrecy);
     if lost && (has_signs(answers) || secrecy) {
         Band::Addicted
-    } else if has_signs(answers) || lost || expected_red_flags(answers) >= 3 {
+    } else if has_signs(answers) || lost || expected_red_flags(answers).len() >= 3 {
         Band::AtRisk
     } else {
         Band::Casual
@@ -868,8 +775,8 @@ proptest! {
         prop_assert_eq!(&first, &RulesVersion::CURRENT.score(&answers));
         prop_assert_eq!(first.rules_version, RulesVersion::V2);
         prop_assert_eq!(first.band, expected_band(&answers));
-        prop_assert_eq!(first.red_flags.len(), expected_red_flags(&answers));
-        prop_assert_eq!(first.declined.len(), expected_declined(&answers));
+        prop_assert_eq!(&first.red_flags, &expected_red_flags(&answers));
+        prop_assert_eq!(&first.declined, &expected_declined(&answers));
         let document = first.to_document();
         prop_assert_eq!(&document["rules_version"], &json!("2"));
         prop_assert_eq!(&document["band"], &json!(first.band.code()));
@@ -893,7 +800,7 @@ proptest! {
         let pattern_sign = answers
             .pattern
             .filter(|p| matches!(p, Pattern::IntensePeriods | Pattern::Compulsive));
-        let red_flags = expected_red_flags(&answers);
+        let red_flags = expected_red_flags(&answers).len();
         match outcome.band {
             Band::Addicted => {
                 prop_assert_eq!(reasons[0], R::ControlLost);
@@ -929,7 +836,7 @@ proptest! {
     #[test]
     fn derived_flags_match_their_definitions(answers in arb_answers()) {
         let outcome = score(&answers);
-        let red_flags = expected_red_flags(&answers);
+        let red_flags = expected_red_flags(&answers).len();
         let concern = red_flags >= 1 || outcome.band != Band::Casual;
         let details_missing = answers.pattern.is_none() || answers.control == Control::NotAssessed;
         let lost_alone = answers.control == Control::Lost
@@ -938,6 +845,6 @@ proptest! {
         prop_assert_eq!(outcome.further_investigation, concern);
         prop_assert_eq!(outcome.referral, outcome.band == Band::Addicted);
         prop_assert_eq!(outcome.provisional, (concern && details_missing) || lost_alone);
-        prop_assert_eq!(outcome.incomplete, expected_declined(&answers) >= 2);
+        prop_assert_eq!(outcome.incomplete, expected_declined(&answers).len() >= 2);
     }
 }
