@@ -98,25 +98,14 @@ pub async fn backup(args: BackupArgs) -> ExitCode {
             );
         }
     };
-    let recorded = store
-        .record(
-            AuditEntry::new(CONSOLE, AuditAction::BackupTaken).detail(format!(
-                "{} screenings to {}",
-                summary.screenings,
-                path.display()
-            )),
-        )
-        .await;
-    store.close().await;
-    if let Err(error) = recorded {
-        return fail(
-            "backup",
-            1,
-            format!(
-                "the backup {} is complete, but it could not be recorded in the audit log: {error}",
-                path.display()
-            ),
-        );
+    if let Err(code) = record_backup(
+        store,
+        path,
+        format!("{} screenings to {}", summary.screenings, path.display()),
+    )
+    .await
+    {
+        return code;
     }
     println!(
         "Backed up {} screenings and {} accounts to {} (integrity ok).",
@@ -133,6 +122,29 @@ const EXIT_NO_PG_DUMP: u8 = 3;
 /// `screener backup PATH` on PostgreSQL: PostgreSQL's own `pg_dump` (custom format, for
 /// `pg_restore`) when it is installed, without the sign-in sessions and throttle counts;
 /// otherwise what to run instead, and exit 3.
+/// Records a finished backup in the audit log and closes the store; a backup that could not
+/// be recorded is still complete, and the exit code says so.
+async fn record_backup(
+    store: Store,
+    path: &std::path::Path,
+    detail: String,
+) -> Result<(), ExitCode> {
+    let recorded = store
+        .record(AuditEntry::new(CONSOLE, AuditAction::BackupTaken).detail(detail))
+        .await;
+    store.close().await;
+    recorded.map_err(|error| {
+        fail(
+            "backup",
+            1,
+            format!(
+                "the backup {} is complete, but it could not be recorded in the audit log: {error}",
+                path.display()
+            ),
+        )
+    })
+}
+
 async fn backup_postgres(path: &std::path::Path, database: &DatabaseConfig) -> ExitCode {
     let available = tokio::process::Command::new("pg_dump")
         .arg("--version")
@@ -156,14 +168,7 @@ async fn backup_postgres(path: &std::path::Path, database: &DatabaseConfig) -> E
         Err(message) => return fail("backup", 1, message),
     };
     // The dump holds every account and screening: private from its first byte.
-    let created = {
-        use std::os::unix::fs::OpenOptionsExt;
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-    };
+    let created = crate::store::create_private(path);
     if let Err(error) = created {
         store.close().await;
         return fail("backup", 1, format!("{}: {error}", path.display()));
@@ -189,22 +194,8 @@ async fn backup_postgres(path: &std::path::Path, database: &DatabaseConfig) -> E
         store.close().await;
         return fail("backup", 1, format!("pg_dump failed: {message}"));
     }
-    let recorded = store
-        .record(
-            AuditEntry::new(CONSOLE, AuditAction::BackupTaken)
-                .detail(format!("pg_dump to {}", path.display())),
-        )
-        .await;
-    store.close().await;
-    if let Err(error) = recorded {
-        return fail(
-            "backup",
-            1,
-            format!(
-                "the backup {} is complete, but it could not be recorded in the audit log: {error}",
-                path.display()
-            ),
-        );
+    if let Err(code) = record_backup(store, path, format!("pg_dump to {}", path.display())).await {
+        return code;
     }
     println!(
         "Backed up the PostgreSQL database to {} with pg_dump (custom format; restore with pg_restore).",

@@ -75,6 +75,9 @@ mod session_ids;
 mod sessions;
 mod throttle;
 
+/// Creates an empty file readable by this account alone (mode 0600), for backups made
+/// outside the store (`pg_dump`).
+pub use files::create_private;
 pub use keys::FORM_TOKEN_KEY;
 pub use session_cache::SessionCache;
 pub use sessions::{EngineSessions, SessionStore};
