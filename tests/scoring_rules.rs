@@ -1401,6 +1401,7 @@ proptest! {
             Band::Casual => {
                 prop_assert_eq!(reasons, &vec![Reason::CasualNoRiskSign(red_flags)]);
             }
+            Band::NotScreened => prop_assert!(false, "version 1 has no outcome not screened"),
         }
     }
 

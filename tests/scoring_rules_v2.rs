@@ -830,6 +830,7 @@ proptest! {
                 }
                 prop_assert_eq!(&reasons, &expected);
             }
+            Band::NotScreened => prop_assert!(false, "version 2 has no outcome not screened"),
         }
     }
 

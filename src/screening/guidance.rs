@@ -1,411 +1,467 @@
-//! What a result tells the therapist beyond the band: the article's description of each level,
-//! a description of this result that never contradicts its record, the notes and the next
-//! steps in the article's words (SPEC §2.4, §2.4b), the disclaimer, the citation, and the
-//! article's advice to read before asking the questions.
+//! What a result tells the therapist beyond the level (SPEC §2.4c, for every rules version's
+//! results): the level named as the article's level of use, never as a diagnosis; a
+//! description built only from what was recorded and attributed to the article; the
+//! contradictions in the record first; the notes; and next steps that follow the record, in
+//! the article's words where they are the article's. Also the disclaimer, the citation and
+//! the article's advice to read before asking the questions.
 
 use super::answers::Answers;
-use super::questions::{Control, Pattern};
-use super::rules::{Band, Outcome, RulesVersion};
+use super::questions::{Coded, Control, Indicator, IntakeQuestion, Pattern};
+use super::rules::{
+    AT_RISK_RED_FLAGS, Band, Inconsistency, Outcome, Reason, ReasonV2, Reasons, RulesVersion,
+    details_recorded, inconsistencies,
+};
 
 /// The clinical source, cited on every page that shows the questions or a result.
 pub const CITATION: &str =
     "Weiss, R. (2015). Does Your Client Have a Cybersex Problem? Psych Central.";
 
+/// Where the article was published.
+pub const CITATION_URL: &str =
+    "https://blogs.psychcentral.com/sex/2014/10/does-your-client-have-a-cybersex-problem/";
+
 /// Shown with every result.
-pub const DISCLAIMER: &str = "This is a screening aid, not a diagnosis. It supports, and does not replace, the clinician's judgement.";
+pub const DISCLAIMER: &str = "This is a screening aid, not a diagnosis: the article's levels of \
+     use are not diagnostic categories. It supports, and does not replace, the clinician's \
+     judgement.";
 
 /// The article's advice a clinician needs before asking the six questions.
-pub const BEFORE_YOU_ASK: [&str; 3] = [
+pub const BEFORE_YOU_ASK: [&str; 5] = [
     "Clients rarely volunteer these problems: they tend to bring depression, anxiety, sleep or \
      relationship concerns instead, and standard assessments seldom ask about sexual life.",
+    "The article warns that it is \"tempting for therapists to take these clients at their \
+     word\" and treat the more common concerns without a deeper investigation.",
+    "Online use is relatively anonymous and easy to keep private and compartmentalized, so a \
+     \"no\" is weak evidence on its own.",
     "The six questions are basic, non-intrusive and non-graphic: ask them as part of the usual \
      intake, in your own calm voice.",
     "If an answer raises concern, dig for the details and record below what you observe.",
 ];
 
-/// The article's description of a level of cybersex use, as the form's reminder of the three
-/// levels shows it. A result uses [`result_description`], which fits the record.
+/// The article's description of a level of use, attributed, as the form's reminder of the
+/// three levels shows it. A result uses [`result_description`], which says only what was
+/// recorded.
 pub fn band_description(band: Band) -> &'static str {
     match band {
         Band::Casual => {
-            "Casual users find online sexual activity fascinating and fun and engage in it occasionally, \
-             often driven by curiosity, novelty or a life stage (late adolescence, a breakup). It is an \
-             intermittent source of relaxation, not as meaningful as in-person connection, and the \
-             interest is not sustained over time."
+            "The article describes casual users as finding online sexual activity \"fascinating \
+             and fun\" and engaging in it occasionally, often driven by curiosity, novelty or a \
+             life stage; their interest \"is not sustained over time\"."
         }
         Band::AtRisk => {
-            "At-risk users go through periods of intense engagement, perhaps as a distraction from \
-             emotional discomfort. They may hide the extent of it, ignore consequences for a while and \
-             escalate, but they can, and usually do, limit or stop when adverse consequences appear or \
-             loom: they retain control and choice."
+            "The article describes at-risk users as going through periods of intense engagement, \
+             perhaps as a distraction from emotional discomfort; they may hide it, ignore \
+             consequences for a while and escalate, but they can, and usually do, limit or stop \
+             on their own: they retain control and choice."
         }
         Band::Addicted => {
-            "Addicted users compulsively use technology for sexual fantasy and activity regardless of \
-             consequences to themselves or others, repetitively, to numb stress and emotional \
-             discomfort. They often lead a double life, keep secrets, minimize and justify, and cannot \
-             stop on their own; their lives and functioning are negatively affected."
+            "The article describes addicted users as using compulsively and repetitively, \
+             regardless of consequences, to \"numb out\" stress and emotional discomfort; they \
+             often lead a double life, minimize and justify, and cannot stop on their own."
+        }
+        Band::NotScreened => "Not a level of use: the client declined all six questions.",
+    }
+}
+
+/// The article's words for one recorded detail, as its descriptions of the levels use them.
+fn article_phrase(detail: Detail) -> &'static str {
+    match detail {
+        Detail::Pattern(Pattern::IntensePeriods) => "periods of intense engagement",
+        Detail::Pattern(Pattern::Compulsive) => "compulsive, repetitive use",
+        Detail::Pattern(Pattern::Occasional) => "occasional use",
+        Detail::Pattern(Pattern::None) => "no online sexual activity of note",
+        Detail::Observed(Indicator::EscapeUse) => {
+            "use as a distraction from emotional discomfort, to \"numb out\""
+        }
+        Detail::Observed(Indicator::Secrecy) => "hiding the nature and extent of it, keeping secrets",
+        Detail::Observed(Indicator::Escalation) => "escalating the nature or extent of use",
+        Detail::Observed(Indicator::DespiteConsequences) => {
+            "continued use regardless of potential or actual consequences"
+        }
+        Detail::Observed(Indicator::FunctioningImpaired) => {
+            "relationships, work, finances or health negatively affected"
+        }
+        Detail::Observed(Indicator::MinimizesOrBlames) => {
+            "minimizing, justifying or blaming others"
         }
     }
 }
 
-/// True when nothing in the record shows online sexual activity: no red flag, no pattern of
-/// use, no indicator observed.
-fn no_use_recorded(answers: &Answers, outcome: &Outcome) -> bool {
-    outcome.red_flags.is_empty()
-        && answers.observed.is_empty()
-        && matches!(answers.pattern, None | Some(Pattern::None))
+#[derive(Clone, Copy)]
+enum Detail {
+    Pattern(Pattern),
+    Observed(Indicator),
 }
 
-/// True when a sign of use beyond the intake answers was recorded.
-fn signs_recorded(answers: &Answers) -> bool {
-    matches!(
-        answers.pattern,
-        Some(Pattern::IntensePeriods | Pattern::Compulsive)
-    ) || !answers.observed.is_empty()
+/// The recorded signs of use, in the article's words: the pattern when it is intense or
+/// compulsive, and every indicator observed.
+fn recorded_signs(answers: &Answers) -> Vec<&'static str> {
+    let mut details = Vec::new();
+    if let Some(pattern @ (Pattern::IntensePeriods | Pattern::Compulsive)) = answers.pattern {
+        details.push(Detail::Pattern(pattern));
+    }
+    details.extend(
+        Indicator::ALL
+            .iter()
+            .filter(|&&indicator| answers.observed(indicator))
+            .map(|&indicator| Detail::Observed(indicator)),
+    );
+    details.into_iter().map(article_phrase).collect()
 }
 
-/// What this result's band means, chosen by how the band was reached so that it never
-/// contradicts the record (SPEC §2.4b): a casual result with nothing recorded says the screen
-/// found no sign of problematic use rather than describing a casual user; an at-risk result
-/// says "they retain control" only when control was recorded as retained.
-pub fn result_description(answers: &Answers, outcome: &Outcome) -> String {
-    let declined = outcome.declined.len();
-    match outcome.band {
-        Band::Casual if no_use_recorded(answers, outcome) && declined == 6 => {
-            "The client declined all six questions, so the screen could not look for signs of \
-             problematic online sexual activity. This is not a finding of casual use."
-                .to_owned()
+/// "a, b and c".
+fn join_words(words: &[&str]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// What this result means, built only from what was recorded (SPEC §2.4c): never an article
+/// phrase for a pattern or indicator that was not recorded, the article's casual description
+/// only when occasional use was recorded. `None` for a result not screened, which has no
+/// level to describe.
+pub fn result_description(answers: &Answers, outcome: &Outcome) -> Option<String> {
+    let signs = recorded_signs(answers);
+    let recorded_here = || {
+        if signs.is_empty() {
+            String::new()
+        } else {
+            format!(" Recorded here: {}.", join_words(&signs))
         }
-        Band::Casual if no_use_recorded(answers, outcome) && outcome.incomplete => format!(
-            "No sign of problematic online sexual activity was found in the questions the client \
-             answered, but {declined} of the six were declined, so the screen says little."
-        ),
-        Band::Casual if no_use_recorded(answers, outcome) => {
-            "The screen found no sign of problematic online sexual activity: no answer raised a \
-             red flag and no use of concern was observed. (The article's casual level describes \
-             people who do use online sexual content, occasionally; nothing here says this \
-             client does.)"
-                .to_owned()
-        }
-        Band::Casual => band_description(Band::Casual).to_owned(),
-        Band::AtRisk if answers.control == Control::Lost => {
-            let why = match outcome.rules_version {
-                RulesVersion::V1 => {
-                    "Rules version 1, which scored this result, also asks for a compulsive \
-                     pattern, continued use despite consequences or impaired functioning before \
-                     it says addicted, and none was recorded."
-                }
-                RulesVersion::V2 => {
-                    "No other sign was recorded, so the record is inconsistent: review the \
-                     details before relying on this band."
-                }
-            };
-            format!(
-                "Control is recorded as lost: the client has tried to limit or stop and cannot, \
-                 which the article names as what separates addicted from at-risk users. {why}"
-            )
-        }
-        Band::AtRisk if !signs_recorded(answers) => {
-            let details = if answers.pattern.is_none() && answers.control == Control::NotAssessed {
-                "No details were recorded yet to place the client in the article's levels"
+    };
+    let nothing_recorded = !details_recorded(answers);
+    Some(match outcome.band {
+        Band::NotScreened => return None,
+        Band::Addicted => {
+            let confirm = if outcome.provisional {
+                " The record is not complete or not consistent: confirm the details before \
+                 acting on this level."
             } else {
-                "The details recorded show no sign of at-risk use beyond these answers, so the \
-                 band rests on this app's threshold alone"
+                ""
             };
             format!(
-                "{} of the six intake answers raised a red flag, which this app counts as \
-                 at-risk. {details}: at-risk users go through periods of intense engagement but \
-                 can stop on their own; addicted users cannot.",
-                outcome.red_flags.len()
+                "The article describes addicted users as unable to stop on their own, and \
+                 control was recorded as lost.{}{confirm}",
+                recorded_here()
             )
         }
-        Band::AtRisk if answers.control == Control::NotAssessed => {
-            "At-risk users go through periods of intense engagement, perhaps as a distraction \
-             from emotional discomfort. They may hide the extent of it, ignore consequences for \
-             a while and escalate. What separates them from addicted users is that they can stop \
-             on their own; whether this client can was not assessed."
-                .to_owned()
+        Band::AtRisk => {
+            let control = match answers.control {
+                Control::Retained => {
+                    " Control was recorded as retained, as the article describes at-risk users."
+                        .to_owned()
+                }
+                Control::NotAssessed => " Whether this client can stop on their own was not \
+                     assessed: that is what separates at-risk from addicted use."
+                    .to_owned(),
+                Control::Lost => format!(
+                    " Control is recorded as lost, which the article names as what separates \
+                     addicted from at-risk users; {}",
+                    match outcome.rules_version {
+                        RulesVersion::V1 => {
+                            "rules version 1, which scored this result, also asks for a \
+                             compulsive pattern, continued use despite consequences or impaired \
+                             functioning before it says addicted, and none was recorded."
+                        }
+                        RulesVersion::V2 | RulesVersion::V3 => {
+                            "with no sign or secrecy beside it the record is inconsistent: review \
+                             the details before relying on this level."
+                        }
+                    }
+                ),
+            };
+            let lead = if signs.is_empty() && answers.control != Control::Lost {
+                let details = if nothing_recorded {
+                    "The details were not assessed."
+                } else {
+                    "The details recorded show no sign of at-risk use beyond these answers."
+                };
+                format!(
+                    "{} of the six intake answers raised a red flag, which this app (not the \
+                     article) counts as at-risk from {AT_RISK_RED_FLAGS}. {details}",
+                    outcome.red_flags.len()
+                )
+            } else {
+                format!(
+                    "The article describes at-risk users as able to limit or stop on their own \
+                     when consequences appear or loom, though for a while they may look like \
+                     addicted users.{}",
+                    recorded_here()
+                )
+            };
+            format!("{lead}{control}")
         }
-        Band::AtRisk => band_description(Band::AtRisk).to_owned(),
-        Band::Addicted => band_description(Band::Addicted).to_owned(),
+        Band::Casual => {
+            let mut parts = Vec::new();
+            if outcome.declined.len() == IntakeQuestion::ALL.len() {
+                parts.push(if nothing_recorded {
+                    "The client declined all six questions and no detail was recorded, so the \
+                     screen could not look for any sign. This is not a finding of casual use."
+                } else {
+                    "The client declined all six questions: this level rests on the clinician's \
+                     observations alone."
+                });
+            }
+            match answers.pattern {
+                Some(Pattern::Occasional) => parts.push(
+                    "Occasional use was recorded. The article describes casual users as finding \
+                     online sexual activity \"fascinating and fun\" and engaging in it \
+                     occasionally, often driven by curiosity, novelty or a life stage; their \
+                     interest \"is not sustained over time\".",
+                ),
+                Some(Pattern::None) => {
+                    parts.push("No online sexual activity of note was recorded (pattern: none).")
+                }
+                Some(Pattern::IntensePeriods | Pattern::Compulsive) => {}
+                None if nothing_recorded => {
+                    if outcome.declined.len() < IntakeQuestion::ALL.len() {
+                        if outcome.red_flags.is_empty() {
+                            parts.push("No intake answer raised a red flag.");
+                        }
+                        parts.push("No at-risk sign recorded so far; the details were not assessed.");
+                    }
+                }
+                None => {
+                    parts.push("No at-risk sign recorded so far; the pattern of use was not assessed.")
+                }
+            }
+            if answers.observed(Indicator::Secrecy) {
+                parts.push(
+                    "Secrecy was observed: the article notes that even those who compartmentalize \
+                     \"may only be casual or at-risk cybersex users, rather than addicted\".",
+                );
+            }
+            if answers.control == Control::Retained {
+                parts.push("Control was recorded as retained.");
+            }
+            parts.join(" ")
+        }
+    })
+}
+
+/// How a result is styled: neutral for a result not screened, incomplete or provisional
+/// (never a green all-clear); otherwise its band's code.
+pub fn tone(outcome: &Outcome) -> &'static str {
+    if outcome.band == Band::NotScreened || outcome.provisional || outcome.incomplete {
+        "neutral"
+    } else {
+        outcome.band.code()
     }
+}
+
+/// The contradictions in the record, in plain words, that lead the page (every version).
+pub fn inconsistency_lines(answers: &Answers) -> Vec<&'static str> {
+    inconsistencies(answers)
+        .into_iter()
+        .map(Inconsistency::text)
+        .collect()
 }
 
 /// Why a provisional result is provisional, in a sentence; `None` when it is not.
-pub fn provisional_note(answers: &Answers, outcome: &Outcome) -> Option<&'static str> {
+pub fn provisional_note(answers: &Answers, outcome: &Outcome) -> Option<String> {
     if !outcome.provisional {
         return None;
     }
     let pattern_missing = answers.pattern.is_none();
     let control_missing = answers.control == Control::NotAssessed;
+    let missing = match (pattern_missing, control_missing) {
+        (true, true) => Some("The pattern of use and control were not assessed."),
+        (true, false) => Some("The pattern of use was not assessed."),
+        (false, true) => {
+            Some("Control, whether the client can stop on their own, was not assessed.")
+        }
+        (false, false) => None,
+    };
     Some(match outcome.rules_version {
-        RulesVersion::V2 if answers.control == Control::Lost && !signs_recorded(answers) => {
+        RulesVersion::V1 => "The pattern of use was not assessed.".to_owned(),
+        RulesVersion::V2 if answers.control == Control::Lost && !super::rules::has_signs(answers)
+            && !answers.observed(Indicator::Secrecy) =>
+        {
             "Control is recorded as lost, but no other sign was observed: the record is \
              inconsistent."
+                .to_owned()
         }
-        RulesVersion::V2 if pattern_missing && control_missing => {
-            "The pattern of use and control were not assessed."
+        RulesVersion::V2 => missing.unwrap_or_default().to_owned(),
+        RulesVersion::V3 => {
+            let disagree = (!inconsistencies(answers).is_empty())
+                .then_some("The details disagree (see above).");
+            let concern = !outcome.red_flags.is_empty() || outcome.band.is_concern();
+            [concern.then_some(missing).flatten(), disagree]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ")
         }
-        RulesVersion::V2 if control_missing => {
-            "Control, whether the client can stop on their own, was not assessed."
-        }
-        _ => "The pattern of use was not assessed.",
     })
 }
 
-/// The lead of an incomplete result, shown before the band: "Incomplete: N of 6 declined".
-pub fn incomplete_lead(outcome: &Outcome) -> Option<String> {
-    outcome
-        .incomplete
-        .then(|| format!("Incomplete: {} of 6 declined", outcome.declined.len()))
+/// The lead of an incomplete result, shown before the level: "Incomplete: N of 6 declined",
+/// and what the level rests on: the answered questions, the clinician's observations, or both.
+pub fn incomplete_lead(answers: &Answers, outcome: &Outcome) -> Option<String> {
+    if !outcome.incomplete {
+        return None;
+    }
+    let declined = outcome.declined.len();
+    let answered = IntakeQuestion::ALL.len() - declined;
+    let questions = if answered == 1 {
+        "the 1 answered question".to_owned()
+    } else {
+        format!("the {answered} answered questions")
+    };
+    let rests_on = match (answered, details_recorded(answers)) {
+        (0, false) => "Nothing was recorded for a level to rest on.".to_owned(),
+        (0, true) => "The level rests on the clinician's observations alone.".to_owned(),
+        (_, true) => format!("The level rests on {questions} and the clinician's observations."),
+        (_, false) => {
+            format!("The level rests on {questions} alone; the details were not assessed.")
+        }
+    };
+    Some(format!("Incomplete: {declined} of 6 declined. {rests_on}"))
+}
+
+/// The observations a version-1 or version-2 result's reasons do not name, each saying it did
+/// not count, so that every observation appears under "Why" (version 3's reasons name them
+/// all themselves).
+pub fn unnamed_observations(answers: &Answers, outcome: &Outcome) -> Vec<String> {
+    let named = |indicator: Indicator| match &outcome.reasons {
+        Reasons::V1(reasons) => reasons.iter().any(|reason| match reason {
+            Reason::AtRiskIndicator(each) => *each == indicator,
+            Reason::AddictedDespiteConsequences => indicator == Indicator::DespiteConsequences,
+            Reason::AddictedFunctioningImpaired => indicator == Indicator::FunctioningImpaired,
+            _ => false,
+        }),
+        Reasons::V2(reasons) => reasons.iter().any(|reason| match reason {
+            ReasonV2::Observed(each) => *each == indicator,
+            ReasonV2::SecrecyAlone => indicator == Indicator::Secrecy,
+            _ => false,
+        }),
+        Reasons::V3(_) => true,
+    };
+    Indicator::ALL
+        .iter()
+        .filter(|&&indicator| answers.observed(indicator) && !named(indicator))
+        .map(|&indicator| {
+            format!(
+                "Also observed: the client {}. Not counted by rules version {} for this level.",
+                indicator.description(),
+                outcome.rules_version
+            )
+        })
+        .collect()
 }
 
 /// One recommended next step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NextStep {
+    /// The details contradict each other: review them first.
+    ReviewDetails,
     /// Any red flag or a band above casual: a deeper investigation.
     InvestigateFurther,
-    /// Addicted: refer to a specialist.
-    Refer,
-    /// Addicted: behavioural, addiction-focused treatment.
-    BehaviouralTreatment,
-    /// Provisional: complete and check the details.
-    CompleteDetails,
-    /// Incomplete: return to the declined questions.
-    RevisitDeclined,
+    /// Control not assessed while the record shows compulsive use, continued use despite
+    /// consequences or impaired functioning.
+    AssessControl,
+    /// Provisional: record what was not assessed (only what is missing).
+    CompleteDetails { pattern: bool, control: bool },
+    /// Addicted: refer to a specialist (once the details are confirmed, when provisional).
+    Refer { once_confirmed: bool },
+    /// Questions declined: return to them.
+    RevisitDeclined(Vec<IntakeQuestion>),
     /// At-risk or addicted: co-occurring depression and anxiety.
     ConsiderCoOccurring,
 }
 
 impl NextStep {
-    /// The step in plain words, after the article.
-    pub fn text(self) -> &'static str {
+    /// The step in plain words, attributed to the article where it is the article's.
+    pub fn text(&self) -> String {
         match self {
-            NextStep::InvestigateFurther => {
-                "Continue with a deeper investigation. The article points to the confidential, \
-                 easily administered sex addiction screening tests of the Sexual Recovery \
-                 Institute, such as the SAST-R (Sexual Addiction Screening Test, revised) and the \
-                 ISST (Internet Sex Screening Test)."
+            NextStep::ReviewDetails => "Review the details that disagree (above) with the \
+                 client, and correct the record before acting on the level."
+                .to_owned(),
+            NextStep::InvestigateFurther => "Continue with a deeper investigation. The article \
+                 points to \"the confidential, easily administered sex addiction screening tests \
+                 found on the Sexual Recovery Institute website\" (e.g. SAST-R, ISST)."
+                .to_owned(),
+            NextStep::AssessControl => "Assess control now: if the client cannot stop on their \
+                 own, the article advises referral."
+                .to_owned(),
+            NextStep::CompleteDetails { pattern, control } => {
+                let what = match (pattern, control) {
+                    (true, true) => "the pattern of use, and whether the client can limit or \
+                                     stop on their own (control)",
+                    (true, false) => "the pattern of use",
+                    _ => "whether the client can limit or stop on their own (control)",
+                };
+                format!("Record {what}: the result is provisional until then.")
             }
-            NextStep::Refer => {
-                "Refer the client to a sexual addiction treatment specialist. The International \
-                 Institute for Trauma and Addiction Professionals (IITAP) and the Society for the \
-                 Advancement of Sexual Health (SASH) train and certify them, and both are sources \
-                 for referrals."
+            NextStep::Refer { once_confirmed } => format!(
+                "{} The article advises referral to a sexual addiction treatment specialist \
+                 (IITAP and SASH train and certify them and list providers), and notes that \
+                 psychodynamic, narrative, Jungian and analytic methods are \"not particularly \
+                 helpful with behavioral compulsions\".",
+                if *once_confirmed {
+                    "Refer for specialist assessment once the details are confirmed."
+                } else {
+                    "Refer for specialist assessment."
+                }
+            ),
+            NextStep::RevisitDeclined(questions) => {
+                let numbers: Vec<String> = questions
+                    .iter()
+                    .map(|question| format!("Q{}", question.number()))
+                    .collect();
+                let numbers: Vec<&str> = numbers.iter().map(String::as_str).collect();
+                format!(
+                    "A declined answer is not a no: return to {} when the client is ready.",
+                    join_words(&numbers)
+                )
             }
-            NextStep::BehaviouralTreatment => {
-                "Behavioural, addiction-focused treatment is indicated: the article notes that \
-                 psychodynamic, narrative, Jungian, analytic and other non-behavioural methods \
-                 are not particularly helpful with behavioural compulsions."
-            }
-            NextStep::CompleteDetails => {
-                "This result is provisional: record the pattern of use and whether the client \
-                 can limit or stop on their own (control, the sign that separates at-risk from \
-                 addicted), and check that the details agree."
-            }
-            NextStep::RevisitDeclined => {
-                "Return to the declined questions when rapport allows: clients rarely volunteer \
-                 these problems."
-            }
-            NextStep::ConsiderCoOccurring => {
-                "Depression, anxiety and other concerns the client brings may be symptomatic. \
-                 Once the problem is addressed they often clear up of their own accord, or reveal \
-                 their origins, such as early-life trauma, which can then be dealt with directly."
-            }
+            NextStep::ConsiderCoOccurring => "The article notes that depression, anxiety and \
+                 other concerns the client brings may be symptomatic: once the problem is \
+                 addressed they often clear up of their own accord, or reveal their origins, \
+                 such as early-life trauma, which can then be dealt with directly."
+                .to_owned(),
         }
     }
 }
 
-/// The next steps for a result, most important first.
-pub fn next_steps(outcome: &Outcome) -> Vec<NextStep> {
+/// The next steps for a result, in order: the record first, then a deeper investigation, then
+/// referral (SPEC §2.4c), then the declined questions and co-occurring concerns. Never asks to
+/// record a detail that is recorded.
+pub fn next_steps(answers: &Answers, outcome: &Outcome) -> Vec<NextStep> {
     let mut steps = Vec::new();
-    if outcome.referral {
-        steps.push(NextStep::Refer);
-        steps.push(NextStep::BehaviouralTreatment);
+    if !inconsistencies(answers).is_empty() {
+        steps.push(NextStep::ReviewDetails);
     }
     if outcome.further_investigation {
         steps.push(NextStep::InvestigateFurther);
     }
-    if outcome.provisional {
-        steps.push(NextStep::CompleteDetails);
+    let control_missing = answers.control == Control::NotAssessed;
+    let assess_control = control_missing
+        && outcome.band != Band::NotScreened
+        && (answers.pattern == Some(Pattern::Compulsive)
+            || answers.observed(Indicator::DespiteConsequences)
+            || answers.observed(Indicator::FunctioningImpaired));
+    if assess_control {
+        steps.push(NextStep::AssessControl);
     }
-    if outcome.incomplete {
-        steps.push(NextStep::RevisitDeclined);
+    let concern = !outcome.red_flags.is_empty() || outcome.band.is_concern();
+    let pattern = answers.pattern.is_none();
+    let control = control_missing && !assess_control;
+    if outcome.provisional && concern && (pattern || control) {
+        steps.push(NextStep::CompleteDetails { pattern, control });
     }
-    if outcome.band != Band::Casual {
+    if outcome.referral {
+        steps.push(NextStep::Refer {
+            once_confirmed: outcome.provisional,
+        });
+    }
+    if !outcome.declined.is_empty() {
+        steps.push(NextStep::RevisitDeclined(outcome.declined.clone()));
+    }
+    if outcome.band.is_concern() {
         steps.push(NextStep::ConsiderCoOccurring);
     }
     steps
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-
-    fn answers(patch: serde_json::Value) -> Answers {
-        let mut document = json!({
-            "q1_concern_expressed": "no", "q2_self_concern": "no", "q3_escape": ["exercise"],
-            "q4_secrets": "no", "q5_others_disturbed": "no", "q6_shame": "no",
-        });
-        for (field, value) in patch.as_object().unwrap() {
-            document[field] = value.clone();
-        }
-        Answers::from_json(&document.to_string()).unwrap()
-    }
-
-    fn described(patch: serde_json::Value, version: RulesVersion) -> (Outcome, String) {
-        let answers = answers(patch);
-        let outcome = version.score(&answers);
-        let text = result_description(&answers, &outcome);
-        (outcome, text)
-    }
-
-    #[test]
-    fn a_casual_result_with_nothing_recorded_describes_no_casual_user() {
-        let (outcome, text) = described(json!({}), RulesVersion::V2);
-        assert_eq!(outcome.band, Band::Casual);
-        assert!(text.contains("no sign of problematic"), "{text}");
-        assert!(!text.starts_with("Casual users"), "{text}");
-        let all_declined = json!({
-            "q1_concern_expressed": "declined", "q2_self_concern": "declined",
-            "q3_escape": ["declined"], "q4_secrets": "declined",
-            "q5_others_disturbed": "declined", "q6_shame": "declined",
-        });
-        let (outcome, text) = described(all_declined, RulesVersion::V2);
-        assert_eq!(
-            incomplete_lead(&outcome).unwrap(),
-            "Incomplete: 6 of 6 declined"
-        );
-        assert!(text.contains("declined all six"), "{text}");
-        assert!(!text.contains("fascinating"), "{text}");
-        let (_, text) = described(
-            json!({"q5_others_disturbed": "declined", "q6_shame": "declined"}),
-            RulesVersion::V2,
-        );
-        assert!(text.contains("2 of the six were declined"), "{text}");
-        // Use recorded: the article's casual description applies.
-        let (_, text) = described(json!({"q6_shame": "yes"}), RulesVersion::V2);
-        assert!(text.contains("fascinating and fun"), "{text}");
-    }
-
-    #[test]
-    fn an_at_risk_result_says_they_retain_control_only_when_recorded() {
-        let retained = json!({"pattern": "intense_periods", "control": "retained"});
-        let (_, text) = described(retained, RulesVersion::V2);
-        assert!(text.contains("retain control"), "{text}");
-
-        let unassessed = json!({"pattern": "compulsive", "despite_consequences": true});
-        let (outcome, text) = described(unassessed, RulesVersion::V2);
-        assert_eq!(outcome.band, Band::AtRisk);
-        assert!(!text.contains("retain control"), "{text}");
-        assert!(text.contains("was not assessed"), "{text}");
-
-        for version in RulesVersion::ALL {
-            let lost = json!({"control": "lost", "pattern": "occasional"});
-            let (outcome, text) = described(lost, version);
-            assert_eq!(outcome.band, Band::AtRisk, "{version}");
-            assert!(!text.contains("retain control"), "{version}: {text}");
-            assert!(text.contains("cannot"), "{version}: {text}");
-        }
-        // Version 1 put lost control with escape use at risk; the page says why.
-        let (_, text) = described(
-            json!({"control": "lost", "escape_use": true}),
-            RulesVersion::V1,
-        );
-        assert!(text.contains("Rules version 1"), "{text}");
-
-        let flags_only = json!({
-            "q1_concern_expressed": "yes", "q2_self_concern": "yes", "q4_secrets": "yes",
-        });
-        let (_, text) = described(flags_only.clone(), RulesVersion::V2);
-        assert!(text.starts_with("3 of the six"), "{text}");
-        assert!(text.contains("No details were recorded"), "{text}");
-        assert!(!text.contains("retain control"), "{text}");
-        let mut assessed = flags_only;
-        assessed["pattern"] = json!("occasional");
-        assessed["control"] = json!("retained");
-        let (outcome, text) = described(assessed, RulesVersion::V2);
-        assert_eq!(outcome.band, Band::AtRisk);
-        assert!(!text.contains("No details were recorded"), "{text}");
-        assert!(text.contains("this app's threshold alone"), "{text}");
-    }
-
-    #[test]
-    fn next_steps_follow_the_article() {
-        let steps = |patch| next_steps(&RulesVersion::V2.score(&answers(patch)));
-        assert!(
-            steps(json!({})).is_empty(),
-            "nothing to do after a clear screen"
-        );
-        assert_eq!(
-            steps(json!({"q1_concern_expressed": "yes", "pattern": "none", "control": "retained"})),
-            [NextStep::InvestigateFurther],
-            "a red flag: a deeper investigation; no co-occurring note for a casual result"
-        );
-        assert_eq!(
-            steps(json!({"control": "lost", "pattern": "compulsive"})),
-            [
-                NextStep::Refer,
-                NextStep::BehaviouralTreatment,
-                NextStep::InvestigateFurther,
-                NextStep::ConsiderCoOccurring,
-            ]
-        );
-        let every = [
-            NextStep::InvestigateFurther,
-            NextStep::Refer,
-            NextStep::BehaviouralTreatment,
-            NextStep::CompleteDetails,
-            NextStep::RevisitDeclined,
-            NextStep::ConsiderCoOccurring,
-        ];
-        for step in every {
-            assert!(!step.text().contains("validated"), "{step:?}");
-        }
-        let investigate = NextStep::InvestigateFurther.text();
-        for name in [
-            "Sexual Recovery Institute",
-            "SAST-R",
-            "ISST",
-            "deeper investigation",
-        ] {
-            assert!(investigate.contains(name), "{name}");
-        }
-        assert!(
-            NextStep::ConsiderCoOccurring
-                .text()
-                .contains("early-life trauma")
-        );
-        assert!(
-            NextStep::BehaviouralTreatment
-                .text()
-                .contains("not particularly helpful")
-        );
-    }
-
-    #[test]
-    fn provisional_notes_name_what_is_missing() {
-        let note = |patch| {
-            let answers = answers(patch);
-            provisional_note(&answers, &RulesVersion::V2.score(&answers))
-        };
-        assert_eq!(note(json!({})), None);
-        assert!(
-            note(json!({"control": "lost"}))
-                .unwrap()
-                .contains("inconsistent")
-        );
-        assert!(
-            note(json!({"q6_shame": "yes"}))
-                .unwrap()
-                .contains("pattern of use and control")
-        );
-        assert!(
-            note(json!({"q6_shame": "yes", "pattern": "none"}))
-                .unwrap()
-                .starts_with("Control")
-        );
-    }
 }

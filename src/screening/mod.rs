@@ -7,11 +7,9 @@ pub mod guidance;
 pub mod questions;
 pub mod review_code;
 pub mod rules;
-pub mod rules_v2;
 
 pub use administration::{Administration, LanguageCode};
 pub use answers::{AnswerErrors, Answers, EscapeAnswer, FieldError};
 pub use questions::{Coded, Control, CopingCode, Indicator, IntakeQuestion, Pattern, Reply};
 pub use review_code::ReviewCode;
-pub use rules::{Band, Outcome, Reason, Reasons, RulesVersion};
-pub use rules_v2::ReasonV2;
+pub use rules::{Band, Inconsistency, Outcome, Reason, ReasonV2, ReasonV3, Reasons, RulesVersion};

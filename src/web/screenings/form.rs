@@ -400,7 +400,7 @@ impl FormPage {
             notice: None,
             invitation: None,
             before_you_ask: &guidance::BEFORE_YOU_ASK,
-            levels: Band::ALL
+            levels: Band::LEVELS
                 .iter()
                 .map(|&band| (band.label(), guidance::band_description(band)))
                 .collect(),

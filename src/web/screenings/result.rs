@@ -40,18 +40,25 @@ pub struct ResultPage {
     pub review_code: String,
     pub year: i32,
     pub rules_version: &'static str,
-    pub band: BandView,
-    /// What this band means here, fitted to how it was reached (SPEC §2.4b).
-    pub description: String,
-    /// "Incomplete: N of 6 declined", shown before the band.
+    /// The article's level of use, never a diagnosis ("Level: addicted use (Weiss 2015)").
+    pub level_name: &'static str,
+    /// `neutral` for a result not screened, incomplete or provisional; else the band's code.
+    pub tone: &'static str,
+    /// What this level means here, built from what was recorded (SPEC §2.4c); none for a
+    /// result not screened.
+    pub description: Option<String>,
+    /// The contradictions in the record, which lead the page.
+    pub inconsistencies: Vec<&'static str>,
+    /// "Incomplete: N of 6 declined", and what the level rests on, shown before the level.
     pub incomplete_lead: Option<String>,
     /// Why the result is provisional, when it is.
-    pub provisional_note: Option<&'static str>,
+    pub provisional_note: Option<String>,
+    /// The reasons of the version that scored it, then any observation they do not name.
     pub reasons: Vec<String>,
     pub red_flags: Vec<&'static str>,
     /// The declined questions, named neutrally ("Q1 · concern from others").
     pub declined: Vec<String>,
-    pub next_steps: Vec<&'static str>,
+    pub next_steps: Vec<String>,
     pub intake_answers: Vec<AnswerRow>,
     pub detail_answers: Vec<AnswerRow>,
     pub disclaimer: &'static str,
@@ -146,19 +153,26 @@ impl ResultPage {
             review_code: screening.review_code.to_string(),
             year: screening.year,
             rules_version: outcome.rules_version.as_str(),
-            band: BandView::new(outcome.band),
+            level_name: outcome.band.level_name(),
+            tone: guidance::tone(outcome),
             description: guidance::result_description(answers, outcome),
-            incomplete_lead: guidance::incomplete_lead(outcome),
+            inconsistencies: guidance::inconsistency_lines(answers),
+            incomplete_lead: guidance::incomplete_lead(answers, outcome),
             provisional_note: guidance::provisional_note(answers, outcome),
-            reasons: outcome.reasons.texts(),
+            reasons: outcome
+                .reasons
+                .texts()
+                .into_iter()
+                .chain(guidance::unnamed_observations(answers, outcome))
+                .collect(),
             red_flags: outcome.red_flags.iter().map(topic).collect(),
             declined: outcome
                 .declined
                 .iter()
                 .map(|question| question.short_name())
                 .collect(),
-            next_steps: guidance::next_steps(outcome)
-                .into_iter()
+            next_steps: guidance::next_steps(answers, outcome)
+                .iter()
                 .map(NextStep::text)
                 .collect(),
             intake_answers,

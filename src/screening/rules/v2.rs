@@ -12,9 +12,9 @@
 
 use std::fmt;
 
-use super::answers::Answers;
-use super::questions::{Coded, Control, Indicator, Pattern};
-use super::rules::{AT_RISK_RED_FLAGS, Band, INCOMPLETE_DECLINED, Outcome, Reasons, RulesVersion};
+use crate::screening::answers::Answers;
+use crate::screening::questions::{Coded, Control, Indicator, Pattern};
+use super::{AT_RISK_RED_FLAGS, Band, INCOMPLETE_DECLINED, Outcome, Reasons, RulesVersion};
 
 /// One clause of a version-2 rule that held, which is why the band is what it is. The words
 /// never repeat the band: the page shows it once, above them.

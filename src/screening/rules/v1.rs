@@ -1,91 +1,11 @@
-//! Scoring rules (SPEC §2.3, §2.3b). Each version of the rules is a pure function from answers
-//! to an [`Outcome`]; a stored result keeps the version it was scored with. Version 1 lives
-//! here and is never changed; version 2 lives in [`super::rules_v2`].
+//! Scoring rules, version 1 (SPEC §2.3). Never changed: results scored with it are shown
+//! with its bands and reasons.
 
 use std::fmt;
 
-use super::answers::Answers;
-use super::questions::{Coded, Control, Indicator, IntakeQuestion, Pattern};
-use super::rules_v2::ReasonV2;
-
-/// A version of the scoring rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RulesVersion {
-    /// Rules v1 (SPEC §2.3).
-    V1,
-    /// Rules v2 (SPEC §2.3b).
-    V2,
-}
-
-impl RulesVersion {
-    /// The version new screenings are scored with.
-    pub const CURRENT: RulesVersion = RulesVersion::V2;
-
-    /// Every version, oldest first.
-    pub const ALL: [RulesVersion; 2] = [RulesVersion::V1, RulesVersion::V2];
-
-    /// The version's name as stored and shown (`"1"`, `"2"`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RulesVersion::V1 => "1",
-            RulesVersion::V2 => "2",
-        }
-    }
-
-    /// The version with this name.
-    pub fn parse(name: &str) -> Option<RulesVersion> {
-        RulesVersion::ALL
-            .into_iter()
-            .find(|version| version.as_str() == name)
-    }
-
-    /// Scores answers by this version of the rules.
-    pub fn score(self, answers: &Answers) -> Outcome {
-        match self {
-            RulesVersion::V1 => score_v1(answers),
-            RulesVersion::V2 => super::rules_v2::score(answers),
-        }
-    }
-}
-
-impl fmt::Display for RulesVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The level of cybersex use, ordered casual < at-risk < addicted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Band {
-    Casual,
-    AtRisk,
-    Addicted,
-}
-
-impl Coded for Band {
-    const ALL: &'static [Self] = &[Band::Casual, Band::AtRisk, Band::Addicted];
-
-    fn code(self) -> &'static str {
-        match self {
-            Band::Casual => "casual",
-            Band::AtRisk => "at_risk",
-            Band::Addicted => "addicted",
-        }
-    }
-
-    fn label(self) -> &'static str {
-        match self {
-            Band::Casual => "Casual",
-            Band::AtRisk => "At-risk",
-            Band::Addicted => "Addicted",
-        }
-    }
-}
-
-/// The number of red flags from which the intake answers alone put a client at risk.
-pub const AT_RISK_RED_FLAGS: usize = 3;
-/// The number of declined questions from which a result is incomplete.
-pub const INCOMPLETE_DECLINED: usize = 2;
+use super::{AT_RISK_RED_FLAGS, Band, INCOMPLETE_DECLINED, Outcome, Reasons, RulesVersion};
+use crate::screening::answers::Answers;
+use crate::screening::questions::{Coded, Control, Indicator, Pattern};
 
 /// One clause of a version-1 rule that fired, which is why the band is what it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -178,97 +98,6 @@ impl fmt::Display for Reason {
     }
 }
 
-/// The result of scoring one set of answers (SPEC §3.3).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    pub band: Band,
-    pub rules_version: RulesVersion,
-    /// The intake questions that raised a red flag, in question order.
-    pub red_flags: Vec<IntakeQuestion>,
-    /// The intake questions the client declined, in question order.
-    pub declined: Vec<IntakeQuestion>,
-    /// Further investigation is merited (any red flag, or a band above casual).
-    pub further_investigation: bool,
-    /// Refer to a sexual addiction treatment specialist (addicted).
-    pub referral: bool,
-    /// The result rests on details not assessed (v1: red flags without the pattern; v2 adds
-    /// control not assessed, and control lost with no other sign).
-    pub provisional: bool,
-    /// Two or more questions were declined.
-    pub incomplete: bool,
-    /// Every clause of the deciding rule that fired, in rule order, in the words of the
-    /// version that scored it.
-    pub reasons: Reasons,
-}
-
-/// The reasons of an outcome, as clauses of the rules version that scored it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reasons {
-    /// Clauses of rules version 1.
-    V1(Vec<Reason>),
-    /// Clauses of rules version 2.
-    V2(Vec<ReasonV2>),
-}
-
-impl Reasons {
-    /// Each reason in plain words, in rule order.
-    pub fn texts(&self) -> Vec<String> {
-        match self {
-            Reasons::V1(reasons) => reasons.iter().map(|reason| reason.text()).collect(),
-            Reasons::V2(reasons) => reasons.iter().map(|reason| reason.text()).collect(),
-        }
-    }
-
-    /// How many reasons there are.
-    pub fn len(&self) -> usize {
-        match self {
-            Reasons::V1(reasons) => reasons.len(),
-            Reasons::V2(reasons) => reasons.len(),
-        }
-    }
-
-    /// True when there is no reason (never, for an outcome of the rules).
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The version-1 clauses, if these are version 1's.
-    pub fn v1(&self) -> Option<&[Reason]> {
-        match self {
-            Reasons::V1(reasons) => Some(reasons),
-            Reasons::V2(_) => None,
-        }
-    }
-
-    /// The version-2 clauses, if these are version 2's.
-    pub fn v2(&self) -> Option<&[ReasonV2]> {
-        match self {
-            Reasons::V1(_) => None,
-            Reasons::V2(reasons) => Some(reasons),
-        }
-    }
-}
-
-impl Outcome {
-    /// The result document (SPEC §3.3).
-    pub fn to_document(&self) -> serde_json::Value {
-        let fields = |questions: &[IntakeQuestion]| -> Vec<&'static str> {
-            questions.iter().map(|question| question.field()).collect()
-        };
-        serde_json::json!({
-            "band": self.band.code(),
-            "rules_version": self.rules_version.as_str(),
-            "red_flags": fields(&self.red_flags),
-            "declined": fields(&self.declined),
-            "further_investigation": self.further_investigation,
-            "referral": self.referral,
-            "provisional": self.provisional,
-            "incomplete": self.incomplete,
-            "reasons": self.reasons.texts(),
-        })
-    }
-}
-
 /// The addicted signs that, with control lost, make the addicted band (rule 1).
 fn addicted_signs(answers: &Answers) -> Vec<Reason> {
     let mut signs = Vec::new();
@@ -305,7 +134,8 @@ fn at_risk_signs(answers: &Answers, red_flags: usize) -> Vec<Reason> {
     signs
 }
 
-fn score_v1(answers: &Answers) -> Outcome {
+/// Scores answers by rules version 1.
+pub fn score(answers: &Answers) -> Outcome {
     let red_flags = answers.red_flags();
     let declined = answers.declined();
 
