@@ -237,8 +237,10 @@ async fn first_run_to_sign_out() {
         }
         answer(&page, &EXAMPLE_FORM[3..]).await;
         let result = submit_valid_screening(&page).await;
-        assert_eq!(page.text("#band-title .badge").await, "At-risk");
-        assert!(page.text("#band-title").await.contains("Band: At-risk"));
+        assert_eq!(
+            page.text("#band-title .badge").await,
+            "Level: at-risk use (Weiss 2015)"
+        );
         assert!(page.text(".disclaimer").await.contains("not a diagnosis"));
 
         page.cdp("Emulation.setEmulatedMedia", json!({ "media": "print" }))
@@ -265,7 +267,7 @@ async fn first_run_to_sign_out() {
             .await;
         assert_eq!(
             print,
-            json!({ "print": true, "navigation": false, "actions": false, "band": "At-risk",
+            json!({ "print": true, "navigation": false, "actions": false, "band": "Level: at-risk use (Weiss 2015)",
                     "answers": false, "reasons": true, "next_steps": true, "disclaimer": true }),
             "the print view shows the summary for the chart (the answers table is left out to \
              keep it to one page), without navigation or buttons"
@@ -382,7 +384,10 @@ async fn screen_readers_get_groups_names_and_words() {
 
         let result = store_two_results(&page).await;
         page.goto(&result).await;
-        assert_eq!(page.text(".band-box .badge").await, "At-risk");
+        assert_eq!(
+            page.text(".band-box .badge").await,
+            "Level: at-risk use (Weiss 2015)"
+        );
         page.goto("/screenings").await;
         assert_eq!(
             page.texts("table.results .badge").await,
@@ -584,7 +589,10 @@ async fn keyboard_only_flow() {
 
         let result = page.path().await;
         assert!(result.starts_with("/screenings/"), "scored: {result}");
-        assert_eq!(page.text("#band-title .badge").await, "At-risk");
+        assert_eq!(
+            page.text("#band-title .badge").await,
+            "Level: at-risk use (Weiss 2015)"
+        );
 
         // To the list and its filter, then sign out, by keyboard.
         tab_to(&page, |f| f.text == "Results", "the Results link").await;
@@ -665,7 +673,10 @@ async fn works_with_javascript_turned_off() {
                 "the levels open without JavaScript"
             );
             let result = submit_valid_screening(&page).await;
-            assert_eq!(page.text("#band-title .badge").await, "At-risk");
+            assert_eq!(
+                page.text("#band-title .badge").await,
+                "Level: at-risk use (Weiss 2015)"
+            );
 
             page.click_and_wait(".site-header a[href=\"/screenings\"]")
                 .await;
@@ -1044,7 +1055,9 @@ async fn result_facts(page: &Page) -> serde_json::Value {
         const top = sel => q(sel) ? q(sel).getBoundingClientRect().top + scrollY : null;
         return {
             band: q('#band-title .badge').innerText,
-            description: q('.band-description').innerText,
+            description: q('.band-description') ? q('.band-description').innerText : null,
+            tone: [...q('.band-box').classList].find(c => c.startsWith('band-') && c !== 'band-box').slice(5),
+            inconsistent_top: top('#inconsistent-lead'),
             lead: q('#incomplete-lead') ? q('#incomplete-lead').innerText : null,
             lead_top: top('#incomplete-lead'),
             band_top: top('.band-box'),
@@ -1059,10 +1072,24 @@ async fn result_facts(page: &Page) -> serde_json::Value {
     .await
 }
 
-/// The result pages of issue 9 as a clinician sees them: no use, all declined, lost control
-/// and addicted say nothing the record contradicts; axe finds nothing; at 390 px nothing
-/// scrolls sideways, and the list with provisional and incomplete notes keeps each review
-/// code on one line.
+/// Occasional use, control lost, secrecy: addicted by the rules, but the record contradicts
+/// itself (SPEC §2.3c (c)).
+const INCONSISTENT_ADDICTED: &[(&str, &str)] = &[
+    ("q1_concern_expressed", "no"),
+    ("q2_self_concern", "no"),
+    ("q3_escape", "sleep"),
+    ("q4_secrets", "yes"),
+    ("q5_others_disturbed", "no"),
+    ("q6_shame", "no"),
+    ("pattern", "occasional"),
+    ("control", "lost"),
+    ("secrecy", "on"),
+];
+
+/// The result pages as a clinician sees them (SPEC §2.4c): no use, not screened, lost
+/// control, addicted and an inconsistent addicted result say nothing beyond the record; axe
+/// finds nothing; at 390 and 820 px nothing scrolls sideways, and the list with provisional
+/// and incomplete notes keeps each review code on one line.
 #[tokio::test]
 async fn result_pages_that_never_contradict_the_record() {
     let app = app_with_admin().await;
@@ -1072,17 +1099,19 @@ async fn result_pages_that_never_contradict_the_record() {
         let declined = store_result(&page, ALL_DECLINED).await;
         let lost = store_result(&page, LOST_CONTROL).await;
         let addicted = store_result(&page, ADDICTED).await;
+        let inconsistent = store_result(&page, INCONSISTENT_ADDICTED).await;
         store_result(&page, PROVISIONAL_AND_INCOMPLETE).await;
 
-        for width in [None, Some(390)] {
+        for width in [None, Some(820), Some(390)] {
             if let Some(width) = width {
                 page.emulate_touch_screen(width, 900).await;
             }
             for (path, what) in [
                 (&no_use, "the no-use result"),
-                (&declined, "the all-declined result"),
+                (&declined, "the not-screened result"),
                 (&lost, "the lost-control result"),
                 (&addicted, "the addicted result"),
+                (&inconsistent, "the inconsistent addicted result"),
             ] {
                 page.goto(path).await;
                 page.assert_accessible(what).await;
@@ -1091,7 +1120,7 @@ async fn result_pages_that_never_contradict_the_record() {
                 let facts = result_facts(&page).await;
                 assert!(
                     facts["disclaimer_top"].as_f64() < facts["band_top"].as_f64(),
-                    "{what}: the disclaimer is read before the band: {facts}"
+                    "{what}: the disclaimer is read before the level: {facts}"
                 );
                 for reason in facts["reasons"].as_array().unwrap() {
                     let reason = reason.as_str().unwrap();
@@ -1104,14 +1133,20 @@ async fn result_pages_that_never_contradict_the_record() {
 
             page.goto(&no_use).await;
             let facts = result_facts(&page).await;
-            assert_eq!(facts["band"], "Casual");
+            assert_eq!(facts["band"], "Level: casual use (Weiss 2015)");
             let description = facts["description"].as_str().unwrap();
-            assert!(description.contains("no sign of problematic"), "{facts}");
+            assert!(description.contains("No at-risk sign recorded so far"), "{facts}");
             assert!(!description.contains("fascinating"), "{facts}");
             assert_eq!(facts["lead"], serde_json::Value::Null);
 
             page.goto(&declined).await;
             let facts = result_facts(&page).await;
+            assert_eq!(
+                facts["band"],
+                "Not screened: the client declined all six questions"
+            );
+            assert_eq!(facts["tone"], "neutral", "{facts}");
+            assert_eq!(facts["description"], serde_json::Value::Null, "no level description");
             assert!(
                 facts["lead"]
                     .as_str()
@@ -1121,29 +1156,51 @@ async fn result_pages_that_never_contradict_the_record() {
             );
             assert!(
                 facts["lead_top"].as_f64() < facts["band_top"].as_f64(),
-                "incomplete leads, before the band: {facts}"
+                "incomplete leads, before the level: {facts}"
             );
-            assert!(!facts["description"].as_str().unwrap().contains("fascinating"));
             assert!(page.text("main").await.contains("Q1 · concern from others"));
+            assert!(facts["steps"].as_str().unwrap().contains("A declined answer is not a no"));
 
             page.goto(&lost).await;
             let facts = result_facts(&page).await;
-            assert_eq!(facts["band"], "At-risk");
+            assert_eq!(facts["band"], "Level: at-risk use (Weiss 2015)");
+            assert_eq!(facts["tone"], "neutral", "provisional: {facts}");
             assert!(!facts["description"].as_str().unwrap().contains("retain control"));
             assert!(facts["provisional"].as_str().unwrap().contains("Provisional"));
 
             page.goto(&addicted).await;
             let facts = result_facts(&page).await;
-            assert_eq!(facts["band"], "Addicted");
+            assert_eq!(facts["band"], "Level: addicted use (Weiss 2015)");
             let steps = facts["steps"].as_str().unwrap();
             for words in ["IITAP", "SASH", "Sexual Recovery Institute", "early-life trauma"] {
                 assert!(steps.contains(words), "{words}: {steps}");
             }
 
+            page.goto(&inconsistent).await;
+            let facts = result_facts(&page).await;
+            assert_eq!(facts["band"], "Level: addicted use (Weiss 2015)");
+            assert_eq!(facts["tone"], "neutral", "{facts}");
+            assert!(
+                facts["inconsistent_top"].as_f64() < facts["band_top"].as_f64(),
+                "the contradiction leads: {facts}"
+            );
+            let description = facts["description"].as_str().unwrap();
+            for words in ["regardless of", "compulsive", "negatively affected", "intense"] {
+                assert!(!description.contains(words), "{words} not recorded: {description}");
+            }
+            assert!(
+                facts["steps"]
+                    .as_str()
+                    .unwrap()
+                    .contains("once the details are confirmed"),
+                "{facts}"
+            );
+
             page.goto("/screenings").await;
             page.assert_accessible("the list with notes").await;
             page.assert_no_horizontal_scroll("the list with notes").await;
             assert!(page.text("table.results").await.contains("Provisional, Incomplete"));
+            assert!(page.text("table.results").await.contains("Not screened"));
             let lines = page
                 .js(
                     r#"
@@ -1157,13 +1214,44 @@ async fn result_pages_that_never_contradict_the_record() {
                 )
                 .await;
             let lines = lines.as_array().unwrap();
-            assert_eq!(lines.len(), 5);
+            assert_eq!(lines.len(), 6);
             assert!(
                 lines.iter().all(|n| n == 1),
                 "every review code on one line: {lines:?}"
             );
+            page.goto("/screenings?band=not_screened").await;
+            assert_eq!(page.find_all("table.results a.review-code").await.len(), 1);
+        }
+
+        // By keyboard alone, from the not-screened and the inconsistent results on to a
+        // re-screen.
+        page.emulate_touch_screen(1280, 900).await;
+        for path in [&declined, &inconsistent] {
+            page.goto(path).await;
+            tab_to(&page, |f| f.text == "Re-screen this client", "Re-screen").await;
+            page.press_and_wait(Key::Enter).await;
+            assert!(page.path().await.starts_with("/screenings/new"));
         }
     })
+    .await;
+
+    // With JavaScript off, the same two pages read the same.
+    browse(
+        &app.address,
+        Options::without_javascript(),
+        |page| async move {
+            sign_in(&page, ADMIN).await;
+            let declined = store_result(&page, ALL_DECLINED).await;
+            let inconsistent = store_result(&page, INCONSISTENT_ADDICTED).await;
+            page.goto(&declined).await;
+            let main = page.text("main").await;
+            assert!(main.contains("Not screened: the client declined all six questions"));
+            page.goto(&inconsistent).await;
+            let main = page.text("main").await;
+            assert!(main.contains("The details recorded disagree"), "{main}");
+            assert!(main.contains("Level: addicted use (Weiss 2015)"));
+        },
+    )
     .await;
 }
 

@@ -51,7 +51,7 @@ fn score_prints_the_result_document_of_the_spec_example() {
     assert_eq!(code, 0, "{stderr}");
     let result: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(result["band"], "at_risk");
-    assert_eq!(result["rules_version"], "2", "version 2 is current");
+    assert_eq!(result["rules_version"], "3", "version 3 is current");
     assert_eq!(
         result["red_flags"],
         serde_json::json!(["q1_concern_expressed", "q3_escape", "q4_secrets"])
@@ -67,13 +67,15 @@ fn score_prints_the_result_document_of_the_spec_example() {
     let reasons = result["reasons"].as_array().unwrap();
     assert_eq!(
         reasons.len(),
-        3,
-        "pattern, escape use, three red flags (secrecy is no at-risk clause in v2): {reasons:?}"
+        5,
+        "pattern, escape use, three red flags, then secrecy (not counted) and control retained: \
+         version 3 names every observation: {reasons:?}"
     );
 }
 
 /// The spec example under each rules version: version 1 counts secrecy as an at-risk clause,
-/// version 2 does not; both put the example at risk.
+/// version 2 does not; version 3 names secrecy and control retained as observations that did
+/// not count; all put the example at risk.
 #[test]
 fn score_takes_the_rules_version() {
     let example = r#"{
@@ -82,7 +84,12 @@ fn score_takes_the_rules_version() {
       "q4_secrets": "yes", "q5_others_disturbed": "declined", "q6_shame": "no",
       "pattern": "intense_periods", "control": "retained", "escape_use": true, "secrecy": true
     }"#;
-    for (flag, version, reasons) in [(Some("1"), "1", 4), (Some("2"), "2", 3), (None, "2", 3)] {
+    for (flag, version, reasons) in [
+        (Some("1"), "1", 4),
+        (Some("2"), "2", 3),
+        (Some("3"), "3", 5),
+        (None, "3", 5),
+    ] {
         let mut args = vec!["score"];
         args.extend(flag.map(|flag| ["--rules", flag]).into_iter().flatten());
         let (code, stdout, stderr) = run(&args, example);
@@ -107,7 +114,21 @@ fn score_takes_the_rules_version() {
     assert_eq!(band(&["score", "--rules", "1"]), "at_risk");
     assert_eq!(band(&["score"]), "casual");
 
-    let (code, _, stderr) = run(&["score", "--rules", "3"], example);
+    let all_declined = r#"{"q1_concern_expressed": "declined", "q2_self_concern": "declined",
+      "q3_escape": ["declined"], "q4_secrets": "declined", "q5_others_disturbed": "declined",
+      "q6_shame": "declined"}"#;
+    let (code, stdout, stderr) = run(&["score"], all_declined);
+    assert_eq!(code, 0, "{stderr}");
+    let result: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(result["band"], "not_screened", "version 3: never casual");
+    let (_, stdout, _) = run(&["score", "--rules", "2"], all_declined);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&stdout).unwrap()["band"],
+        "casual",
+        "version 2 stays as it was"
+    );
+
+    let (code, _, stderr) = run(&["score", "--rules", "4"], example);
     assert_eq!(code, 2, "an unknown version is bad usage");
     assert!(stderr.contains("rules"), "{stderr}");
     assert!(run(&["score", "--help"], "").1.contains("--rules"));

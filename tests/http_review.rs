@@ -54,7 +54,7 @@ async fn csv_export_has_a_header_and_one_row_per_own_screening() {
     assert_eq!(rows[0]["review_code"], first, "oldest first");
     assert_eq!(rows[0]["band"], "at_risk");
     assert_eq!(
-        rows[0]["rules_version"], "2",
+        rows[0]["rules_version"], "3",
         "scored with the current rules"
     );
     assert_eq!(rows[0]["q3_escape"], "pornography;exercise");
@@ -338,7 +338,9 @@ async fn the_dashboard_draws_bands_and_red_flags(engine: Engine) {
         html.contains("role=\"img\"") && html.contains("<title"),
         "accessible chart"
     );
-    assert!(html.contains("3 screenings in all. Casual: 2, At-risk: 1, Addicted: 0."));
+    assert!(
+        html.contains("3 screenings in all. Casual: 2, At-risk: 1, Addicted: 0, Not screened: 0.")
+    );
     assert!(html.contains("<table"), "a table equivalent");
     assert!(html.contains("Red flags per question"));
     assert!(

@@ -57,9 +57,12 @@ async fn a_valid_submission_is_stored_and_redirects_to_its_result(engine: Engine
 
     let html = alice.get_html(&location).await;
     assert!(html.contains(&code));
-    assert!(html.contains("At-risk"), "band shown");
+    assert!(
+        html.contains("Level: at-risk use (Weiss 2015)"),
+        "the article's level shown"
+    );
     assert!(html.contains("not a diagnosis"), "disclaimer shown");
-    assert!(html.contains("rules version 2"));
+    assert!(html.contains("rules version 3"));
     assert!(
         html.contains("SAST-R"),
         "next steps name the article's screening tests"
@@ -306,9 +309,9 @@ async fn a_stored_version_1_result_keeps_its_band_and_reasons(engine: Engine) {
         "listed under version 1's band"
     );
 
-    // The same answers submitted today are scored by version 2.
+    // The same answers submitted today are scored by the current version, and casual.
     let today = alice.get_html(&alice.submit(&form).await).await;
-    assert!(today.contains("rules version 2") && today.contains("badge-casual"));
+    assert!(today.contains("rules version 3") && today.contains("badge-casual"));
 }
 
 /// A form a client may glimpse: no red-flag wording anywhere in it, empty or with errors; the
@@ -338,7 +341,7 @@ async fn the_form_has_no_red_flag_wording_and_the_articles_advice(engine: Engine
     assert!(html.contains("<details class=\"prior\" open>"));
 }
 
-/// The result page never contradicts the record (SPEC §2.4b).
+/// The result page never says more than the record (SPEC §2.4c).
 async fn result_pages_say_what_the_article_says(engine: Engine) {
     let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
@@ -350,10 +353,10 @@ async fn result_pages_say_what_the_article_says(engine: Engine) {
         html.find(first).expect(first) < html.find(second).expect(second)
     };
 
-    // No red flag, nothing observed: no sign of problematic use, not the casual user.
+    // No red flag, details not assessed: no at-risk sign so far, not the casual user.
     let html = page(CASUAL_FORM.to_vec()).await;
-    assert!(html.contains("badge-casual"));
-    assert!(html.contains("no sign of problematic online sexual activity"));
+    assert!(html.contains("Level: casual use (Weiss 2015)"));
+    assert!(html.contains("No at-risk sign recorded so far; the details were not assessed."));
     assert!(
         !html.contains("fascinating"),
         "not the article's casual user"
@@ -363,15 +366,29 @@ async fn result_pages_say_what_the_article_says(engine: Engine) {
         "no co-occurring note for casual"
     );
     assert!(
-        before(&html, "not a diagnosis", "id=\"band-title\""),
-        "disclaimer first"
+        before(&html, "not diagnostic categories", "id=\"band-title\""),
+        "disclaimer first, saying the levels are not diagnoses"
     );
     assert!(
         !html.contains("<li>Casual:"),
         "no band word in front of each reason"
     );
 
-    // All six declined: incomplete leads, before any band; declined named neutrally.
+    // Occasional use recorded: the article's casual description, attributed.
+    let mut occasional = CASUAL_FORM.to_vec();
+    occasional.extend([("pattern", "occasional"), ("control", "retained")]);
+    let html = page(occasional).await;
+    assert!(
+        html.contains("band-casual"),
+        "a complete casual result keeps its colour"
+    );
+    assert!(html.contains("The article describes casual users"));
+    assert!(
+        html.contains("&quot;fascinating and fun&quot;")
+            || html.contains("&#34;fascinating and fun&#34;")
+    );
+
+    // All six declined, nothing recorded: not screened, neutral, no level description.
     let declined = vec![
         ("q1_concern_expressed", "declined"),
         ("q2_self_concern", "declined"),
@@ -381,6 +398,9 @@ async fn result_pages_say_what_the_article_says(engine: Engine) {
         ("q6_shame", "declined"),
     ];
     let html = page(declined).await;
+    assert!(html.contains("Not screened: the client declined all six questions"));
+    assert!(html.contains("band-neutral") && !html.contains("band-casual"));
+    assert!(!html.contains("band-description"), "no level description");
     assert!(html.contains("Incomplete: 6 of 6 declined"));
     assert!(before(
         &html,
@@ -389,30 +409,81 @@ async fn result_pages_say_what_the_article_says(engine: Engine) {
     ));
     assert!(html.contains("Q1 · concern from others"));
     assert!(html.contains("Q6 · shame or discomfort"));
-    assert!(html.contains("declined all six"));
-    assert!(!html.contains("fascinating"));
+    assert!(html.contains("A declined answer is not a no: return to Q1, Q2, Q3, Q4, Q5 and Q6"));
+    assert!(
+        !html.contains("Provisional."),
+        "not screened is not provisional"
+    );
 
-    // Control lost, nothing else: at-risk, never "they retain control", provisional.
+    // Control lost with occasional use: at-risk, inconsistent, never "they retain control".
     let mut lost = CASUAL_FORM.to_vec();
     lost.extend([("pattern", "occasional"), ("control", "lost")]);
     let html = page(lost).await;
-    assert!(html.contains("badge-at_risk"));
+    assert!(html.contains("Level: at-risk use (Weiss 2015)"));
+    assert!(
+        html.contains("band-neutral"),
+        "provisional: styled neutrally"
+    );
     assert!(
         !html.contains("retain control"),
         "lost control is not retained"
     );
-    assert!(html.contains("Provisional.") && html.contains("inconsistent"));
-    assert!(!html.contains("<li>At-risk:"));
+    assert!(html.contains("The details recorded disagree"));
+    assert!(before(
+        &html,
+        "The details recorded disagree",
+        "id=\"band-title\""
+    ));
+    assert!(html.contains("Provisional."));
+    assert!(
+        !html.contains("periods of intense engagement"),
+        "not recorded"
+    );
     assert!(
         html.contains("early-life trauma"),
         "co-occurring note for at-risk"
     );
 
-    // Addicted: referral, behavioural treatment, the article's tests, never "validated".
+    // Occasional use, control lost, secrecy: addicted, but the contradiction leads, the
+    // description stays within the record, and referral waits for the details.
+    let mut thin = CASUAL_FORM.to_vec();
+    thin.extend([
+        ("q4_secrets", "yes"),
+        ("pattern", "occasional"),
+        ("control", "lost"),
+        ("secrecy", "on"),
+    ]);
+    thin.retain(|(field, value)| !(*field == "q4_secrets" && *value == "no"));
+    let html = page(thin).await;
+    assert!(html.contains("Level: addicted use (Weiss 2015)"));
+    assert!(before(
+        &html,
+        "The details recorded disagree",
+        "id=\"band-title\""
+    ));
+    for words in [
+        "regardless of",
+        "compulsive",
+        "negatively affected",
+        "periods of intense",
+    ] {
+        assert!(!html.contains(words), "{words}: not recorded, not said");
+    }
+    assert!(html.contains("Refer for specialist assessment once the details are confirmed."));
+    assert!(
+        before(
+            &html,
+            "deeper investigation",
+            "Refer for specialist assessment"
+        ),
+        "a deeper investigation comes before referral"
+    );
+
+    // Addicted and complete: referral and the treatment note attributed to the article.
     let mut addicted = without(EXAMPLE_FORM, "control");
     addicted.push(("control", "lost"));
     let html = page(addicted).await;
-    assert!(html.contains("badge-addicted"));
+    assert!(html.contains("Level: addicted use (Weiss 2015)"));
     for words in [
         "IITAP",
         "SASH",
@@ -420,13 +491,30 @@ async fn result_pages_say_what_the_article_says(engine: Engine) {
         "SAST-R",
         "ISST",
         "deeper investigation",
-        "addiction-focused",
+        "The article advises referral",
+        "not particularly helpful with behavioral compulsions",
         "early-life trauma",
     ] {
         assert!(html.contains(words), "addicted page names {words}");
     }
     assert!(!html.contains("validated"));
+    assert!(
+        !html.contains("is indicated"),
+        "the app asserts no treatment"
+    );
     assert!(!html.contains("<li>Addicted:"));
+
+    // Compulsive use, continued despite consequences, control not assessed: assess it now.
+    let mut unassessed = CASUAL_FORM.to_vec();
+    unassessed.extend([("pattern", "compulsive"), ("despite_consequences", "on")]);
+    let html = page(unassessed).await;
+    assert!(html.contains(
+        "Assess control now: if the client cannot stop on their own, the article advises referral."
+    ));
+    assert!(
+        !html.contains("Record the pattern of use"),
+        "the pattern is recorded"
+    );
 }
 
 crate::both_engines!(

@@ -1106,17 +1106,19 @@ fn reason_texts_in_plain_words() {
 
 #[test]
 fn rules_versions() {
-    // Version 2 is current (SPEC §2.3b); version 1 stays, for results stored with it.
-    assert_eq!(RulesVersion::CURRENT, RulesVersion::V2);
+    // Version 3 is current (SPEC §2.3c); version 1 stays, for results stored with it.
+    assert_eq!(RulesVersion::CURRENT, RulesVersion::V3);
     assert_eq!(RulesVersion::V1.as_str(), "1");
     assert_eq!(RulesVersion::V1.to_string(), "1");
     assert_eq!(RulesVersion::parse("1"), Some(RulesVersion::V1));
     assert_eq!(RulesVersion::parse("2"), Some(RulesVersion::V2));
-    assert_eq!(RulesVersion::parse("3"), None);
+    assert_eq!(RulesVersion::parse("3"), Some(RulesVersion::V3));
+    assert_eq!(RulesVersion::parse("4"), None);
     assert_eq!(RulesVersion::parse(""), None);
     assert!(Band::Casual < Band::AtRisk && Band::AtRisk < Band::Addicted);
     let codes: Vec<&str> = Band::ALL.iter().map(|band| band.code()).collect();
-    assert_eq!(codes, ["casual", "at_risk", "addicted"]);
+    assert_eq!(codes, ["casual", "at_risk", "addicted", "not_screened"]);
+    assert_eq!(Band::LEVELS, [Band::Casual, Band::AtRisk, Band::Addicted]);
 }
 
 // ---------------------------------------------------------------------------------------------

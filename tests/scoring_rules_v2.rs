@@ -1,4 +1,4 @@
-//! Scoring rules, version 2 (SPEC §2.3b), the current version.
+//! Scoring rules, version 2 (SPEC §2.3b), kept for the results scored with it.
 //!
 //! First a table of named cases covering every clause of every rule and each boundary, each
 //! asserting the whole outcome (band, red flags, declined, the four derived flags and the
@@ -574,9 +574,8 @@ fn version_2_corrects_the_three_contradictions_of_version_1() {
 }
 
 #[test]
-fn version_2_is_current_and_named_2() {
-    assert_eq!(RulesVersion::CURRENT, RulesVersion::V2);
-    let outcome = RulesVersion::CURRENT.score(&answers_with(&json!({})));
+fn version_2_is_named_2() {
+    let outcome = RulesVersion::V2.score(&answers_with(&json!({})));
     assert_eq!(outcome.rules_version, RulesVersion::V2);
     assert_eq!(outcome.to_document()["rules_version"], "2");
 }
@@ -772,7 +771,6 @@ proptest! {
     fn deterministic_total_and_matches_the_rules(answers in arb_answers()) {
         let first = score(&answers);
         prop_assert_eq!(&first, &score(&answers));
-        prop_assert_eq!(&first, &RulesVersion::CURRENT.score(&answers));
         prop_assert_eq!(first.rules_version, RulesVersion::V2);
         prop_assert_eq!(first.band, expected_band(&answers));
         prop_assert_eq!(&first.red_flags, &expected_red_flags(&answers));

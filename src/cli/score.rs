@@ -15,8 +15,8 @@ pub struct ScoreArgs {
     /// The answers document (SPEC §3.2); standard input when absent or `-`.
     file: Option<PathBuf>,
 
-    /// The scoring rules version: 1 (SPEC §2.3) or 2 (SPEC §2.3b). Default: the current
-    /// version, 2.
+    /// The scoring rules version: 1, 2 or 3 (SPEC §2.3, §2.3b, §2.3c). Default: the current
+    /// version, 3.
     #[arg(long, value_name = "VERSION", value_parser = parse_rules)]
     rules: Option<RulesVersion>,
 }

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::screening::answers::IntakeAnswer;
-use crate::screening::guidance::CITATION;
+use crate::screening::guidance::{CITATION, CITATION_URL, DISCLAIMER};
 use crate::screening::questions::{CONTROL_FIELD, PATTERN_FIELD};
 use crate::screening::{
     Administration, Band, Coded, Control, CopingCode, Indicator, IntakeQuestion, Pattern, Reply,
@@ -132,8 +132,12 @@ pub fn questionnaire() -> Value {
         "publisher": "Intake Screener",
         "description": format!(
             "Six intake questions about the client's sexual and romantic life and the details a \
-             therapist records when red flags come up. A screening aid, not a diagnosis. Source: {CITATION}"
+             therapist records when red flags come up. A screening aid, not a diagnosis. Source: {CITATION} {CITATION_URL}"
         ),
+        "extension": [{
+            "url": "http://hl7.org/fhir/StructureDefinition/cqf-relatedArtifact",
+            "valueRelatedArtifact": { "type": "citation", "citation": CITATION, "url": CITATION_URL },
+        }],
         "item": [
             { "linkId": INTAKE_GROUP, "text": "Intake questions", "type": "group", "required": true, "item": intake },
             { "linkId": DETAILS_GROUP, "text": "Details, when red flags come up", "type": "group", "required": false, "item": details },
@@ -177,7 +181,8 @@ pub fn questionnaire_response(screening: &StoredScreening) -> Value {
     let observation = json!({
         "resourceType": "Observation",
         "id": "result",
-        "status": "final",
+        // Provisional results rest on details not assessed or inconsistent (SPEC §2.4c).
+        "status": if outcome.provisional { "preliminary" } else { "final" },
         "code": result_code("band", "Level of cybersex use (Intake Screener)"),
         "effectiveDateTime": year,
         "valueCodeableConcept": { "coding": [coding::<Band>("band", outcome.band)], "text": outcome.band.label() },
@@ -185,11 +190,15 @@ pub fn questionnaire_response(screening: &StoredScreening) -> Value {
             { "code": result_code("red_flag_count", "Intake questions raising a red flag"), "valueInteger": outcome.red_flags.len() },
             { "code": result_code("further_investigation", "Further investigation merited"), "valueBoolean": outcome.further_investigation },
             { "code": result_code("referral", "Referral to a specialist"), "valueBoolean": outcome.referral },
-            { "code": result_code("provisional", "Provisional: pattern not assessed"), "valueBoolean": outcome.provisional },
+            { "code": result_code("provisional", "Provisional: details not assessed or inconsistent"), "valueBoolean": outcome.provisional },
             { "code": result_code("incomplete", "Incomplete: two or more questions declined"), "valueBoolean": outcome.incomplete },
             { "code": result_code("rules_version", "Scoring rules version"), "valueString": outcome.rules_version.as_str() },
         ],
         "derivedFrom": [{ "reference": "#" }],
+        "note": [
+            { "text": DISCLAIMER },
+            { "text": format!("Source: {CITATION} {CITATION_URL}") },
+        ],
     });
     // Who answered (`source`) and who recorded the answers (`author`), as FHIR R4 defines
     // them: logical references by type only — the app never knows who either person is.

@@ -73,7 +73,9 @@ fn article_phrase(detail: Detail) -> &'static str {
         Detail::Observed(Indicator::EscapeUse) => {
             "use as a distraction from emotional discomfort, to \"numb out\""
         }
-        Detail::Observed(Indicator::Secrecy) => "hiding the nature and extent of it, keeping secrets",
+        Detail::Observed(Indicator::Secrecy) => {
+            "hiding the nature and extent of it, keeping secrets"
+        }
         Detail::Observed(Indicator::Escalation) => "escalating the nature or extent of use",
         Detail::Observed(Indicator::DespiteConsequences) => {
             "continued use regardless of potential or actual consequences"
@@ -161,9 +163,8 @@ pub fn result_description(answers: &Answers, outcome: &Outcome) -> Option<String
                      addicted from at-risk users; {}",
                     match outcome.rules_version {
                         RulesVersion::V1 => {
-                            "rules version 1, which scored this result, also asks for a \
-                             compulsive pattern, continued use despite consequences or impaired \
-                             functioning before it says addicted, and none was recorded."
+                            "rules version 1, which scored this result, asks for more than \
+                             lost control before it says addicted (see Why)."
                         }
                         RulesVersion::V2 | RulesVersion::V3 => {
                             "with no sign or secrecy beside it the record is inconsistent: review \
@@ -220,12 +221,13 @@ pub fn result_description(answers: &Answers, outcome: &Outcome) -> Option<String
                         if outcome.red_flags.is_empty() {
                             parts.push("No intake answer raised a red flag.");
                         }
-                        parts.push("No at-risk sign recorded so far; the details were not assessed.");
+                        parts.push(
+                            "No at-risk sign recorded so far; the details were not assessed.",
+                        );
                     }
                 }
-                None => {
-                    parts.push("No at-risk sign recorded so far; the pattern of use was not assessed.")
-                }
+                None => parts
+                    .push("No at-risk sign recorded so far; the pattern of use was not assessed."),
             }
             if answers.observed(Indicator::Secrecy) {
                 parts.push(
@@ -276,8 +278,10 @@ pub fn provisional_note(answers: &Answers, outcome: &Outcome) -> Option<String> 
     };
     Some(match outcome.rules_version {
         RulesVersion::V1 => "The pattern of use was not assessed.".to_owned(),
-        RulesVersion::V2 if answers.control == Control::Lost && !super::rules::has_signs(answers)
-            && !answers.observed(Indicator::Secrecy) =>
+        RulesVersion::V2
+            if answers.control == Control::Lost
+                && !super::rules::has_signs(answers)
+                && !answers.observed(Indicator::Secrecy) =>
         {
             "Control is recorded as lost, but no other sign was observed: the record is \
              inconsistent."
@@ -388,8 +392,10 @@ impl NextStep {
                 .to_owned(),
             NextStep::CompleteDetails { pattern, control } => {
                 let what = match (pattern, control) {
-                    (true, true) => "the pattern of use, and whether the client can limit or \
-                                     stop on their own (control)",
+                    (true, true) => {
+                        "the pattern of use, and whether the client can limit or \
+                                     stop on their own (control)"
+                    }
                     (true, false) => "the pattern of use",
                     _ => "whether the client can limit or stop on their own (control)",
                 };

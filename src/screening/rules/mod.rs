@@ -105,7 +105,12 @@ impl Band {
 }
 
 impl Coded for Band {
-    const ALL: &'static [Self] = &[Band::Casual, Band::AtRisk, Band::Addicted, Band::NotScreened];
+    const ALL: &'static [Self] = &[
+        Band::Casual,
+        Band::AtRisk,
+        Band::Addicted,
+        Band::NotScreened,
+    ];
 
     fn code(self) -> &'static str {
         match self {

@@ -1,4 +1,4 @@
-//! Scoring rules, version 2 (SPEC §2.3b), the current version.
+//! Scoring rules, version 2 (SPEC §2.3b), kept for the results scored with it.
 //!
 //! Version 1 contradicted the article in three places: it called a client who cannot stop
 //! "at-risk", it let secrecy alone make a client at-risk, and it did not warn when control —
@@ -12,9 +12,9 @@
 
 use std::fmt;
 
+use super::{AT_RISK_RED_FLAGS, Band, INCOMPLETE_DECLINED, Outcome, Reasons, RulesVersion};
 use crate::screening::answers::Answers;
 use crate::screening::questions::{Coded, Control, Indicator, Pattern};
-use super::{AT_RISK_RED_FLAGS, Band, INCOMPLETE_DECLINED, Outcome, Reasons, RulesVersion};
 
 /// One clause of a version-2 rule that held, which is why the band is what it is. The words
 /// never repeat the band: the page shows it once, above them.
