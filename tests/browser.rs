@@ -276,7 +276,10 @@ async fn first_run_to_sign_out() {
         page.goto("/screenings/new").await;
         answer(&page, CASUAL).await;
         submit_valid_screening(&page).await;
-        assert_eq!(page.text("#band-title .badge").await, "Casual");
+        assert_eq!(
+            page.text("#band-title .badge").await,
+            "Level: casual use (Weiss 2015)"
+        );
 
         page.click_and_wait(".site-header a[href=\"/screenings\"]").await;
         assert_eq!(page.find_all("table.results tbody tr").await.len(), 2);

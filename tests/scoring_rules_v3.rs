@@ -1437,10 +1437,17 @@ fn band(answers: &Answers) -> Band {
 
 /// SPEC §2.3 monotone, over pairs neither of which is not screened (SPEC §2.3c).
 fn assert_not_lower(before: &Answers, after: &Answers, change: &str) -> Result<(), TestCaseError> {
+    // casual < at_risk < addicted; not screened is no level and outside the order.
+    let level = |band: Band| match band {
+        Band::Casual => Some(0),
+        Band::AtRisk => Some(1),
+        Band::Addicted => Some(2),
+        Band::NotScreened => None,
+    };
     let (was, now) = (band(before), band(after));
-    if was != Band::NotScreened && now != Band::NotScreened {
+    if let (Some(from), Some(to)) = (level(was), level(now)) {
         prop_assert!(
-            now >= was,
+            to >= from,
             "{change}: {was:?} -> {now:?}\n  before {before:?}\n  after  {after:?}"
         );
     }
@@ -1683,7 +1690,9 @@ proptest! {
     #[test]
     fn monotone_pattern_up(answers in arb_v3_answers()) {
         if let Some(pattern) = answers.pattern {
-            for higher in PATTERNS.into_iter().filter(|&p| p > pattern) {
+            // none < occasional < intense_periods < compulsive, as PATTERNS lists them.
+            let at = PATTERNS.iter().position(|&p| p == pattern).expect("a pattern");
+            for higher in PATTERNS[at + 1..].iter().copied() {
                 let mut changed = answers.clone();
                 changed.pattern = Some(higher);
                 assert_not_lower(&answers, &changed, &format!("pattern {pattern:?} -> {higher:?}"))?;
