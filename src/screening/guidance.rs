@@ -130,16 +130,17 @@ pub fn result_description(answers: &Answers, outcome: &Outcome) -> Option<String
         if signs.is_empty() {
             String::new()
         } else {
-            format!(" Recorded here: {}.", join_words(&signs))
+            format!(" Recorded here: {}.", signs.join("; "))
         }
     };
     let nothing_recorded = !details_recorded(answers);
     Some(match outcome.band {
         Band::NotScreened => return None,
         Band::Addicted => {
-            let confirm = if outcome.provisional {
-                " The record is not complete or not consistent: confirm the details before \
-                 acting on this level."
+            let confirm = if !inconsistencies(answers).is_empty() {
+                " The details disagree: confirm them before acting on this level."
+            } else if outcome.provisional {
+                " Some details were not assessed: complete them before acting on this level."
             } else {
                 ""
             };
@@ -180,8 +181,8 @@ pub fn result_description(answers: &Answers, outcome: &Outcome) -> Option<String
                     "The details recorded show no sign of at-risk use beyond these answers."
                 };
                 format!(
-                    "{} of the six intake answers raised a red flag, which this app (not the \
-                     article) counts as at-risk from {AT_RISK_RED_FLAGS}. {details}",
+                    "{} of the six intake answers raised a red flag; this app (not the \
+                     article) counts {AT_RISK_RED_FLAGS} or more as at-risk. {details}",
                     outcome.red_flags.len()
                 )
             } else {

@@ -58,18 +58,28 @@ impl ReasonV3 {
                  recorded, so the screen could not look for any sign. This is not a level of use \
                  and is never counted as casual."
                 .into(),
-            ReasonV3::Inconsistent(inconsistency) => format!(
-                "Check the details: {} The result is provisional until they are confirmed.",
-                inconsistency.text()
-            ),
+            ReasonV3::Inconsistent(inconsistency) => {
+                let text = inconsistency.text();
+                let (first, rest) = text.split_at(1);
+                format!(
+                    "Check the details: {}{rest} The result is provisional until they are \
+                     confirmed.",
+                    first.to_lowercase()
+                )
+            }
             ReasonV3::ControlLost => "Control is lost: the client has tried to limit or stop and \
                  cannot. The article: what differentiates at-risk from addicted users is that \
                  at-risk users can stop on their own."
                 .into(),
             ReasonV3::Pattern(pattern) => format!(
-                "Pattern recorded: {} ({}). Counted as a sign.",
+                "Pattern recorded: {} — {}. Counted as a sign.",
                 pattern.label().to_lowercase(),
                 pattern.description().trim_end_matches('.').to_lowercase()
+            ),
+            ReasonV3::Observed(Indicator::Secrecy) => format!(
+                "Observed: the client {}. Counted: with control lost, secrecy makes the level \
+                 addicted.",
+                Indicator::Secrecy.description()
             ),
             ReasonV3::Observed(indicator) => format!(
                 "Observed: the client {}. Counted as a sign.",
@@ -105,7 +115,7 @@ impl ReasonV3 {
                 }
             ),
             ReasonV3::SlightPattern(pattern) => format!(
-                "Pattern recorded: {} ({}). Not a sign of at-risk use.",
+                "Pattern recorded: {} — {}. Not a sign of at-risk use.",
                 pattern.label().to_lowercase(),
                 pattern.description().trim_end_matches('.').to_lowercase()
             ),
