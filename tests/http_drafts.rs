@@ -487,6 +487,33 @@ async fn nothing_of_a_draft_outlives_it_in_any_file() {
     assert_eq!(app.count("SELECT count(*) FROM drafts").await, 0);
 }
 
+/// A backup holds no draft: a draft is kept 24 hours at most, a backup for years.
+#[tokio::test]
+async fn a_backup_holds_no_draft() {
+    let app = spawn_app_on(Engine::Sqlite).await;
+    let alice = app.clinician("alice").await;
+    alice.submit(FINISHED).await;
+    let id = save_draft(&app, &alice, PARTIAL).await;
+    let backup = app.db.dir.path().join("backup.db");
+    let summary = app.store.backup_to(&backup).await.expect("backup");
+    assert_eq!(summary.screenings, 1);
+    let copy = sqlx::sqlite::SqlitePool::connect(&format!("{}?mode=ro", common::database_url(&backup)))
+        .await
+        .unwrap();
+    let drafts: i64 = sqlx::query_scalar("SELECT count(*) FROM drafts")
+        .fetch_one(&copy)
+        .await
+        .unwrap();
+    copy.close().await;
+    assert_eq!(drafts, 0);
+    let bytes = std::fs::read(&backup).unwrap();
+    assert!(
+        !bytes.windows(id.len()).any(|window| window == id.as_bytes()),
+        "the draft is in no page of the backup"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM drafts").await, 1, "the database keeps it");
+}
+
 /// The real binary, logging everything it logs at every level: no line names a draft's id.
 #[tokio::test]
 async fn no_log_line_names_a_draft() {
