@@ -430,7 +430,44 @@ async fn a_draft_from_the_clients_answers_keeps_the_invitation(engine: Engine) {
     );
 }
 
+async fn a_draft_sent_after_the_session_ended_comes_back_after_signing_in(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let alice = app.clinician("alice").await;
+    let id = save_draft(&app, &alice, PARTIAL).await;
+    let before = drafts_snapshot(&app).await;
+    // The session ended while the resumed form was open: nothing stored, the sign-in form
+    // carries the answers and the draft.
+    let mut late = app.browser();
+    let mut form = PARTIAL.to_vec();
+    form.extend([("q2_self_concern", "no"), ("draft", id.as_str())]);
+    let expired = late.post_raw("/drafts", &form).await;
+    assert_eq!(expired.status(), 401);
+    let html = expired.text().await.unwrap();
+    assert!(html.contains(&format!("name=\"carry.draft\" value=\"{id}\"")), "{html}");
+    assert_eq!(drafts_snapshot(&app).await, before);
+    late.csrf_token = common::csrf_token_in(&html);
+    let mut sign_in: Vec<(String, String)> = vec![
+        ("username".into(), "alice".into()),
+        ("password".into(), common::PASSWORD.into()),
+    ];
+    sign_in.extend(
+        form.iter()
+            .map(|(field, value)| (format!("carry.{field}"), (*value).to_owned())),
+    );
+    let pairs: Vec<(&str, &str)> = sign_in.iter().map(|(f, v)| (f.as_str(), v.as_str())).collect();
+    let resumed = late.post_form("/login", &pairs).await;
+    assert_eq!(resumed.status(), 200);
+    let resumed = resumed.text().await.unwrap();
+    assert!(resumed.contains(&format!("name=\"draft\" value=\"{id}\"")));
+    assert!(checked(&resumed, "q2_self_concern-no"));
+    late.csrf_token = common::csrf_token_in(&resumed);
+    assert_eq!(late.post_form("/drafts", &form).await.status(), 303);
+    assert_eq!(app.count_text("SELECT q2_self_concern FROM drafts").await, "no");
+    assert_eq!(app.count("SELECT count(*) FROM drafts").await, 1, "the same draft");
+}
+
 crate::both_engines!(
+    a_draft_sent_after_the_session_ended_comes_back_after_signing_in,
     a_draft_is_saved_listed_resumed_and_deleted_by_saving_the_screening,
     one_draft_one_screening_even_when_sent_at_once,
     another_clinicians_or_an_unknown_draft_is_404_and_changes_nothing,
