@@ -57,16 +57,26 @@ async fn is_checked(page: &Page, id: &str) -> bool {
 /// The resumed form holds the draft's answers, and nothing else.
 async fn assert_resumed(page: &Page) {
     let path = page.path().await;
-    assert!(path.starts_with("/screenings/new?draft="), "resumed: {path}");
+    assert!(
+        path.starts_with("/screenings/new?draft="),
+        "resumed: {path}"
+    );
     for (field, value) in PARTIAL {
         let id = control_id(field, value);
-        assert!(is_checked(page, &id).await, "{id} is filled in from the draft");
+        assert!(
+            is_checked(page, &id).await,
+            "{id} is filled in from the draft"
+        );
     }
     for (field, value) in REST.iter().filter(|(field, _)| *field != "control") {
         let id = control_id(field, value);
         assert!(!is_checked(page, &id).await, "{id} was not answered yet");
     }
-    assert!(page.text(".notice").await.contains("Resumed from your draft"));
+    assert!(
+        page.text(".notice")
+            .await
+            .contains("Resumed from your draft")
+    );
 }
 
 /// axe, no sideways scrolling and 44 px touch targets.
@@ -88,7 +98,9 @@ async fn a_draft_is_saved_and_resumed_at_phone_and_tablet_widths_without_axe_vio
         assert_eq!(page.path().await, "/screenings?saved=draft");
         assert!(page.text("#open-drafts").await.contains("Draft saved"));
         assert!(
-            page.text("#open-drafts").await.contains("2 of 6 questions, and details"),
+            page.text("#open-drafts")
+                .await
+                .contains("2 of 6 questions, and details"),
             "{}",
             page.text("#open-drafts").await
         );
@@ -102,7 +114,11 @@ async fn a_draft_is_saved_and_resumed_at_phone_and_tablet_widths_without_axe_vio
             assert_resumed(&page).await;
             assert_fit(&page, "the resumed form").await;
             page.goto("/screenings/new?draft=not-a-draft").await;
-            assert!(page.title().await.starts_with("This draft is no longer available"));
+            assert!(
+                page.title()
+                    .await
+                    .starts_with("This draft is no longer available")
+            );
             assert_fit(&page, "the page of a draft no longer available").await;
         }
         page.goto("/screenings").await;
@@ -196,7 +212,12 @@ async fn a_draft_is_saved_resumed_and_discarded_by_keyboard_only() {
         )
         .await;
         page.press_and_wait(Key::Enter).await;
-        tab_to(&page, |f| f.tag == "button" && f.text == "Discard", "Discard").await;
+        tab_to(
+            &page,
+            |f| f.tag == "button" && f.text == "Discard",
+            "Discard",
+        )
+        .await;
         page.press_and_wait(Key::Enter).await;
         assert_eq!(page.path().await, "/screenings");
         assert!(page.find_all("#open-drafts").await.is_empty());
@@ -236,7 +257,11 @@ async fn a_draft_is_saved_resumed_and_discarded_with_javascript_turned_off() {
             // Saved again as a draft, then discarded.
             page.click_and_wait("#screening-form button[formaction=\"/drafts\"]")
                 .await;
-            assert_eq!(page.find_all("#open-drafts li").await.len(), 1, "the same draft");
+            assert_eq!(
+                page.find_all("#open-drafts li").await.len(),
+                1,
+                "the same draft"
+            );
             page.click_and_wait("#open-drafts button[type=submit]")
                 .await;
             assert_eq!(page.path().await, "/screenings");

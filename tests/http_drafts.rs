@@ -55,7 +55,10 @@ async fn save_draft(app: &TestApp, browser: &Browser, pairs: &[(&str, &str)]) ->
     let target = location(&response);
     assert_eq!(target, "/screenings?saved=draft#open-drafts");
     let after = app.db.texts("SELECT id FROM drafts").await;
-    let new: Vec<String> = after.into_iter().filter(|id| !before.contains(id)).collect();
+    let new: Vec<String> = after
+        .into_iter()
+        .filter(|id| !before.contains(id))
+        .collect();
     assert_eq!(new.len(), 1, "one new draft");
     new[0].clone()
 }
@@ -90,7 +93,10 @@ async fn a_draft_is_saved_listed_resumed_and_deleted_by_saving_the_screening(eng
 
     let id = save_draft(&app, &alice, &with(PARTIAL, &[("prior_code", &prior)])).await;
     assert!(
-        id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
+        id.len() == 16
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
         "64 random bits in hex: {id}"
     );
     assert_eq!(app.count_screenings().await, 1, "a draft is no screening");
@@ -99,8 +105,10 @@ async fn a_draft_is_saved_listed_resumed_and_deleted_by_saving_the_screening(eng
         "pornography exercise"
     );
     assert_eq!(
-        app.count("SELECT count(*) FROM drafts WHERE q2_self_concern IS NULL AND q4_secrets IS NULL")
-            .await,
+        app.count(
+            "SELECT count(*) FROM drafts WHERE q2_self_concern IS NULL AND q4_secrets IS NULL"
+        )
+        .await,
         1,
         "questions not answered are missing"
     );
@@ -115,16 +123,28 @@ async fn a_draft_is_saved_listed_resumed_and_deleted_by_saving_the_screening(eng
     );
     let expiry = app.count("SELECT expiry FROM drafts").await;
     let now = now();
-    assert_eq!(expiry % 3600, 0, "a whole hour: the expiry dates nothing finer");
-    assert!(expiry <= now + 24 * 3600 && expiry > now + 23 * 3600 - 5, "{expiry} vs {now}");
+    assert_eq!(
+        expiry % 3600,
+        0,
+        "a whole hour: the expiry dates nothing finer"
+    );
+    assert!(
+        expiry <= now + 24 * 3600 && expiry > now + 23 * 3600 - 5,
+        "{expiry} vs {now}"
+    );
 
     // The list shows it, with Resume and Discard.
     let list = alice.get_html("/screenings?saved=draft").await;
-    assert!(list.contains("Open drafts") && list.contains("Draft saved"), "{list}");
+    assert!(
+        list.contains("Open drafts") && list.contains("Draft saved"),
+        "{list}"
+    );
     assert!(list.contains(&format!("href=\"/screenings/new?draft={id}\"")));
     assert!(list.contains(&format!("action=\"/drafts/{id}/discard\"")));
     assert!(list.contains("2 of 6 questions, and details"), "{list}");
-    assert!(list.contains(&format!("re-screen of <span class=\"review-code\">{prior}</span>")));
+    assert!(list.contains(&format!(
+        "re-screen of <span class=\"review-code\">{prior}</span>"
+    )));
     let plain = alice.get_html("/screenings").await;
     assert!(plain.contains("Open drafts") && !plain.contains("Draft saved"));
 
@@ -140,10 +160,18 @@ async fn a_draft_is_saved_listed_resumed_and_deleted_by_saving_the_screening(eng
     ] {
         assert!(checked(&resumed, control), "{control} is filled in");
     }
-    for control in ["q2_self_concern-yes", "q2_self_concern-no", "q2_self_concern-declined", "escape_use"] {
+    for control in [
+        "q2_self_concern-yes",
+        "q2_self_concern-no",
+        "q2_self_concern-declined",
+        "escape_use",
+    ] {
         assert!(!checked(&resumed, control), "{control} stays empty");
     }
-    assert!(resumed.contains(&format!("value=\"{prior}\"")), "the earlier screening");
+    assert!(
+        resumed.contains(&format!("value=\"{prior}\"")),
+        "the earlier screening"
+    );
     assert!(resumed.contains(&format!("name=\"draft\" value=\"{id}\"")));
     assert!(resumed.contains("Resumed from your draft"));
 
@@ -153,7 +181,10 @@ async fn a_draft_is_saved_listed_resumed_and_deleted_by_saving_the_screening(eng
     let again = alice.post_form("/drafts", &more).await;
     assert_eq!(again.status(), 303);
     assert_eq!(app.count("SELECT count(*) FROM drafts").await, 1);
-    assert_eq!(app.count_text("SELECT q2_self_concern FROM drafts").await, "no");
+    assert_eq!(
+        app.count_text("SELECT q2_self_concern FROM drafts").await,
+        "no"
+    );
     assert_eq!(app.count_text("SELECT id FROM drafts").await, id);
 
     // Finished and saved: the draft goes in the same transaction as the screening comes.
@@ -164,19 +195,26 @@ async fn a_draft_is_saved_listed_resumed_and_deleted_by_saving_the_screening(eng
     assert_eq!(app.count("SELECT count(*) FROM drafts").await, 0);
     assert_eq!(app.count_screenings().await, 2);
     assert_eq!(
-        app.count("SELECT count(*) FROM screenings WHERE prior_id IS NOT NULL").await,
+        app.count("SELECT count(*) FROM screenings WHERE prior_id IS NOT NULL")
+            .await,
         1,
         "linked to the earlier screening"
     );
     // Sent again (Back, then the button): nothing more is stored.
     let twice = alice
-        .post_form("/screenings", &with(FINISHED, &[("prior_code", &prior), ("draft", &id)]))
+        .post_form(
+            "/screenings",
+            &with(FINISHED, &[("prior_code", &prior), ("draft", &id)]),
+        )
         .await;
     assert_eq!(twice.status(), 404);
     let page = twice.text().await.unwrap();
     assert!(page.contains("Nothing was saved"), "{page}");
     assert!(checked(&page, "q4_secrets-yes"), "the answers are kept");
-    assert!(!page.contains("name=\"draft\""), "the draft reference is dropped");
+    assert!(
+        !page.contains("name=\"draft\""),
+        "the draft reference is dropped"
+    );
     assert_eq!(app.count_screenings().await, 2);
     assert!(!alice.get_html("/screenings").await.contains("Open drafts"));
 }
@@ -226,19 +264,28 @@ async fn another_clinicians_or_an_unknown_draft_is_404_and_changes_nothing(engin
         assert!(page.contains("There is no draft of yours"), "{page}");
         assert!(!page.contains("pornography"), "nothing of the draft shows");
         assert_eq!(
-            bob.post_form(&format!("/drafts/{draft}/discard"), &[]).await.status(),
+            bob.post_form(&format!("/drafts/{draft}/discard"), &[])
+                .await
+                .status(),
             404
         );
         assert_eq!(
-            bob.post_form("/drafts", &with(PARTIAL, &[("draft", draft)])).await.status(),
+            bob.post_form("/drafts", &with(PARTIAL, &[("draft", draft)]))
+                .await
+                .status(),
             404,
             "nobody saves over another's draft"
         );
-        let saved = bob.post_form("/screenings", &with(FINISHED, &[("draft", draft)])).await;
+        let saved = bob
+            .post_form("/screenings", &with(FINISHED, &[("draft", draft)]))
+            .await;
         assert_eq!(saved.status(), 404);
         assert!(saved.text().await.unwrap().contains("Nothing was saved"));
     }
-    assert!(!bob.get_html("/screenings").await.contains(&id), "not in bob's list");
+    assert!(
+        !bob.get_html("/screenings").await.contains(&id),
+        "not in bob's list"
+    );
     assert_eq!(drafts_snapshot(&app).await, before, "nothing changed");
     assert_eq!(app.count_screenings().await, 0);
 }
@@ -248,19 +295,38 @@ async fn a_tampered_id_or_an_expired_draft_is_410_and_changes_nothing(engine: En
     let alice = app.clinician("alice").await;
     let id = save_draft(&app, &alice, PARTIAL).await;
     let before = drafts_snapshot(&app).await;
-    for tampered in ["1", "0123456789ABCDEF", &format!("{id}0"), "..%2F..%2Fetc", "%00"] {
-        let page = alice.get(&format!("/screenings/new?draft={tampered}")).await;
+    for tampered in [
+        "1",
+        "0123456789ABCDEF",
+        &format!("{id}0"),
+        "..%2F..%2Fetc",
+        "%00",
+    ] {
+        let page = alice
+            .get(&format!("/screenings/new?draft={tampered}"))
+            .await;
         assert_eq!(page.status(), 410, "{tampered}");
         assert!(page.text().await.unwrap().contains(GONE_MESSAGE));
     }
     for tampered in ["1", "0123456789ABCDEF", "x%20y"] {
         assert_eq!(
-            alice.post_form(&format!("/drafts/{tampered}/discard"), &[]).await.status(),
+            alice
+                .post_form(&format!("/drafts/{tampered}/discard"), &[])
+                .await
+                .status(),
             410
         );
-        let saved = alice.post_form("/screenings", &with(FINISHED, &[("draft", tampered)])).await;
+        let saved = alice
+            .post_form("/screenings", &with(FINISHED, &[("draft", tampered)]))
+            .await;
         assert_eq!(saved.status(), 410);
-        assert!(saved.text().await.unwrap().contains("drafts are kept 24 hours"));
+        assert!(
+            saved
+                .text()
+                .await
+                .unwrap()
+                .contains("drafts are kept 24 hours")
+        );
     }
     assert_eq!(drafts_snapshot(&app).await, before);
 
@@ -272,14 +338,22 @@ async fn a_tampered_id_or_an_expired_draft_is_410_and_changes_nothing(engine: En
     assert_eq!(resume.status(), 410);
     assert!(resume.text().await.unwrap().contains(GONE_MESSAGE));
     assert_eq!(
-        alice.post_form(&format!("/drafts/{id}/discard"), &[]).await.status(),
+        alice
+            .post_form(&format!("/drafts/{id}/discard"), &[])
+            .await
+            .status(),
         410
     );
     assert_eq!(
-        alice.post_form("/drafts", &with(PARTIAL, &[("draft", &id)])).await.status(),
+        alice
+            .post_form("/drafts", &with(PARTIAL, &[("draft", &id)]))
+            .await
+            .status(),
         410
     );
-    let saved = alice.post_form("/screenings", &with(FINISHED, &[("draft", &id)])).await;
+    let saved = alice
+        .post_form("/screenings", &with(FINISHED, &[("draft", &id)]))
+        .await;
     assert_eq!(saved.status(), 410);
     let page = saved.text().await.unwrap();
     assert!(page.contains("drafts are kept 24 hours") && checked(&page, "q4_secrets-yes"));
@@ -288,7 +362,10 @@ async fn a_tampered_id_or_an_expired_draft_is_410_and_changes_nothing(engine: En
     assert!(!alice.get_html("/screenings").await.contains("Open drafts"));
     assert_eq!(app.store.sweep_drafts(now()).await.unwrap(), 1);
     assert_eq!(
-        alice.get(&format!("/screenings/new?draft={id}")).await.status(),
+        alice
+            .get(&format!("/screenings/new?draft={id}"))
+            .await
+            .status(),
         404
     );
 }
@@ -299,7 +376,10 @@ async fn a_draft_holds_codes_only_and_a_refused_one_stores_nothing(engine: Engin
     let id = save_draft(&app, &alice, PARTIAL).await;
     let before = drafts_snapshot(&app).await;
     for (bad, field) in [
-        (("q2_self_concern", "Jane Doe, born 1990"), "q2_self_concern"),
+        (
+            ("q2_self_concern", "Jane Doe, born 1990"),
+            "q2_self_concern",
+        ),
         (("q3_escape", "declined"), "q3_escape"),
         (("notes", "lives on Elm Street"), "notes"),
         (("prior_code", "K7QF-29MX"), "prior_code"),
@@ -315,7 +395,10 @@ async fn a_draft_holds_codes_only_and_a_refused_one_stores_nothing(engine: Engin
             let page = response.text().await.unwrap();
             assert!(page.contains("Nothing was saved as a draft"), "{page}");
             assert!(page.contains("error-summary"), "{field} is named");
-            assert!(checked(&page, "q1_concern_expressed-yes"), "the answers are kept");
+            assert!(
+                checked(&page, "q1_concern_expressed-yes"),
+                "the answers are kept"
+            );
             if let Some(draft) = draft {
                 assert!(page.contains(&format!("name=\"draft\" value=\"{draft}\"")));
             }
@@ -325,13 +408,18 @@ async fn a_draft_holds_codes_only_and_a_refused_one_stores_nothing(engine: Engin
     // Without the form's token: 403, the form comes back, nothing stored.
     let forged = alice.post_raw("/drafts", PARTIAL).await;
     assert_eq!(forged.status(), 403);
-    assert!(checked(&forged.text().await.unwrap(), "q1_concern_expressed-yes"));
+    assert!(checked(
+        &forged.text().await.unwrap(),
+        "q1_concern_expressed-yes"
+    ));
     let forged = alice.post_raw(&format!("/drafts/{id}/discard"), &[]).await;
     assert_eq!(forged.status(), 403);
     assert_eq!(drafts_snapshot(&app).await, before, "a 403 changes nothing");
     // Not signed in: nothing.
     let stranger = app.browser();
-    let response = stranger.post_raw(&format!("/drafts/{id}/discard"), &[]).await;
+    let response = stranger
+        .post_raw(&format!("/drafts/{id}/discard"), &[])
+        .await;
     assert!(response.status().is_redirection() || response.status().is_client_error());
     assert_eq!(drafts_snapshot(&app).await, before);
 }
@@ -346,14 +434,23 @@ async fn discard_deletes_a_draft(engine: Engine) {
     let response = alice.post_form(&format!("/drafts/{id}/discard"), &[]).await;
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), "/screenings#open-drafts");
-    assert_eq!(app.db.texts("SELECT id FROM drafts").await, [kept.clone()]);
     assert_eq!(
-        alice.post_form(&format!("/drafts/{id}/discard"), &[]).await.status(),
+        app.db.texts("SELECT id FROM drafts").await,
+        std::slice::from_ref(&kept)
+    );
+    assert_eq!(
+        alice
+            .post_form(&format!("/drafts/{id}/discard"), &[])
+            .await
+            .status(),
         404,
         "discarded already"
     );
     assert_eq!(
-        alice.get(&format!("/screenings/new?draft={id}")).await.status(),
+        alice
+            .get(&format!("/screenings/new?draft={id}"))
+            .await
+            .status(),
         404
     );
     assert!(!alice.get_html("/screenings").await.contains(&id));
@@ -366,11 +463,20 @@ async fn the_sweep_deletes_drafts_24_hours_after_they_were_saved(engine: Engine)
     save_draft(&app, &alice, PARTIAL).await;
     assert_eq!(app.store.sweep_drafts(now()).await.unwrap(), 0);
     assert_eq!(
-        app.store.sweep_drafts(saved_at + 23 * 3600 - 60).await.unwrap(),
+        app.store
+            .sweep_drafts(saved_at + 23 * 3600 - 60)
+            .await
+            .unwrap(),
         0,
         "kept at least 23 hours"
     );
-    assert_eq!(app.store.sweep_drafts(saved_at + 24 * 3600 + 1).await.unwrap(), 1);
+    assert_eq!(
+        app.store
+            .sweep_drafts(saved_at + 24 * 3600 + 1)
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(app.count("SELECT count(*) FROM drafts").await, 0);
 }
 
@@ -399,7 +505,13 @@ async fn a_draft_from_the_clients_answers_keeps_the_invitation(engine: Engine) {
     let form_token = common::csrf_token_in(&questions).expect("token");
     let mut pairs = CLIENT_ANSWERS.to_vec();
     pairs.push(("csrf_token", &form_token));
-    assert_eq!(phone.post_raw(&format!("/c/{token}"), &pairs).await.status(), 200);
+    assert_eq!(
+        phone
+            .post_raw(&format!("/c/{token}"), &pairs)
+            .await
+            .status(),
+        200
+    );
 
     // The clinician starts from the client's answers, corrects one, is interrupted.
     let mut draft_pairs: Vec<(&str, &str)> = CLIENT_ANSWERS
@@ -409,8 +521,16 @@ async fn a_draft_from_the_clients_answers_keeps_the_invitation(engine: Engine) {
         .collect();
     draft_pairs.extend([("q4_secrets", "yes"), ("invitation", invitation.as_str())]);
     let id = save_draft(&app, &alice, &draft_pairs).await;
-    assert_eq!(app.count_text("SELECT invitation_id FROM drafts").await, invitation);
-    assert!(alice.get_html("/screenings").await.contains("started from the client's own answers"));
+    assert_eq!(
+        app.count_text("SELECT invitation_id FROM drafts").await,
+        invitation
+    );
+    assert!(
+        alice
+            .get_html("/screenings")
+            .await
+            .contains("started from the client's own answers")
+    );
     let resumed = alice.get_html(&format!("/screenings/new?draft={id}")).await;
     assert!(checked(&resumed, "q4_secrets-yes"), "the draft's answer");
     assert_eq!(resumed.matches("Client's own answer").count(), 6);
@@ -443,7 +563,10 @@ async fn a_draft_sent_after_the_session_ended_comes_back_after_signing_in(engine
     let expired = late.post_raw("/drafts", &form).await;
     assert_eq!(expired.status(), 401);
     let html = expired.text().await.unwrap();
-    assert!(html.contains(&format!("name=\"carry.draft\" value=\"{id}\"")), "{html}");
+    assert!(
+        html.contains(&format!("name=\"carry.draft\" value=\"{id}\"")),
+        "{html}"
+    );
     assert_eq!(drafts_snapshot(&app).await, before);
     late.csrf_token = common::csrf_token_in(&html);
     let mut sign_in: Vec<(String, String)> = vec![
@@ -454,7 +577,10 @@ async fn a_draft_sent_after_the_session_ended_comes_back_after_signing_in(engine
         form.iter()
             .map(|(field, value)| (format!("carry.{field}"), (*value).to_owned())),
     );
-    let pairs: Vec<(&str, &str)> = sign_in.iter().map(|(f, v)| (f.as_str(), v.as_str())).collect();
+    let pairs: Vec<(&str, &str)> = sign_in
+        .iter()
+        .map(|(f, v)| (f.as_str(), v.as_str()))
+        .collect();
     let resumed = late.post_form("/login", &pairs).await;
     assert_eq!(resumed.status(), 200);
     let resumed = resumed.text().await.unwrap();
@@ -462,8 +588,15 @@ async fn a_draft_sent_after_the_session_ended_comes_back_after_signing_in(engine
     assert!(checked(&resumed, "q2_self_concern-no"));
     late.csrf_token = common::csrf_token_in(&resumed);
     assert_eq!(late.post_form("/drafts", &form).await.status(), 303);
-    assert_eq!(app.count_text("SELECT q2_self_concern FROM drafts").await, "no");
-    assert_eq!(app.count("SELECT count(*) FROM drafts").await, 1, "the same draft");
+    assert_eq!(
+        app.count_text("SELECT q2_self_concern FROM drafts").await,
+        "no"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM drafts").await,
+        1,
+        "the same draft"
+    );
 }
 
 crate::both_engines!(
@@ -502,14 +635,23 @@ async fn nothing_of_a_draft_outlives_it_in_any_file() {
     let expired = save_draft(&app, &alice, PARTIAL).await;
     let saved = save_draft(&app, &alice, PARTIAL).await;
     for id in [&discarded, &expired, &saved] {
-        assert!(!files_holding(&app, id).is_empty(), "{id} is stored at first");
+        assert!(
+            !files_holding(&app, id).is_empty(),
+            "{id} is stored at first"
+        );
     }
     alice
         .post_form(&format!("/drafts/{discarded}/discard"), &[])
         .await;
-    assert_eq!(files_holding(&app, &discarded), Vec::<String>::new(), "discarded");
+    assert_eq!(
+        files_holding(&app, &discarded),
+        Vec::<String>::new(),
+        "discarded"
+    );
     app.db
-        .execute(&format!("UPDATE drafts SET expiry = 3600 WHERE id = '{expired}'"))
+        .execute(&format!(
+            "UPDATE drafts SET expiry = 3600 WHERE id = '{expired}'"
+        ))
         .await;
     assert_eq!(app.store.sweep_drafts(now()).await.unwrap(), 1);
     assert_eq!(files_holding(&app, &expired), Vec::<String>::new(), "swept");
@@ -534,9 +676,10 @@ async fn a_backup_holds_no_draft() {
     let backup = app.db.dir.path().join("backup.db");
     let summary = app.store.backup_to(&backup).await.expect("backup");
     assert_eq!(summary.screenings, 1);
-    let copy = sqlx::sqlite::SqlitePool::connect(&format!("{}?mode=ro", common::database_url(&backup)))
-        .await
-        .unwrap();
+    let copy =
+        sqlx::sqlite::SqlitePool::connect(&format!("{}?mode=ro", common::database_url(&backup)))
+            .await
+            .unwrap();
     let drafts: i64 = sqlx::query_scalar("SELECT count(*) FROM drafts")
         .fetch_one(&copy)
         .await
@@ -545,10 +688,16 @@ async fn a_backup_holds_no_draft() {
     assert_eq!(drafts, 0);
     let bytes = std::fs::read(&backup).unwrap();
     assert!(
-        !bytes.windows(id.len()).any(|window| window == id.as_bytes()),
+        !bytes
+            .windows(id.len())
+            .any(|window| window == id.as_bytes()),
         "the draft is in no page of the backup"
     );
-    assert_eq!(app.count("SELECT count(*) FROM drafts").await, 1, "the database keeps it");
+    assert_eq!(
+        app.count("SELECT count(*) FROM drafts").await,
+        1,
+        "the database keeps it"
+    );
 }
 
 /// The real binary, logging everything it logs at every level: no line names a draft's id.
@@ -564,7 +713,13 @@ async fn no_log_line_names_a_draft() {
     common::server::add_account_on(&url, "alice");
     let port = common::server::free_port();
     let mut child = Command::new(common::server::BIN)
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--database", &url])
+        .args([
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--database",
+            &url,
+        ])
         .env("RUST_LOG", "trace")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
@@ -595,7 +750,9 @@ async fn no_log_line_names_a_draft() {
     assert_eq!(ids.len(), 1, "{list}");
     let id = ids[0].clone();
     alice.get_html(&format!("/screenings/new?draft={id}")).await;
-    let resaved = alice.post_form("/drafts", &with(PARTIAL, &[("draft", &id)])).await;
+    let resaved = alice
+        .post_form("/drafts", &with(PARTIAL, &[("draft", &id)]))
+        .await;
     assert_eq!(resaved.status(), 303);
     alice.get(&format!("/screenings/new?draft={id}X")).await;
     let discarded = alice.post_form(&format!("/drafts/{id}/discard"), &[]).await;
@@ -605,9 +762,15 @@ async fn no_log_line_names_a_draft() {
     alice.submit(&with(FINISHED, &[("draft", &other)])).await;
 
     let logs = server.logs();
-    assert!(logs.contains("/drafts/{id}/discard"), "the route is logged: {logs}");
+    assert!(
+        logs.contains("/drafts/{id}/discard"),
+        "the route is logged: {logs}"
+    );
     for needle in [id.as_str(), other.as_str()] {
-        assert!(!logs.contains(needle), "the log names draft {needle}:\n{logs}");
+        assert!(
+            !logs.contains(needle),
+            "the log names draft {needle}:\n{logs}"
+        );
     }
 }
 

@@ -204,7 +204,11 @@ async fn the_drafts_table_holds_no_identifying_column_and_no_review_code(engine:
             "drafts.{column} has type {kind}"
         );
     }
-    assert_eq!(columns.len(), allowed.len(), "every column of a draft is known");
+    assert_eq!(
+        columns.len(),
+        allowed.len(),
+        "every column of a draft is known"
+    );
     // Codes only, and an expiry on the whole hour: the database refuses anything else.
     app.create_account("alice", false).await;
     let owner = app.count("SELECT id FROM clinicians").await;
@@ -213,10 +217,27 @@ async fn the_drafts_table_holds_no_identifying_column_and_no_review_code(engine:
             "INSERT INTO drafts (id, clinician_id, expiry, q1_concern_expressed)              VALUES ('{id}', {owner}, {expiry}, {q1})"
         )
     };
-    assert!(app.db.accepts(&insert("0123456789abcdef", 7200, "'yes'")).await);
-    assert!(!app.db.accepts(&insert("0123456789abcde0", 7201, "'yes'")).await, "a finer expiry");
-    assert!(!app.db.accepts(&insert("0123456789abcde1", 7200, "'Jane'")).await, "free text");
-    assert!(!app.db.accepts(&insert("short", 7200, "NULL")).await, "another id");
+    assert!(
+        app.db
+            .accepts(&insert("0123456789abcdef", 7200, "'yes'"))
+            .await
+    );
+    assert!(
+        !app.db
+            .accepts(&insert("0123456789abcde0", 7201, "'yes'"))
+            .await,
+        "a finer expiry"
+    );
+    assert!(
+        !app.db
+            .accepts(&insert("0123456789abcde1", 7200, "'Jane'"))
+            .await,
+        "free text"
+    );
+    assert!(
+        !app.db.accepts(&insert("short", 7200, "NULL")).await,
+        "another id"
+    );
 }
 
 async fn a_stored_screening_holds_codes_only(engine: Engine) {

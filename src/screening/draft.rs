@@ -63,8 +63,10 @@ impl DraftAnswers {
                 draft.escape = if given.contains(&ESCAPE_DECLINED) {
                     Some(EscapeAnswer::Declined)
                 } else {
-                    let ways: BTreeSet<CopingCode> =
-                        given.iter().filter_map(|code| CopingCode::from_code(code)).collect();
+                    let ways: BTreeSet<CopingCode> = given
+                        .iter()
+                        .filter_map(|code| CopingCode::from_code(code))
+                        .collect();
                     (!ways.is_empty()).then_some(EscapeAnswer::Ways(ways))
                 };
             } else if let Some(reply) = Reply::from_code(given[0]) {
@@ -159,7 +161,9 @@ mod tests {
         .unwrap();
         assert_eq!(draft.answered(), 2);
         assert_eq!(
-            draft.intake_code(IntakeQuestion::ConcernExpressed).as_deref(),
+            draft
+                .intake_code(IntakeQuestion::ConcernExpressed)
+                .as_deref(),
             Some("yes")
         );
         assert_eq!(
@@ -178,18 +182,30 @@ mod tests {
         )
         .unwrap();
         assert_eq!(again, draft, "the form's fields read back the same");
-        assert_eq!(DraftAnswers::from_form([]).unwrap(), DraftAnswers::default());
+        assert_eq!(
+            DraftAnswers::from_form([]).unwrap(),
+            DraftAnswers::default()
+        );
     }
 
     #[test]
     fn anything_but_codes_is_refused_naming_the_field() {
         for (pairs, field) in [
-            (vec![("q1_concern_expressed", "Jane Doe")], "q1_concern_expressed"),
             (
-                vec![("q1_concern_expressed", "yes"), ("q1_concern_expressed", "no")],
+                vec![("q1_concern_expressed", "Jane Doe")],
                 "q1_concern_expressed",
             ),
-            (vec![("q3_escape", "declined"), ("q3_escape", "work")], "q3_escape"),
+            (
+                vec![
+                    ("q1_concern_expressed", "yes"),
+                    ("q1_concern_expressed", "no"),
+                ],
+                "q1_concern_expressed",
+            ),
+            (
+                vec![("q3_escape", "declined"), ("q3_escape", "work")],
+                "q3_escape",
+            ),
             (vec![("q3_escape", "a long story")], "q3_escape"),
             (vec![("pattern", "daily")], "pattern"),
             (vec![("secrecy", "maybe")], "secrecy"),

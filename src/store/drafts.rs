@@ -377,7 +377,13 @@ mod tests {
         let id = DraftId::generate();
         assert_eq!(DraftId::parse(id.as_str()), Some(id.clone()));
         assert_ne!(DraftId::generate(), id);
-        for bad in ["0123456789ABCDEF", "../../etc/passwd", "1", "0123456789abcdef0", ""] {
+        for bad in [
+            "0123456789ABCDEF",
+            "../../etc/passwd",
+            "1",
+            "0123456789abcdef0",
+            "",
+        ] {
             assert_eq!(DraftId::parse(bad), None, "{bad}");
         }
     }
@@ -391,5 +397,4 @@ mod tests {
             assert!(expiry > now + (DRAFT_HOURS - 1) * 3600);
         }
     }
-
 }

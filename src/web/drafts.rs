@@ -125,11 +125,13 @@ pub async fn own_draft(
         // Not an id this app makes: an old or altered link.
         return Ok(Err(Unavailable::Gone));
     };
-    Ok(match state.store.find_draft(signed_in.id, &id, now()).await? {
-        DraftLookup::Open(draft) => Ok(*draft),
-        DraftLookup::Expired => Err(Unavailable::Gone),
-        DraftLookup::NotFound => Err(Unavailable::NotFound),
-    })
+    Ok(
+        match state.store.find_draft(signed_in.id, &id, now()).await? {
+            DraftLookup::Open(draft) => Ok(*draft),
+            DraftLookup::Expired => Err(Unavailable::Gone),
+            DraftLookup::NotFound => Err(Unavailable::NotFound),
+        },
+    )
 }
 
 /// The form sent back, answers kept and the draft reference dropped, saying why nothing was
@@ -181,12 +183,9 @@ async fn save_draft(
             Err(why) => return Ok(form_without_draft(&signed_in, &submitted, why)),
         },
     };
-    let prior = screenings::prior_screening(
-        &state,
-        &signed_in,
-        submitted.value(screenings::PRIOR_FIELD),
-    )
-    .await?;
+    let prior =
+        screenings::prior_screening(&state, &signed_in, submitted.value(screenings::PRIOR_FIELD))
+            .await?;
     let answers = DraftAnswers::from_form(
         submitted
             .pairs()
@@ -300,7 +299,10 @@ impl DraftsSection {
         let now = now();
         let drafts = state.store.list_drafts(signed_in.id, now).await?;
         Ok(DraftsSection {
-            rows: drafts.iter().map(|draft| DraftRow::new(draft, now)).collect(),
+            rows: drafts
+                .iter()
+                .map(|draft| DraftRow::new(draft, now))
+                .collect(),
             csrf_token: signed_in.csrf_token.clone(),
             just_saved,
         })
@@ -337,7 +339,11 @@ impl DraftRow {
 
 /// `GET /screenings/new?draft={id}`: the form filled in from the draft, the earlier
 /// screening and the client's own answers with it; saving it deletes the draft.
-pub async fn resume(state: &AppState, signed_in: &SignedIn, id: &str) -> Result<Response, WebError> {
+pub async fn resume(
+    state: &AppState,
+    signed_in: &SignedIn,
+    id: &str,
+) -> Result<Response, WebError> {
     let draft = match own_draft(state, signed_in, id).await? {
         Ok(draft) => draft,
         Err(why) => return Ok(unavailable_page(signed_in, why)),

@@ -224,7 +224,11 @@ async fn create_screening(
         None => None,
         Some(id) => match super::drafts::own_draft(&state, &signed_in, id).await? {
             Ok(draft) => Some(draft.id),
-            Err(why) => return Ok(super::drafts::form_without_draft(&signed_in, &submitted, why)),
+            Err(why) => {
+                return Ok(super::drafts::form_without_draft(
+                    &signed_in, &submitted, why,
+                ));
+            }
         },
     };
     let answers = Answers::from_form(submitted.pairs().filter(|(field, _)| {
@@ -275,7 +279,9 @@ async fn create_screening(
             } else {
                 super::drafts::Unavailable::NotFound
             };
-            return Ok(super::drafts::form_without_draft(&signed_in, &submitted, why));
+            return Ok(super::drafts::form_without_draft(
+                &signed_in, &submitted, why,
+            ));
         }
         other => other?,
     };
