@@ -9,7 +9,7 @@ mod webdriver;
 use common::{EXAMPLE_FORM, PASSWORD, TestApp, spawn_app};
 use fantoccini::key::Key;
 use serde_json::json;
-use webdriver::{Options, Page, browse};
+use webdriver::{Options, Page, answer, browse, control_id, tab_to, tab_to_field};
 
 /// The administrator most tests sign in as.
 const ADMIN: &str = "avery";
@@ -49,23 +49,6 @@ const SIGNED_IN_PAGES: &[(&str, &str, Expect)] = &[
     ("/dashboard", "the dashboard", Expect::Page),
     ("/invitations", "the clients answering", Expect::Page),
 ];
-
-/// The form id of an answer: `q1_concern_expressed-yes`, or the indicator's own name.
-fn control_id(field: &str, value: &str) -> String {
-    if value == "on" {
-        field.to_owned()
-    } else {
-        format!("{field}-{value}")
-    }
-}
-
-/// Ticks every answer by clicking its label, as a person would.
-async fn answer(page: &Page, pairs: &[(&str, &str)]) {
-    for (field, value) in pairs {
-        page.click(&format!("label[for=\"{}\"]", control_id(field, value)))
-            .await;
-    }
-}
 
 async fn submit_screening(page: &Page) {
     page.click_and_wait("#screening-form button[type=submit]")
@@ -401,22 +384,6 @@ async fn screen_readers_get_groups_names_and_words() {
     .await;
 }
 
-/// Presses Tab until `wanted` has focus, asserting a visible focus indicator at every stop.
-async fn tab_to(page: &Page, mut wanted: impl FnMut(&webdriver::Focused) -> bool, what: &str) {
-    for _ in 0..120 {
-        page.press(Key::Tab).await;
-        let focused = page.focused().await;
-        assert!(
-            focused.is_visible(),
-            "on the way to {what}, focus is not visible on {focused:?}"
-        );
-        if wanted(&focused) {
-            return;
-        }
-    }
-    panic!("Tab never reached {what} on {}", page.path().await);
-}
-
 /// Tabs through every stop of the page, round to where it started, asserting a visible focus
 /// indicator on each; returns how many stops there are.
 async fn tab_round(page: &Page, what: &str) -> usize {
@@ -439,11 +406,6 @@ async fn tab_round(page: &Page, what: &str) -> usize {
         seen.push(key(&focused));
     }
     panic!("{what}: Tab never came round to the first stop: {seen:?}");
-}
-
-/// Tabs to the next control of this name, asserting visible focus on the way.
-async fn tab_to_field(page: &Page, name: &str) {
-    tab_to(page, |f| f.name == name, name).await;
 }
 
 async fn assert_checked(page: &Page, name: &str, value: &str) {

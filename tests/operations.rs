@@ -283,10 +283,7 @@ async fn check_passes_a_sound_database_and_fails_a_damaged_one() {
 
     let (code, stdout, stderr) = screener(&db, &["check"], "");
     assert_eq!(code, 0, "{stdout}{stderr}");
-    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
-        .unwrap()
-        .filter(|entry| entry.as_ref().unwrap().path().extension() == Some("sql".as_ref()))
-        .count();
+    let migrations = built_in_migrations("sqlite");
     let applied = format!("migrations: {migrations} applied, 0 pending");
     for line in [
         "integrity: ok",
@@ -449,10 +446,7 @@ async fn console_commands_work_on_postgres() {
 
     let (code, stdout, stderr) = screener_on(url, &["check"], "");
     assert_eq!(code, 0, "{stdout}{stderr}");
-    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
-        .unwrap()
-        .filter(|entry| entry.as_ref().unwrap().path().extension() == Some("sql".as_ref()))
-        .count();
+    let migrations = built_in_migrations("postgres");
     let applied = format!("{migrations} applied, 0 pending");
     for line in ["integrity: ok", applied.as_str(), "No problems found."] {
         assert!(stdout.contains(line), "{line:?} in {stdout}");
@@ -496,3 +490,14 @@ async fn console_commands_work_on_postgres() {
 }
 
 crate::both_engines!(purge_deletes_the_years_before_and_records_how_many);
+
+/// How many migrations the binary carries for `engine` (`sqlite` or `postgres`).
+fn built_in_migrations(engine: &str) -> usize {
+    std::fs::read_dir(format!(
+        "{}/migrations/{engine}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    .filter(|entry| entry.as_ref().unwrap().path().extension() == Some("sql".as_ref()))
+    .count()
+}

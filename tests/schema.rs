@@ -153,6 +153,93 @@ async fn invitation_tables_hold_no_identifying_column_and_no_review_code(engine:
     assert_eq!(checked, 2);
 }
 
+/// The columns a draft of an interrupted intake (SPEC §6.1) may hold: its random id, its
+/// owner, its expiry, the internal ids of the earlier screening and of the client's
+/// invitation it resumes, and the coded answers given so far. Never a review code.
+fn allowed_draft_columns() -> Vec<String> {
+    let mut allowed: Vec<String> = [
+        "id",
+        "clinician_id",
+        "expiry",
+        "prior_id",
+        "invitation_id",
+        "pattern",
+        "control",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    allowed.extend(
+        IntakeQuestion::ALL
+            .iter()
+            .map(|question| question.field().to_owned()),
+    );
+    allowed.extend(
+        Indicator::ALL
+            .iter()
+            .map(|indicator| indicator.code().to_owned()),
+    );
+    allowed
+}
+
+async fn the_drafts_table_holds_no_identifying_column_and_no_review_code(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let allowed = allowed_draft_columns();
+    let columns = app.db.columns("drafts").await;
+    assert!(!columns.is_empty(), "table drafts is missing");
+    for (column, kind) in &columns {
+        assert!(
+            allowed.contains(column),
+            "drafts.{column} is not a known de-identified column"
+        );
+        assert_ne!(column, "review_code", "a draft never holds a review code");
+        let words: Vec<&str> = column.split('_').collect();
+        for word in IDENTIFYING {
+            let hit =
+                words.contains(word) && !IntakeQuestion::ALL.iter().any(|q| q.field() == column);
+            assert!(!hit, "drafts.{column} looks identifying ({word})");
+        }
+        assert!(
+            !FORBIDDEN_TYPES.contains(&kind.to_uppercase().as_str()),
+            "drafts.{column} has type {kind}"
+        );
+    }
+    assert_eq!(
+        columns.len(),
+        allowed.len(),
+        "every column of a draft is known"
+    );
+    // Codes only, and an expiry on the whole hour: the database refuses anything else.
+    app.create_account("alice", false).await;
+    let owner = app.count("SELECT id FROM clinicians").await;
+    let insert = |id: &str, expiry: i64, q1: &str| {
+        format!(
+            "INSERT INTO drafts (id, clinician_id, expiry, q1_concern_expressed)              VALUES ('{id}', {owner}, {expiry}, {q1})"
+        )
+    };
+    assert!(
+        app.db
+            .accepts(&insert("0123456789abcdef", 7200, "'yes'"))
+            .await
+    );
+    assert!(
+        !app.db
+            .accepts(&insert("0123456789abcde0", 7201, "'yes'"))
+            .await,
+        "a finer expiry"
+    );
+    assert!(
+        !app.db
+            .accepts(&insert("0123456789abcde1", 7200, "'Jane'"))
+            .await,
+        "free text"
+    );
+    assert!(
+        !app.db.accepts(&insert("short", 7200, "NULL")).await,
+        "another id"
+    );
+}
+
 async fn a_stored_screening_holds_codes_only(engine: Engine) {
     let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
@@ -263,6 +350,7 @@ async fn the_database_refuses_what_the_app_never_writes(engine: Engine) {
 crate::both_engines!(
     screening_tables_hold_no_identifying_column,
     invitation_tables_hold_no_identifying_column_and_no_review_code,
+    the_drafts_table_holds_no_identifying_column_and_no_review_code,
     a_stored_screening_holds_codes_only,
     the_database_refuses_what_the_app_never_writes,
 );

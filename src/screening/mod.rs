@@ -3,6 +3,7 @@
 
 pub mod administration;
 pub mod answers;
+pub mod draft;
 pub mod guidance;
 pub mod questions;
 pub mod review_code;
@@ -10,6 +11,7 @@ pub mod rules;
 
 pub use administration::{Administration, LanguageCode};
 pub use answers::{AnswerErrors, Answers, EscapeAnswer, FieldError};
+pub use draft::DraftAnswers;
 pub use questions::{Coded, Control, CopingCode, Indicator, IntakeQuestion, Pattern, Reply};
 pub use review_code::ReviewCode;
 pub use rules::{Band, Inconsistency, Outcome, Reason, ReasonV2, ReasonV3, Reasons, RulesVersion};

@@ -71,7 +71,7 @@ impl HealthReport {
 impl Store {
     /// Writes a consistent copy of the database to the new file `path` (created 0600; it must
     /// not exist) with `VACUUM INTO`, while the app may go on reading and writing; removes the
-    /// sign-in sessions from the copy, flushes it to disk, then reads it back to check it.
+    /// sign-in sessions and drafts from the copy, flushes it to disk, then reads it back to check it.
     pub async fn backup_to(&self, path: &Path) -> Result<BackupSummary, StoreError> {
         let Engine::Sqlite { readers, .. } = &self.engine else {
             return Err(StoreError::NotOnThisEngine(
@@ -179,6 +179,7 @@ impl Store {
                     "server_keys",
                     "invitations",
                     "spent_tokens",
+                    "drafts",
                     "sign_in_failures",
                 ] {
                     let read: Result<i64, _> =
@@ -269,8 +270,8 @@ impl Store {
     }
 }
 
-/// Deletes every sign-in session from a backup just written: a backup restores accounts and
-/// screenings, never anyone's sign-in. Deleted rows are overwritten (`secure_delete`) and the
+/// Deletes every sign-in session (and every draft) from a backup just written: a backup
+/// restores accounts and screenings, never anyone's sign-in or a draft past its 24 hours. Deleted rows are overwritten (`secure_delete`) and the
 /// rollback journal stays in memory, so no copy of them reaches the disk.
 async fn without_sessions(path: &Path) -> Result<(), StoreError> {
     let mut connection = SqliteConnectOptions::new()
@@ -283,6 +284,18 @@ async fn without_sessions(path: &Path) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM tower_sessions")
         .execute(&mut connection)
         .await?;
+    // Nor drafts (SPEC §6.1): kept 24 hours at most, they must not outlive that in a backup.
+    // (A database an older release made, not migrated yet, has none.)
+    let has_drafts: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'drafts')",
+    )
+    .fetch_one(&mut connection)
+    .await?;
+    if has_drafts {
+        sqlx::query("DELETE FROM drafts")
+            .execute(&mut connection)
+            .await?;
+    }
     connection.close().await?;
     Ok(())
 }

@@ -62,6 +62,7 @@ macro_rules! on_tx {
 
 mod audit;
 mod clinicians;
+mod drafts;
 mod files;
 mod invitations;
 mod keys;
@@ -85,6 +86,7 @@ pub use sessions::{EngineSessions, SessionStore};
 pub use crate::accounts::{Clinician, ClinicianId};
 pub use audit::{AUDIT_PAGE_SIZE, AuditAction, AuditEntry, AuditEvent, UNKNOWN_USERNAME};
 pub use clinicians::AccountChangeError;
+pub use drafts::{DRAFT_HOURS, Draft, DraftId, DraftLookup, NewDraft, draft_expiry};
 pub use invitations::{ClientToken, Invitation, InvitationId, NewInvitation};
 pub use maintenance::{BackupSummary, HealthReport, MigrationState, MigrationStep};
 pub use reports::{ExportExtent, ScreeningSummary};
@@ -119,6 +121,9 @@ pub enum StoreError {
     /// A client's invitation to save from is gone: saved already, cancelled or expired.
     #[error("the client's answers are no longer there: saved already, cancelled or expired")]
     InvitationGone,
+    /// A draft to save from is gone: saved already, discarded (`expired: false`) or expired.
+    #[error("the draft is no longer there: saved already, discarded or expired")]
+    DraftGone { expired: bool },
     /// A backup just written does not pass its integrity check.
     #[error("the backup fails its integrity check: {0}")]
     UnsoundBackup(String),

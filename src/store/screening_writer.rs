@@ -3,6 +3,7 @@
 
 use tokio::sync::{mpsc, oneshot};
 
+use super::drafts::{self, DraftId};
 use super::invitations::{self, InvitationId};
 use super::rows::intake_code;
 use super::{ClinicianId, OwnedPool, Store, StoreError, Tx};
@@ -36,6 +37,15 @@ pub struct NewScreening {
     /// The owner's invitation whose answers these are (deleted in the same transaction),
     /// and whether the clinician changed any of the client's answers.
     pub invitation: Option<(InvitationId, bool)>,
+    /// The owner's draft this screening was finished from (deleted in the same transaction).
+    pub draft: Option<DraftId>,
+}
+
+impl NewScreening {
+    /// True when saving it deletes something else in the same transaction.
+    fn takes_anything(&self) -> bool {
+        self.invitation.is_some() || self.draft.is_some()
+    }
 }
 
 /// A screening waiting for the batch writer, and who to tell when it is on disk.
@@ -137,31 +147,21 @@ async fn commit_batch(
         let mut results = Vec::with_capacity(batch.len());
         for (job, stored) in batch.iter().zip(stored.iter_mut()) {
             let screening = &job.screening;
-            let result = match &screening.invitation {
-                None if stored.is_some() => Ok(stored.take().expect("stored")),
-                None => insert(&mut transaction, sql, screening, Origin::default()).await,
-                Some((id, corrected)) => {
-                    // A savepoint: the invitation is deleted only with its screening stored.
-                    let mut savepoint = transaction.savepoint().await?;
-                    let result =
-                        match invitations::take(&mut savepoint, screening.owner, id).await? {
-                            None => Err(StoreError::InvitationGone),
-                            Some((administration, client_language)) => {
-                                let origin = Origin {
-                                    administration,
-                                    client_language,
-                                    corrected: *corrected,
-                                };
-                                insert(&mut savepoint, sql, screening, origin).await
-                            }
-                        };
-                    if result.is_ok() {
-                        savepoint.commit().await?;
-                    } else {
-                        savepoint.rollback().await?;
-                    }
-                    result
+            let result = if screening.takes_anything() {
+                // A savepoint: the invitation and the draft are deleted only with their
+                // screening stored.
+                let mut savepoint = transaction.savepoint().await?;
+                let result = insert_taking(&mut savepoint, sql, screening).await?;
+                if result.is_ok() {
+                    savepoint.commit().await?;
+                } else {
+                    savepoint.rollback().await?;
                 }
+                result
+            } else if let Some(code) = stored.take() {
+                Ok(code)
+            } else {
+                insert(&mut transaction, sql, screening, Origin::default()).await
             };
             results.push(result);
         }
@@ -191,7 +191,7 @@ async fn insert_many(
     let plain: Vec<&NewScreening> = batch
         .iter()
         .map(|job| &job.screening)
-        .filter(|screening| screening.invitation.is_none())
+        .filter(|screening| !screening.takes_anything())
         .collect();
     if plain.is_empty() {
         return Ok(vec![None; batch.len()]);
@@ -337,7 +337,7 @@ async fn insert_many(
     Ok(batch
         .iter()
         .map(|job| {
-            if job.screening.invitation.is_some() {
+            if job.screening.takes_anything() {
                 return None;
             }
             let code = codes.next().expect("one code per plain screening");
@@ -346,6 +346,34 @@ async fn insert_many(
                 .then(|| code.parse().expect("a generated review code"))
         })
         .collect())
+}
+
+/// Inserts one screening that deletes its draft and takes its invitation (each when it has
+/// one), inside the caller's savepoint: the inner error ([`StoreError::DraftGone`],
+/// [`StoreError::InvitationGone`]) means nothing is to be kept; the outer one fails the batch.
+async fn insert_taking(
+    savepoint: &mut Tx<'_>,
+    sql: &str,
+    screening: &NewScreening,
+) -> Result<Result<ReviewCode, StoreError>, StoreError> {
+    if let Some(id) = &screening.draft {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        if let Err(gone) = drafts::take(savepoint, screening.owner, id, now).await? {
+            return Ok(Err(gone));
+        }
+    }
+    let origin = match &screening.invitation {
+        None => Origin::default(),
+        Some((id, corrected)) => match invitations::take(savepoint, screening.owner, id).await? {
+            None => return Ok(Err(StoreError::InvitationGone)),
+            Some((administration, client_language)) => Origin {
+                administration,
+                client_language,
+                corrected: *corrected,
+            },
+        },
+    };
+    Ok(insert(savepoint, sql, screening, origin).await)
 }
 
 /// How a screening's intake answers were given.
@@ -409,18 +437,20 @@ impl Store {
     /// holding it is durably committed; concurrent calls share transactions. With an
     /// invitation, the invitation is deleted in the same transaction, and
     /// [`StoreError::InvitationGone`] (nothing stored) answers when it is not there to take
-    /// (saved already, cancelled or expired).
+    /// (saved already, cancelled or expired); the same for a draft, with
+    /// [`StoreError::DraftGone`].
     pub async fn save(&self, screening: NewScreening) -> Result<ReviewCode, StoreError> {
         let (done, committed) = oneshot::channel();
         let stopped = || StoreError::NotCommitted("the store is closed".into());
-        let from_invitation = screening.invitation.is_some();
+        let from_invitation = screening.takes_anything();
         self.screening_jobs
             .send(SaveJob { screening, done })
             .await
             .map_err(|_| stopped())?;
         let saved = committed.await.map_err(|_| stopped())?;
         if saved.is_ok() && from_invitation {
-            // The invitation is deleted: not left readable in the write-ahead log either.
+            // The invitation or draft is deleted: not left readable in the write-ahead log
+            // either.
             self.checkpoint().await;
         }
         saved
@@ -441,6 +471,7 @@ impl Store {
             outcome: outcome.clone(),
             year,
             invitation: None,
+            draft: None,
         })
         .await
     }

@@ -7,6 +7,7 @@ mod accounts;
 mod auth;
 mod client;
 mod dashboard;
+mod drafts;
 mod exports;
 mod health;
 mod invitations;
@@ -184,6 +185,8 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 const SESSION_SWEEP_PERIOD: Duration = Duration::from_secs(15 * 60);
 /// How often expired invitations are deleted from the database.
 const INVITATION_SWEEP_PERIOD: Duration = Duration::from_secs(5 * 60);
+/// How often expired drafts are deleted from the database.
+const DRAFT_SWEEP_PERIOD: Duration = Duration::from_secs(5 * 60);
 
 /// Serves the app on `listener` until `shutdown` completes, then lets in-flight requests
 /// finish (for at most [`SHUTDOWN_GRACE`]).
@@ -223,6 +226,7 @@ pub async fn serve_with_grace(
             .clone()
             .sweep_invitations_every(INVITATION_SWEEP_PERIOD),
     );
+    let draft_sweeper = tokio::spawn(state.store.clone().sweep_drafts_every(DRAFT_SWEEP_PERIOD));
     let server = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -245,5 +249,6 @@ pub async fn serve_with_grace(
     reporter.abort();
     activity.log_counts();
     invitation_sweeper.abort();
+    draft_sweeper.abort();
     served
 }

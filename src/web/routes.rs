@@ -17,6 +17,7 @@ fn all() -> Vec<Route> {
     routes.extend(super::exports::routes());
     routes.extend(super::screenings::routes());
     routes.extend(super::invitations::routes());
+    routes.extend(super::drafts::routes());
     routes.extend(super::client::routes());
     routes.extend(super::dashboard::routes());
     routes.extend(super::accounts::routes());

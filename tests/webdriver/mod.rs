@@ -606,3 +606,43 @@ impl Focused {
         self.focus_visible && self.indicator
     }
 }
+
+// Steps the browser tests share.
+
+/// The form id of an answer: `q1_concern_expressed-yes`, or the indicator's own name.
+pub fn control_id(field: &str, value: &str) -> String {
+    if value == "on" {
+        field.to_owned()
+    } else {
+        format!("{field}-{value}")
+    }
+}
+
+/// Ticks every answer by clicking its label, as a person would.
+pub async fn answer(page: &Page, pairs: &[(&str, &str)]) {
+    for (field, value) in pairs {
+        page.click(&format!("label[for=\"{}\"]", control_id(field, value)))
+            .await;
+    }
+}
+
+/// Presses Tab until `wanted` has focus, asserting a visible focus indicator at every stop.
+pub async fn tab_to(page: &Page, mut wanted: impl FnMut(&Focused) -> bool, what: &str) {
+    for _ in 0..120 {
+        page.press(Key::Tab).await;
+        let focused = page.focused().await;
+        assert!(
+            focused.is_visible(),
+            "on the way to {what}, focus is not visible on {focused:?}"
+        );
+        if wanted(&focused) {
+            return;
+        }
+    }
+    panic!("Tab never reached {what} on {}", page.path().await);
+}
+
+/// Tabs to the next control of this name, asserting visible focus on the way.
+pub async fn tab_to_field(page: &Page, name: &str) {
+    tab_to(page, |f| f.name == name, name).await;
+}

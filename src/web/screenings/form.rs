@@ -117,6 +117,8 @@ pub struct FormPage {
     pub notice: Option<&'static str>,
     /// The invitation whose answers the client gave themselves, when they did.
     pub invitation: Option<ClientAnswers>,
+    /// The draft this form was resumed from, sent back with it (deleted when it is saved).
+    pub draft: Option<String>,
     /// The article's advice to read before asking, shown beside the questions.
     pub before_you_ask: &'static [&'static str],
 }
@@ -399,6 +401,10 @@ impl FormPage {
             prior_error: error_for(PRIOR_FIELD),
             notice: None,
             invitation: None,
+            draft: submitted
+                .value(crate::web::drafts::DRAFT_FIELD)
+                .filter(|id| crate::store::DraftId::parse(id).is_some())
+                .map(str::to_owned),
             before_you_ask: &guidance::BEFORE_YOU_ASK,
             levels: Band::LEVELS
                 .iter()

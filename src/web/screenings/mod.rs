@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use self::form::{FormPage, INVITATION_FIELD, PRIOR_FIELD, Submitted};
+pub(super) use self::form::{FormPage, INVITATION_FIELD, PRIOR_FIELD, Submitted};
 use self::result::{DeletePage, ListPage, ResultPage};
 use super::plumbing::error::WebError;
 use super::plumbing::route::{Access, Route};
@@ -43,6 +43,8 @@ struct NewParams {
     prior_code: Option<String>,
     /// An invitation whose answers the client gave themselves.
     invitation: Option<String>,
+    /// A draft to resume.
+    draft: Option<String>,
 }
 
 /// `GET /screenings/new`, optionally pre-filled as a re-screening of `prior_code`.
@@ -51,6 +53,7 @@ pub fn is_form_field(field: &str) -> bool {
     crate::screening::answers::is_answer_field(field)
         || field == PRIOR_FIELD
         || field == INVITATION_FIELD
+        || field == super::drafts::DRAFT_FIELD
 }
 
 /// The form filled in with answers carried through a new sign-in, for a last check; the
@@ -74,7 +77,7 @@ pub async fn resumed_form(
 }
 
 /// The owner's answered invitation with this id, if there is one.
-async fn answered_invitation(
+pub(super) async fn answered_invitation(
     state: &AppState,
     signed_in: &SignedIn,
     id: Option<&str>,
@@ -91,7 +94,7 @@ async fn answered_invitation(
 }
 
 /// Marks the form's intake questions with the invitation's answers.
-fn mark(page: &mut FormPage, invitation: &Invitation) {
+pub(super) fn mark(page: &mut FormPage, invitation: &Invitation) {
     let language = invitation
         .language
         .filter(|code| *code != crate::screening::LanguageCode::ENGLISH)
@@ -104,6 +107,9 @@ async fn new_screening(
     signed_in: SignedIn,
     Query(params): Query<NewParams>,
 ) -> Result<Response, WebError> {
+    if let Some(id) = &params.draft {
+        return super::drafts::resume(&state, &signed_in, id).await;
+    }
     let mut prefill: Vec<(String, String)> = params
         .prior_code
         .map(|code| vec![(PRIOR_FIELD.to_owned(), code)])
@@ -152,7 +158,7 @@ async fn new_screening(
 
 /// Reads the optional earlier screening of a re-screening: it must be one of the
 /// clinician's own.
-async fn prior_screening(
+pub(super) async fn prior_screening(
     state: &AppState,
     signed_in: &SignedIn,
     typed: Option<&str>,
@@ -214,11 +220,20 @@ async fn create_screening(
     if submitted.value(INVITATION_FIELD).is_some() && invitation.is_none() {
         return Ok(invitation_gone(&signed_in, &submitted));
     }
-    let answers = Answers::from_form(
-        submitted
-            .pairs()
-            .filter(|(field, _)| *field != PRIOR_FIELD && *field != INVITATION_FIELD),
-    );
+    let draft = match submitted.value(super::drafts::DRAFT_FIELD) {
+        None => None,
+        Some(id) => match super::drafts::own_draft(&state, &signed_in, id).await? {
+            Ok(draft) => Some(draft.id),
+            Err(why) => {
+                return Ok(super::drafts::form_without_draft(
+                    &signed_in, &submitted, why,
+                ));
+            }
+        },
+    };
+    let answers = Answers::from_form(submitted.pairs().filter(|(field, _)| {
+        *field != PRIOR_FIELD && *field != INVITATION_FIELD && *field != super::drafts::DRAFT_FIELD
+    }));
     let (answers, prior) = match (answers, prior) {
         (Ok(answers), Ok(prior)) => (answers, prior),
         (answers, prior) => {
@@ -251,11 +266,22 @@ async fn create_screening(
             invitation: invitation
                 .as_ref()
                 .map(|invitation| (invitation.id.clone(), corrected)),
+            draft,
         })
         .await;
     let code = match saved {
         Err(StoreError::InvitationGone) => {
             return Ok(invitation_gone(&signed_in, &submitted));
+        }
+        Err(StoreError::DraftGone { expired }) => {
+            let why = if expired {
+                super::drafts::Unavailable::Gone
+            } else {
+                super::drafts::Unavailable::NotFound
+            };
+            return Ok(super::drafts::form_without_draft(
+                &signed_in, &submitted, why,
+            ));
         }
         other => other?,
     };
@@ -339,6 +365,8 @@ struct ListParams {
     older_than: Option<String>,
     /// A review code to find, typed loosely.
     code: Option<String>,
+    /// `draft` right after a draft was saved.
+    saved: Option<String>,
 }
 
 /// `GET /screenings`: the clinician's results, newest first; `?band=` filters, `?code=` finds
@@ -409,6 +437,12 @@ async fn list_screenings(
         ),
     };
     let is_first_page = older_than.is_none();
+    let drafts = if is_first_page {
+        let just_saved = params.saved.as_deref() == Some("draft");
+        super::drafts::DraftsSection::load(&state, &signed_in, just_saved).await?
+    } else {
+        super::drafts::DraftsSection::default()
+    };
     let page = state
         .store
         .list_screenings(&ScreeningQuery {
@@ -417,12 +451,13 @@ async fn list_screenings(
             older_than,
         })
         .await?;
-    Ok(ListPage::new(
+    let mut list = ListPage::new(
         &signed_in,
         &page.screenings,
         band,
         page.next.map(|code| code.to_string()),
         is_first_page,
-    )
-    .into_response())
+    );
+    list.drafts = drafts;
+    Ok(list.into_response())
 }

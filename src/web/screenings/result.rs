@@ -292,6 +292,8 @@ pub struct ListPage {
     /// A review code searched for, as typed.
     pub search: String,
     pub search_error: Option<String>,
+    /// The clinician's open drafts (first page only).
+    pub drafts: crate::web::drafts::DraftsSection,
 }
 
 impl ListPage {
@@ -341,6 +343,7 @@ impl ListPage {
             first_href: href(band),
             search: String::new(),
             search_error: None,
+            drafts: Default::default(),
         }
     }
 }
