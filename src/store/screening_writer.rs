@@ -139,31 +139,62 @@ async fn commit_batch(
                 .await?;
         }
         // On PostgreSQL the plain screenings of the batch go in one statement (one round
-        // trip instead of one each); any that met a clash, and every other, go one by one.
+        // trip instead of one each), in a savepoint of its own: if that statement fails, it is
+        // rolled back alone and every screening goes one by one instead. Any that met a clash,
+        // and every other, go one by one too.
         let mut stored = match &mut transaction {
-            Tx::Postgres(connection) => insert_many(connection, batch).await?,
+            Tx::Postgres(_) => {
+                let mut savepoint = transaction.savepoint().await?;
+                let Tx::Postgres(connection) = &mut savepoint else {
+                    unreachable!("a savepoint of a PostgreSQL transaction")
+                };
+                match insert_many(connection, batch).await {
+                    Ok(stored) => {
+                        savepoint.commit().await?;
+                        stored
+                    }
+                    Err(_) => {
+                        // No error text: it may quote a review code (SPEC §4).
+                        tracing::warn!("the batch insert failed; inserting one by one");
+                        savepoint.rollback().await?;
+                        vec![None; batch.len()]
+                    }
+                }
+            }
             Tx::Sqlite(_) => vec![None; batch.len()],
         };
         let mut results = Vec::with_capacity(batch.len());
         for (job, stored) in batch.iter().zip(stored.iter_mut()) {
             let screening = &job.screening;
-            let result = if screening.takes_anything() {
-                // A savepoint: the invitation and the draft are deleted only with their
-                // screening stored.
+            let result = if let Some(code) = stored.take() {
+                Ok(code)
+            } else {
+                // Each screening in a savepoint of its own: one that fails is rolled back
+                // alone (on PostgreSQL a failed statement would otherwise abort the whole
+                // transaction, and its COMMIT would silently roll back every other), and an
+                // invitation or a draft is deleted only with its screening stored.
                 let mut savepoint = transaction.savepoint().await?;
-                let result = insert_taking(&mut savepoint, sql, screening).await?;
+                let result = if screening.takes_anything() {
+                    insert_taking(&mut savepoint, sql, screening)
+                        .await
+                        .and_then(|taken| taken)
+                } else {
+                    insert(&mut savepoint, sql, screening, Origin::default()).await
+                };
                 if result.is_ok() {
                     savepoint.commit().await?;
                 } else {
                     savepoint.rollback().await?;
                 }
                 result
-            } else if let Some(code) = stored.take() {
-                Ok(code)
-            } else {
-                insert(&mut transaction, sql, screening, Origin::default()).await
             };
             results.push(result);
+        }
+        if let Tx::Postgres(connection) = &mut transaction {
+            // PostgreSQL answers COMMIT in a failed transaction with ROLLBACK, not an error:
+            // a statement refused here means the batch would not commit, so none of it is
+            // acknowledged.
+            sqlx::query("SELECT 1").execute(&mut **connection).await?;
         }
         transaction.commit().await?;
         Ok::<_, StoreError>(results)
