@@ -362,6 +362,10 @@ async fn serve_prints_a_setup_link_and_logs_routes_never_codes_or_answers() {
     assert_eq!(status, Some(0), "SIGTERM ends the server cleanly");
     let mut logs = String::new();
     std::io::Read::read_to_string(&mut server.stderr.take().unwrap(), &mut logs).unwrap();
+    assert!(
+        !logs.contains('\x1b'),
+        "no colour codes when standard error is not a terminal (a file, the journal)"
+    );
     let plain = without_colours(&logs);
     assert!(
         plain.contains("route=/screenings/new}"),
@@ -424,4 +428,27 @@ fn wait_with_timeout(child: &mut std::process::Child, timeout: Duration) -> Opti
     }
     let _ = child.kill();
     None
+}
+
+/// Input over 1 MiB is refused in one line, without reading it all or echoing it (issue 17).
+#[test]
+fn score_refuses_input_over_one_mebibyte() {
+    let huge = format!(
+        "{{\"q1_concern_expressed\": \"{}\"}}",
+        "x".repeat(2 * 1024 * 1024)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.json");
+    std::fs::write(&path, huge).unwrap();
+    let (code, stdout, stderr) = run(&["score", path.to_str().unwrap()], "");
+    assert_eq!(code, 2, "bad input");
+    assert!(stdout.is_empty());
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "{}",
+        &stderr[..stderr.len().min(300)]
+    );
+    assert!(stderr.contains("larger than 1 MiB"), "{stderr}");
+    assert!(stderr.len() < 200, "nothing of the input echoed");
 }

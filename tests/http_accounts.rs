@@ -249,7 +249,7 @@ async fn pages_carry_the_security_headers(engine: Engine) {
     let headers = response.headers();
     assert_eq!(
         headers["content-security-policy"],
-        "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+        "default-src 'self'; object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
     );
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["referrer-policy"], "no-referrer");

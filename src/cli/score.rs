@@ -54,16 +54,31 @@ pub fn run(args: ScoreArgs) -> ExitCode {
     }
 }
 
+/// The largest answers document read: a real one is under 1 KiB.
+const MAX_INPUT: u64 = 1024 * 1024;
+
+/// Reads at most [`MAX_INPUT`] bytes; a larger input is refused in one line, without echoing it.
 fn read_input(file: Option<&PathBuf>) -> Result<String, String> {
-    match file {
-        Some(path) if path.as_os_str() != "-" => std::fs::read_to_string(path)
-            .map_err(|error| format!("cannot read {}: {error}", path.display())),
-        _ => {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|error| format!("cannot read standard input: {error}"))?;
-            Ok(text)
+    let mut bytes = Vec::new();
+    let (read, source) = match file {
+        Some(path) if path.as_os_str() != "-" => {
+            let file = std::fs::File::open(path)
+                .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+            (
+                file.take(MAX_INPUT + 1).read_to_end(&mut bytes),
+                path.display().to_string(),
+            )
         }
+        _ => (
+            std::io::stdin().take(MAX_INPUT + 1).read_to_end(&mut bytes),
+            "standard input".to_owned(),
+        ),
+    };
+    read.map_err(|error| format!("cannot read {source}: {error}"))?;
+    if bytes.len() as u64 > MAX_INPUT {
+        return Err(format!(
+            "{source} is larger than 1 MiB; an answers document is a few hundred bytes"
+        ));
     }
+    String::from_utf8(bytes).map_err(|_| format!("{source} is not UTF-8 text"))
 }

@@ -84,8 +84,10 @@ pub(super) fn init_tracing(json: bool) {
             filter = filter.add_directive(directive);
         }
     }
+    // Colour codes only on a terminal: a file or the journal gets plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     if json {
         builder.json().init();

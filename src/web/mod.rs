@@ -43,8 +43,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "screener_session";
 
-const CONTENT_SECURITY_POLICY: &str =
-    "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
 /// The application's routes and middleware.
 pub fn router(state: AppState) -> Router {
