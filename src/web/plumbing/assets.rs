@@ -18,6 +18,7 @@ struct Assets;
 
 const STYLESHEET: &str = "app.css";
 const CLIENT_STYLESHEET: &str = "client.css";
+const COPY_SCRIPT: &str = "copy-link.js";
 
 pub fn routes() -> Vec<Route> {
     vec![Route::new("/static/{file}", Access::Public, get(asset))]
@@ -33,6 +34,13 @@ pub fn stylesheet_url() -> &'static str {
 pub fn client_stylesheet_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| versioned(CLIENT_STYLESHEET))
+}
+
+/// The invitation page's Copy button, `/static/copy-link.js?v=<hash>` (the only script:
+/// the page works without it).
+pub fn copy_script_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| versioned(COPY_SCRIPT))
 }
 
 fn versioned(file: &str) -> String {
