@@ -1388,6 +1388,22 @@ async fn the_result_shows_each_answer_the_clinician_corrected(engine: Engine) {
         .await,
         1
     );
+    // The JSON export carries the client's own six answers beside the recorded ones.
+    let owner = intake_screener::store::ClinicianId(
+        app.count("SELECT id FROM clinicians WHERE username = 'alice'")
+            .await,
+    );
+    let code: intake_screener::screening::ReviewCode = common::code_of(&result).parse().unwrap();
+    let stored = app
+        .store
+        .find_screening(owner, &code)
+        .await
+        .unwrap()
+        .expect("stored");
+    let document = intake_screener::export::json_document(&stored);
+    assert_eq!(document["client_answers"]["q4_secrets"], "declined");
+    assert_eq!(document["answers"]["q4_secrets"], "yes");
+    assert!(document["client_answers"].get("pattern").is_none(), "the six only");
     // A screening the clinician asked keeps no client answers and shows no correction.
     let asked = alice.submit(common::CASUAL_FORM).await;
     assert!(!alice.get_html(&asked).await.contains("→ recorded:"));
