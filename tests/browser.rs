@@ -668,6 +668,10 @@ async fn a_client_answers_on_their_phone_by_link() {
         page.click_and_wait(".client-answers form:nth-of-type(2) button")
             .await;
         assert!(page.path().await.starts_with("/invitations/"));
+        // The page reloads itself while it waits; the checks below stop that first.
+        assert!(page.find("#copy-link").await.is_displayed().await.expect("shown"));
+        page.click("#stop-refresh").await;
+        assert!(page.text("#waiting").await.contains("Reloading stopped"));
         assert_eq!(
             page.find_all("svg[role=img][aria-label]").await.len(),
             1,

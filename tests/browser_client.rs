@@ -330,3 +330,57 @@ async fn the_way_back_and_handing_over_again_work_without_javascript() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_invitation_page_reloads_while_waiting_and_copies_the_link() {
+    let app = app().await;
+    browse(&app.address, Options::default(), |page| async move {
+        sign_in(&page, CLINICIAN, PASSWORD).await;
+        make_link(&page).await;
+        page.assert_accessible("the waiting invitation").await;
+        assert!(page.text("#loopback-warning").await.contains("--public-url"));
+        assert!(page.find("#copy-link").await.is_displayed().await.expect("shown"));
+        // It reloads itself while waiting…
+        page.js("window.notReloaded = true; return null;", vec![]).await;
+        tokio::time::sleep(std::time::Duration::from_secs(12)).await;
+        assert_eq!(
+            page.js("return window.notReloaded === true;", vec![]).await,
+            serde_json::json!(false),
+            "reloaded"
+        );
+        // …until told to stop.
+        tab_to(&page, |f| f.id == "stop-refresh", "Stop reloading").await;
+        page.press(Key::Enter).await;
+        assert!(page.text("#waiting").await.contains("Reloading stopped"));
+        page.js("window.notReloaded = true; return null;", vec![]).await;
+        tokio::time::sleep(std::time::Duration::from_secs(12)).await;
+        assert_eq!(
+            page.js("return window.notReloaded === true;", vec![]).await,
+            serde_json::json!(true),
+            "stopped"
+        );
+        page.assert_accessible("the invitation, reloading stopped").await;
+    })
+    .await;
+    browse(
+        &app.address,
+        Options::without_javascript(),
+        |page| async move {
+            sign_in(&page, CLINICIAN, PASSWORD).await;
+            make_link(&page).await;
+            assert!(
+                page.text("#waiting")
+                    .await
+                    .contains("Reload this page to see whether they have arrived.")
+            );
+            for script_only in ["#copy-link", "#stop-refresh"] {
+                assert!(
+                    !page.find(script_only).await.is_displayed().await.expect("hidden"),
+                    "{script_only} is hidden without JavaScript"
+                );
+            }
+            assert!(page.text("#client-link").await.contains("/c/"));
+        },
+    )
+    .await;
+}

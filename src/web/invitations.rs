@@ -139,9 +139,15 @@ pub struct ShowPage {
     /// The link's host is this computer itself (127.0.0.0/8, ::1, localhost): a phone
     /// cannot reach it.
     pub loopback: bool,
-    /// The small script behind the Copy button (progressive enhancement).
-    pub copy_script: &'static str,
+    /// The page's small script (progressive enhancement): it reloads the page while it
+    /// waits, with a button to stop that, and works the Copy button.
+    pub script: &'static str,
+    /// How often the waiting page reloads itself, in seconds.
+    pub refresh_seconds: u32,
 }
+
+/// How often a waiting invitation page reloads itself.
+const REFRESH_SECONDS: u32 = 10;
 
 async fn list_invitations(
     State(state): State<AppState>,
@@ -357,7 +363,8 @@ async fn show_invitation(
         qr_svg: link.as_deref().and_then(qr_svg),
         loopback: link.as_deref().is_some_and(is_loopback_link),
         link,
-        copy_script: super::plumbing::assets::copy_script_url(),
+        script: super::plumbing::assets::invitation_script_url(),
+        refresh_seconds: REFRESH_SECONDS,
     })
 }
 
