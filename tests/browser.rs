@@ -669,7 +669,13 @@ async fn a_client_answers_on_their_phone_by_link() {
             .await;
         assert!(page.path().await.starts_with("/invitations/"));
         // The page reloads itself while it waits; the checks below stop that first.
-        assert!(page.find("#copy-link").await.is_displayed().await.expect("shown"));
+        assert!(
+            page.find("#copy-link")
+                .await
+                .is_displayed()
+                .await
+                .expect("shown")
+        );
         page.click("#stop-refresh").await;
         assert!(page.text("#waiting").await.contains("Reloading stopped"));
         assert_eq!(
@@ -708,8 +714,7 @@ async fn a_client_answers_on_their_phone_by_link() {
 
         // Sending it half answered: the errors, in Spanish, beside their questions.
         answer(&page, &CLIENT[..2]).await;
-        page.click_and_wait(CLIENT_SEND)
-            .await;
+        page.click_and_wait(CLIENT_SEND).await;
         assert_eq!(page.focused().await.id, "error-summary");
         assert_eq!(page.find_all("#error-summary li").await.len(), 4);
         check_client_page(&page, "the Spanish client view with errors").await;
@@ -722,8 +727,7 @@ async fn a_client_answers_on_their_phone_by_link() {
             "kept"
         );
         answer(&page, &CLIENT[2..]).await;
-        page.click_and_wait(CLIENT_SEND)
-            .await;
+        page.click_and_wait(CLIENT_SEND).await;
         assert_eq!(h1(&page).await, "Gracias");
         assert_eq!(page.text("#match-words").await, words);
         check_client_page(&page, "the thank-you page").await;
@@ -850,8 +854,7 @@ async fn both_ways_work_with_javascript_turned_off() {
                 .await;
             assert!(page.path().await.starts_with("/c/"));
             answer(&page, CLIENT).await;
-            page.click_and_wait(CLIENT_SEND)
-                .await;
+            page.click_and_wait(CLIENT_SEND).await;
             assert_eq!(h1(&page).await, "Thank you");
             page.click_and_wait(".therapist-continue a").await;
             page.fill("#password", PASSWORD).await;
@@ -873,12 +876,10 @@ async fn both_ways_work_with_javascript_turned_off() {
                 .expect("the link");
             page.goto(&client_path).await;
             assert_eq!(h1(&page).await, "Unas preguntas de su terapeuta");
-            page.click_and_wait(CLIENT_SEND)
-                .await;
+            page.click_and_wait(CLIENT_SEND).await;
             assert_eq!(page.find_all("#error-summary li").await.len(), 6);
             answer(&page, CLIENT).await;
-            page.click_and_wait(CLIENT_SEND)
-                .await;
+            page.click_and_wait(CLIENT_SEND).await;
             assert_eq!(h1(&page).await, "Gracias");
             page.goto(&invitation).await;
             page.click_and_wait("a.button-primary").await;

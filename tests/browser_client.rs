@@ -13,8 +13,8 @@ use std::sync::Arc;
 use common::{PASSWORD, TestApp, spawn_app};
 use fantoccini::key::Key;
 use webdriver::{
-    CLIENT_SEND, Options, Page, answer, assert_checked, browse, check_client_page, h1,
-    is_ticked, sign_in, tab_to, tab_to_field,
+    CLIENT_SEND, Options, Page, answer, assert_checked, browse, check_client_page, h1, is_ticked,
+    sign_in, tab_to, tab_to_field,
 };
 
 /// The clinician these tests sign in as.
@@ -73,8 +73,11 @@ async fn check_unlock_page(page: &Page) {
         page.assert_touch_targets(&what).await;
         assert!(!page.text("body").await.contains(CLINICIAN), "{what}");
     }
-    page.cdp("Emulation.clearDeviceMetricsOverride", serde_json::json!({}))
-        .await;
+    page.cdp(
+        "Emulation.clearDeviceMetricsOverride",
+        serde_json::json!({}),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -85,10 +88,7 @@ async fn the_language_switch_keeps_the_answers_by_keyboard() {
         let client = make_link(&page).await;
         page.goto(&client).await;
         assert_eq!(h1(&page).await, "A few questions from your therapist");
-        assert_eq!(
-            page.title().await,
-            "A few questions from your therapist"
-        );
+        assert_eq!(page.title().await, "A few questions from your therapist");
         check_client_page(&page, "the questions in English", CLINICIAN).await;
 
         tab_to_field(&page, "q1_concern_expressed").await;
@@ -287,7 +287,11 @@ async fn the_unlock_page_leads_back_to_the_questions_by_keyboard() {
         assert_eq!(h1(&page).await, "Thank you");
         // Answered: the unlock page offers no way back any more.
         page.goto("/unlock").await;
-        assert!(page.find_all("form[action=\"/unlock/questions\"]").await.is_empty());
+        assert!(
+            page.find_all("form[action=\"/unlock/questions\"]")
+                .await
+                .is_empty()
+        );
     })
     .await;
 }
@@ -338,10 +342,21 @@ async fn the_invitation_page_reloads_while_waiting_and_copies_the_link() {
         sign_in(&page, CLINICIAN, PASSWORD).await;
         make_link(&page).await;
         page.assert_accessible("the waiting invitation").await;
-        assert!(page.text("#loopback-warning").await.contains("--public-url"));
-        assert!(page.find("#copy-link").await.is_displayed().await.expect("shown"));
+        assert!(
+            page.text("#loopback-warning")
+                .await
+                .contains("--public-url")
+        );
+        assert!(
+            page.find("#copy-link")
+                .await
+                .is_displayed()
+                .await
+                .expect("shown")
+        );
         // It reloads itself while waiting…
-        page.js("window.notReloaded = true; return null;", vec![]).await;
+        page.js("window.notReloaded = true; return null;", vec![])
+            .await;
         tokio::time::sleep(std::time::Duration::from_secs(12)).await;
         assert_eq!(
             page.js("return window.notReloaded === true;", vec![]).await,
@@ -352,14 +367,16 @@ async fn the_invitation_page_reloads_while_waiting_and_copies_the_link() {
         tab_to(&page, |f| f.id == "stop-refresh", "Stop reloading").await;
         page.press(Key::Enter).await;
         assert!(page.text("#waiting").await.contains("Reloading stopped"));
-        page.js("window.notReloaded = true; return null;", vec![]).await;
+        page.js("window.notReloaded = true; return null;", vec![])
+            .await;
         tokio::time::sleep(std::time::Duration::from_secs(12)).await;
         assert_eq!(
             page.js("return window.notReloaded === true;", vec![]).await,
             serde_json::json!(true),
             "stopped"
         );
-        page.assert_accessible("the invitation, reloading stopped").await;
+        page.assert_accessible("the invitation, reloading stopped")
+            .await;
     })
     .await;
     browse(
@@ -375,7 +392,12 @@ async fn the_invitation_page_reloads_while_waiting_and_copies_the_link() {
             );
             for script_only in ["#copy-link", "#stop-refresh"] {
                 assert!(
-                    !page.find(script_only).await.is_displayed().await.expect("hidden"),
+                    !page
+                        .find(script_only)
+                        .await
+                        .is_displayed()
+                        .await
+                        .expect("hidden"),
                     "{script_only} is hidden without JavaScript"
                 );
             }

@@ -969,11 +969,20 @@ async fn a_form_opened_before_expiry_is_taken_in_the_grace_period_and_not_after(
     let reload = reload.text().await.unwrap();
     assert!(reload.contains("This link has expired"), "{reload}");
     assert!(!reload.contains("already been used"));
-    assert!(common::csrf_token_in(&reload).is_none(), "no form after expiry");
+    assert!(
+        common::csrf_token_in(&reload).is_none(),
+        "no form after expiry"
+    );
     // Not a form opened before the expiry (no token of this page): refused, nothing kept.
     let forged = phone.post_raw(&path, CLIENT_ANSWERS).await;
     assert_eq!(forged.status(), 410);
-    assert!(forged.text().await.unwrap().contains("This link has expired"));
+    assert!(
+        forged
+            .text()
+            .await
+            .unwrap()
+            .contains("This link has expired")
+    );
     assert_eq!(
         app.count("SELECT count(*) FROM invitations WHERE q1_concern_expressed IS NOT NULL")
             .await,
@@ -993,7 +1002,10 @@ async fn a_form_opened_before_expiry_is_taken_in_the_grace_period_and_not_after(
     let form_page = alice
         .get_html(&format!("/screenings/new?invitation={id}"))
         .await;
-    assert!(checked(&form_page, "q2_self_concern-yes"), "ready to complete");
+    assert!(
+        checked(&form_page, "q2_self_concern-yes"),
+        "ready to complete"
+    );
 
     // Opened before the expiry, sent after the grace: refused as expired, nothing kept.
     let (late_id, late) = make_link(&alice).await;
@@ -1045,7 +1057,11 @@ async fn used_cancelled_and_expired_links_say_so_in_both_languages(engine: Engin
         .await;
 
     let cases = [
-        (&used, "This link has already been used", "Este enlace ya se usó"),
+        (
+            &used,
+            "This link has already been used",
+            "Este enlace ya se usó",
+        ),
         (
             &cancelled,
             "This link is no longer available",
@@ -1093,7 +1109,12 @@ async fn used_cancelled_and_expired_links_say_so_in_both_languages(engine: Engin
         .await,
         0
     );
-    let html = phone.get(&format!("/c/{expired}")).await.text().await.unwrap();
+    let html = phone
+        .get(&format!("/c/{expired}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("This link has expired"), "{html}");
     assert_eq!(
         app.count("SELECT count(*) FROM spent_tokens WHERE reason = 'expired'")
@@ -1259,7 +1280,11 @@ async fn an_unanswered_device_invitation_can_be_handed_over_again(engine: Engine
     assert_eq!(again.status(), 303);
     let view = location(&again);
     assert!(view.starts_with("/c/") && view != first);
-    assert_eq!(location(&alice.get("/invitations").await), "/unlock", "locked");
+    assert_eq!(
+        location(&alice.get("/invitations").await),
+        "/unlock",
+        "locked"
+    );
     assert_eq!(alice.answer(&view, CLIENT_ANSWERS).await.status(), 200);
     alice.csrf_token = common::csrf_token_in(&alice.get_html("/unlock").await);
     let unlocked = alice.post_form("/unlock", &[("password", PASSWORD)]).await;
@@ -1324,7 +1349,10 @@ async fn a_re_screening_sent_to_the_client_keeps_its_earlier_code(engine: Engine
         .get_html(&format!("/screenings/new?invitation={id}"))
         .await;
     assert!(completing.contains(&format!("Re-screen of {code}")));
-    assert!(completing.contains(&format!("value=\"{code}\"")), "pre-filled");
+    assert!(
+        completing.contains(&format!("value=\"{code}\"")),
+        "pre-filled"
+    );
     let mut pairs = CLIENT_ANSWERS.to_vec();
     pairs.push(("invitation", id));
     pairs.push(("prior_code", &code));
@@ -1403,7 +1431,10 @@ async fn the_result_shows_each_answer_the_clinician_corrected(engine: Engine) {
     let document = intake_screener::export::json_document(&stored);
     assert_eq!(document["client_answers"]["q4_secrets"], "declined");
     assert_eq!(document["answers"]["q4_secrets"], "yes");
-    assert!(document["client_answers"].get("pattern").is_none(), "the six only");
+    assert!(
+        document["client_answers"].get("pattern").is_none(),
+        "the six only"
+    );
     // A screening the clinician asked keeps no client answers and shows no correction.
     let asked = alice.submit(common::CASUAL_FORM).await;
     assert!(!alice.get_html(&asked).await.contains("→ recorded:"));
@@ -1425,11 +1456,17 @@ async fn an_expired_invitation_is_listed_until_dismissed(engine: Engine) {
         ))
         .await;
     app.db
-        .execute(&format!("UPDATE invitations SET expiry = {}", unix_now() - 60))
+        .execute(&format!(
+            "UPDATE invitations SET expiry = {}",
+            unix_now() - 60
+        ))
         .await;
     let list = alice.get_html("/invitations").await;
     assert!(list.contains(&words), "still listed");
-    assert!(list.contains("Expired") && list.contains("make a new link"), "{list}");
+    assert!(
+        list.contains("Expired") && list.contains("make a new link"),
+        "{list}"
+    );
     assert!(list.contains(&format!("action=\"/invitations/{id}/dismiss\"")));
     let page = alice.get_html(&format!("/invitations/{id}")).await;
     assert!(page.contains("Expired · make a new link"), "{page}");
@@ -1457,10 +1494,7 @@ async fn an_expired_invitation_is_listed_until_dismissed(engine: Engine) {
         .await;
     assert_eq!(location(&dismissed), "/invitations");
     assert!(!alice.get_html("/invitations").await.contains(&words));
-    assert_eq!(
-        alice.get(&format!("/invitations/{id}")).await.status(),
-        404
-    );
+    assert_eq!(alice.get(&format!("/invitations/{id}")).await.status(), 404);
     let gone = app.browser().get(&format!("/c/{token}")).await;
     assert_eq!(gone.status(), 410);
     assert!(gone.text().await.unwrap().contains("This link has expired"));
@@ -1471,7 +1505,10 @@ async fn an_expired_invitation_is_listed_until_dismissed(engine: Engine) {
         .await;
     let target = location(&renewed);
     let (_, fresh) = target.split_once("?token=").expect("a new link");
-    assert_eq!(app.browser().get(&format!("/c/{fresh}")).await.status(), 200);
+    assert_eq!(
+        app.browser().get(&format!("/c/{fresh}")).await.status(),
+        200
+    );
     assert_eq!(app.browser().get(&format!("/c/{kept}")).await.status(), 410);
     assert!(!alice.get_html("/invitations").await.contains("Expired"));
     // An open invitation is not dismissed (cancel it instead).
@@ -1505,7 +1542,10 @@ async fn the_invitation_page_refreshes_copies_and_warns_about_loopback(engine: E
     assert!(page.contains("data-refresh=\"10\""));
     assert!(page.contains("id=\"stop-refresh\" hidden"));
     assert!(page.contains("Reload this page to see whether they have arrived."));
-    assert!(page.contains("id=\"copy-link\" hidden"), "hidden without JavaScript");
+    assert!(
+        page.contains("id=\"copy-link\" hidden"),
+        "hidden without JavaScript"
+    );
     assert_no_inline_script(&page);
     let script = page
         .split("<script src=\"")

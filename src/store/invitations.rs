@@ -18,9 +18,7 @@ use subtle::ConstantTimeEq;
 
 use super::rows::{self, StoredRow, intake_code};
 use super::{ClinicianId, Store, StoreError, Tx};
-use crate::screening::{
-    Administration, Answers, Coded, IntakeQuestion, LanguageCode, ReviewCode,
-};
+use crate::screening::{Administration, Answers, Coded, IntakeQuestion, LanguageCode, ReviewCode};
 
 /// How long the hash of a spent token is kept, so its link answers 410 rather than 404.
 const SPENT_TOKEN_DAYS: i64 = 7;

@@ -152,9 +152,7 @@ async fn commit_batch(
             let screening = &job.screening;
             let result = match &screening.invitation {
                 None if stored.is_some() => Ok(stored.take().expect("stored")),
-                None => {
-                    insert(&mut transaction, sql, screening, Origin::default()).await
-                }
+                None => insert(&mut transaction, sql, screening, Origin::default()).await,
                 Some((id, corrected)) => {
                     // A savepoint: the invitation is deleted only with its screening stored.
                     let mut savepoint = transaction.savepoint().await?;

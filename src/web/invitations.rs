@@ -187,7 +187,11 @@ async fn create_invitation(
     };
     // A re-screening: the earlier screening travels with the invitation (one of the
     // clinician's own, or a clear 400 and nothing made).
-    let prior = match form.value("prior_code").map(str::trim).filter(|typed| !typed.is_empty()) {
+    let prior = match form
+        .value("prior_code")
+        .map(str::trim)
+        .filter(|typed| !typed.is_empty())
+    {
         None => None,
         Some(typed) => {
             let code: ReviewCode = typed.parse().map_err(|_| {
@@ -195,7 +199,12 @@ async fn create_invitation(
                     "\"{typed}\" is not a review code: eight letters and digits, like K7QF-29MX."
                 ))
             })?;
-            if state.store.find_screening(signed_in.id, &code).await?.is_none() {
+            if state
+                .store
+                .find_screening(signed_in.id, &code)
+                .await?
+                .is_none()
+            {
                 return Err(WebError::BadRequest(format!(
                     "None of your screenings has the review code {code}."
                 )));
@@ -289,7 +298,9 @@ fn is_loopback_link(link: &str) -> bool {
     let host = if let Some(bracketed) = authority.strip_prefix('[') {
         bracketed.split(']').next().unwrap_or_default()
     } else {
-        authority.rsplit_once(':').map_or(authority, |(host, _)| host)
+        authority
+            .rsplit_once(':')
+            .map_or(authority, |(host, _)| host)
     };
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     host == "localhost"

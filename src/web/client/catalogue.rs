@@ -222,7 +222,9 @@ pub(super) mod tests {
         for text in &texts {
             assert!(!text.trim().is_empty(), "{}: an empty text", catalogue.code);
             // SPEC §6.2's "encuentros casuales" (hook-ups) is no band.
-            let lower = text.to_lowercase().replace("encuentros casuales", "encuentros");
+            let lower = text
+                .to_lowercase()
+                .replace("encuentros casuales", "encuentros");
             for verdict in VERDICTS {
                 assert!(
                     !lower.contains(verdict),

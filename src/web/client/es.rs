@@ -113,7 +113,10 @@ mod tests {
             "¿Alguna vez alguien de su entorno le ha expresado preocupación por su actividad sexual o amorosa?"
         );
         for question in [0, 1, 3, 4, 5] {
-            assert!(ES.questions[question].contains("sexual o amorosa"), "{question}");
+            assert!(
+                ES.questions[question].contains("sexual o amorosa"),
+                "{question}"
+            );
         }
         for way in [
             "Chat o videollamadas sexuales (webcam)",
@@ -122,7 +125,10 @@ mod tests {
         ] {
             assert!(ES.coping.contains(&way), "{way}");
         }
-        assert!(ES.escape_hint.starts_with("Marque todo lo que hace, o marque solo"));
+        assert!(
+            ES.escape_hint
+                .starts_with("Marque todo lo que hace, o marque solo")
+        );
         assert_eq!(
             ES.intro[1],
             "No le pedimos su nombre ni lo guardamos. Solo su terapeuta verá sus respuestas y las comentará con usted."
@@ -133,7 +139,10 @@ mod tests {
         assert_eq!(ES.used_title, "Este enlace ya se usó");
         assert_eq!(ES.expired_title, "Este enlace venció");
         assert_eq!(ES.cancelled_title, "Este enlace ya no está disponible");
-        assert!(ES.thanks_text.starts_with("Sus respuestas se recibieron correctamente."));
+        assert!(
+            ES.thanks_text
+                .starts_with("Sus respuestas se recibieron correctamente.")
+        );
         assert_eq!(
             ES.source,
             "Traducción propia de esta aplicación; preguntas originales (en inglés) de:"

@@ -374,7 +374,11 @@ async fn answer_questions(
                 .iter()
                 .map(|question| words.numbered(*question))
                 .collect();
-            page.notice = Some(words.switch_dropped.replace("{questions}", &named.join(", ")));
+            page.notice = Some(
+                words
+                    .switch_dropped
+                    .replace("{questions}", &named.join(", ")),
+            );
         }
         return Ok((form_token.cookie(), page).into_response());
     }
@@ -433,7 +437,9 @@ async fn answer_questions(
 /// question's one answer, question 3's known ways), and the questions whose values could not
 /// be kept (unknown, or two answers to a yes/no question). Nothing else is checked: an
 /// unanswered question is no error until the answers are sent.
-fn keep_valid<'a>(submitted: &[(&'a str, &'a str)]) -> (Vec<(&'a str, &'a str)>, Vec<IntakeQuestion>) {
+fn keep_valid<'a>(
+    submitted: &[(&'a str, &'a str)],
+) -> (Vec<(&'a str, &'a str)>, Vec<IntakeQuestion>) {
     let mut kept = Vec::new();
     let mut dropped = Vec::new();
     for question in IntakeQuestion::ALL {
