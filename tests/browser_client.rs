@@ -94,6 +94,14 @@ async fn the_language_switch_keeps_the_answers_by_keyboard() {
         tab_to_field(&page, "q1_concern_expressed").await;
         page.press(Key::Space).await;
         assert_checked(&page, "q1_concern_expressed", "yes").await;
+        // Enter in a question sends the answers (the form's default button), never the
+        // language switch: here, the errors of the questions not answered yet.
+        page.press_and_wait(Key::Enter).await;
+        assert!(page.title().await.contains("A few questions"));
+        assert_eq!(h1(&page).await, "A few questions from your therapist");
+        assert_eq!(page.find_all("#error-summary li").await.len(), 5);
+        assert!(is_ticked(&page, "q1_concern_expressed-yes").await);
+        check_client_page(&page, "the questions with errors", CLINICIAN).await;
         tab_to(&page, |f| f.id == "q3_escape-exercise", "exercise").await;
         page.press(Key::Space).await;
         // Back up to the switch, by keyboard, and switch: the answers come along.

@@ -1084,6 +1084,12 @@ async fn used_cancelled_and_expired_links_say_so_in_both_languages(engine: Engin
         assert_eq!(response.status(), 410, "{english}");
         let html = response.text().await.unwrap();
         assert!(html.contains(english), "{english}: {html}");
+        assert!(
+            html.contains(&format!(
+                "<title>{english} · A few questions from your therapist</title>"
+            )),
+            "every client page titles itself so: {html}"
+        );
         for other in all_titles.iter().filter(|title| *title != &english) {
             assert!(!html.contains(other), "{english} also says {other}");
         }
@@ -1093,6 +1099,9 @@ async fn used_cancelled_and_expired_links_say_so_in_both_languages(engine: Engin
         assert_eq!(response.status(), 410);
         let html = response.text().await.unwrap();
         assert!(html.contains(spanish), "{spanish}: {html}");
+        assert!(html.contains(&format!(
+            "<title>{spanish} · Unas preguntas de su terapeuta</title>"
+        )));
     }
     // Still "expired" once the sweep has deleted it.
     assert!(

@@ -696,9 +696,9 @@ pub async fn is_ticked(page: &Page, id: &str) -> bool {
         .expect("selected")
 }
 
-/// The send button of the client's questions (the language switch is a submit button of
-/// the same form, so "the form's submit button" is ambiguous).
-pub const CLIENT_SEND: &str = "#client-form button[type=submit]:not([name=switch_lang])";
+/// The send button of the client's questions (the language switch and the hidden default
+/// button are submit buttons of the same form, so "the form's submit button" is ambiguous).
+pub const CLIENT_SEND: &str = "#client-form .actions button[type=submit]";
 
 /// Checks the client view as it is now, at a phone's and a tablet's width: axe, no sideways
 /// scrolling, 44 px targets, and nothing of the clinician's app (not `clinician`'s name) or

@@ -107,17 +107,23 @@ const COPING_ORDER: [CopingCode; 14] = [
 /// What every client page shares.
 pub struct Frame {
     pub lang: &'static str,
-    pub title: &'static str,
+    /// Every client page is titled "A few questions from your therapist" (in the client's
+    /// language), after its own heading when it has another one.
+    pub title: String,
     pub stylesheets: [&'static str; 2],
     pub source: &'static str,
     pub citation: &'static str,
 }
 
 impl Frame {
-    fn new(words: &'static Catalogue, title: &'static str) -> Frame {
+    fn new(words: &'static Catalogue, heading: &'static str) -> Frame {
         Frame {
             lang: words.code,
-            title,
+            title: if heading == words.page_title {
+                heading.to_owned()
+            } else {
+                format!("{heading} · {}", words.page_title)
+            },
             stylesheets: [
                 super::plumbing::assets::stylesheet_url(),
                 super::plumbing::assets::client_stylesheet_url(),
