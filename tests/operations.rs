@@ -450,17 +450,14 @@ async fn console_commands_work_on_postgres() {
     let (code, stdout, stderr) = screener_on(url, &["check"], "");
     assert_eq!(code, 0, "{stdout}{stderr}");
     // Every PostgreSQL migration this binary carries (counted, so a new one needs no edit).
-    let migrations = std::fs::read_dir(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/migrations/postgres"
-    ))
-    .unwrap()
-    .filter(|entry| {
-        entry
-            .as_ref()
-            .is_ok_and(|entry| entry.path().extension().is_some_and(|ext| ext == "sql"))
-    })
-    .count();
+    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
+        .unwrap()
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .is_ok_and(|entry| entry.path().extension().is_some_and(|ext| ext == "sql"))
+        })
+        .count();
     let applied = format!("{migrations} applied, 0 pending");
     for line in ["integrity: ok", applied.as_str(), "No problems found."] {
         assert!(stdout.contains(line), "{line:?} in {stdout}");
