@@ -9,7 +9,10 @@ mod webdriver;
 use common::{EXAMPLE_FORM, PASSWORD, TestApp, spawn_app};
 use fantoccini::key::Key;
 use serde_json::json;
-use webdriver::{Options, Page, answer, browse, control_id, tab_to, tab_to_field};
+use webdriver::{
+    CLIENT_SEND, Options, Page, answer, assert_checked, browse, control_id, h1, tab_to,
+    tab_to_field,
+};
 
 /// The administrator most tests sign in as.
 const ADMIN: &str = "avery";
@@ -68,16 +71,8 @@ async fn submit_valid_screening(page: &Page) -> String {
     path
 }
 
-async fn h1(page: &Page) -> String {
-    page.text("h1").await
-}
-
 async fn sign_in(page: &Page, name: &str) {
-    page.goto("/login").await;
-    page.fill("#username", name).await;
-    page.fill("#password", PASSWORD).await;
-    page.click_and_wait("main button[type=submit]").await;
-    assert_eq!(page.path().await, "/screenings/new", "sign-in of {name}");
+    webdriver::sign_in(page, name, PASSWORD).await;
 }
 
 async fn sign_out(page: &Page) {
@@ -408,19 +403,6 @@ async fn tab_round(page: &Page, what: &str) -> usize {
     panic!("{what}: Tab never came round to the first stop: {seen:?}");
 }
 
-async fn assert_checked(page: &Page, name: &str, value: &str) {
-    let focused = page.focused().await;
-    assert_eq!(
-        (
-            focused.name.as_str(),
-            focused.value.as_str(),
-            focused.checked
-        ),
-        (name, value, true),
-        "{name} answered {value} by keyboard"
-    );
-}
-
 #[tokio::test]
 async fn every_control_shows_visible_focus() {
     let app = app_with_admin().await;
@@ -673,51 +655,9 @@ const CLIENT: &[(&str, &str)] = &[
     ("q6_shame", "no"),
 ];
 
-/// Checks the client view as it is now, at a phone's and a tablet's width: axe, no sideways
-/// scrolling, 44 px targets, and nothing of the clinician's app or of a result on it.
+/// Checks the client view at a phone's and a tablet's width (see the shared helper).
 async fn check_client_page(page: &Page, what: &str) {
-    for width in [390, 820] {
-        // No reload: a page answering a POST would be sent again.
-        page.emulate_touch_screen(width, 900).await;
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        assert_eq!(page.viewport_width().await, u64::from(width));
-        let title = page.text("h1").await;
-        let what = format!("{what} at {width} px");
-        page.assert_accessible(&what).await;
-        page.assert_no_horizontal_scroll(&what).await;
-        page.assert_touch_targets(&what).await;
-        assert_same_page(page, &title).await;
-        let text = page.text("body").await;
-        for word in [
-            "red flag", "Red flag", "Band", "At-risk", "Addicted", "referral", ADMIN,
-        ] {
-            assert!(!text.contains(word), "{what} shows {word:?}");
-        }
-        let links = page
-            .js(
-                "return [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'));",
-                vec![],
-            )
-            .await;
-        for link in links.as_array().expect("links") {
-            let link = link.as_str().unwrap_or_default();
-            assert!(
-                link.starts_with("/c/") || link.starts_with('#') || link == "/unlock",
-                "{what} links to {link}"
-            );
-        }
-    }
-    page.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
-        .await;
-}
-
-/// The heading check that follows [`check_client_page`]'s sizes: still the same page.
-async fn assert_same_page(page: &Page, title: &str) {
-    assert_eq!(
-        h1(page).await,
-        title,
-        "the page did not change while checked"
-    );
+    webdriver::check_client_page(page, what, ADMIN).await;
 }
 
 #[tokio::test]
@@ -742,6 +682,16 @@ async fn a_client_answers_on_their_phone_by_link() {
         page.click_and_wait(".client-answers form:nth-of-type(2) button")
             .await;
         assert!(page.path().await.starts_with("/invitations/"));
+        // The page reloads itself while it waits; the checks below stop that first.
+        assert!(
+            page.find("#copy-link")
+                .await
+                .is_displayed()
+                .await
+                .expect("shown")
+        );
+        page.click("#stop-refresh").await;
+        assert!(page.text("#waiting").await.contains("Reloading stopped"));
         assert_eq!(
             page.find_all("svg[role=img][aria-label]").await.len(),
             1,
@@ -769,17 +719,16 @@ async fn a_client_answers_on_their_phone_by_link() {
 
         // The client's phone (the same browser stands in for it).
         page.goto(&client_path).await;
-        assert_eq!(h1(&page).await, "Six short questions");
+        assert_eq!(h1(&page).await, "A few questions from your therapist");
         check_client_page(&page, "the client view in English").await;
-        page.click_and_wait("nav.language-switch a[hreflang=es]")
+        page.click_and_wait(".language-switch button[value=es]")
             .await;
-        assert_eq!(h1(&page).await, "Seis preguntas breves");
+        assert_eq!(h1(&page).await, "Unas preguntas de su terapeuta");
         check_client_page(&page, "the client view in Spanish").await;
 
         // Sending it half answered: the errors, in Spanish, beside their questions.
         answer(&page, &CLIENT[..2]).await;
-        page.click_and_wait("#client-form button[type=submit]")
-            .await;
+        page.click_and_wait(CLIENT_SEND).await;
         assert_eq!(page.focused().await.id, "error-summary");
         assert_eq!(page.find_all("#error-summary li").await.len(), 4);
         check_client_page(&page, "the Spanish client view with errors").await;
@@ -792,8 +741,7 @@ async fn a_client_answers_on_their_phone_by_link() {
             "kept"
         );
         answer(&page, &CLIENT[2..]).await;
-        page.click_and_wait("#client-form button[type=submit]")
-            .await;
+        page.click_and_wait(CLIENT_SEND).await;
         assert_eq!(h1(&page).await, "Gracias");
         assert_eq!(page.text("#match-words").await, words);
         check_client_page(&page, "the thank-you page").await;
@@ -920,8 +868,7 @@ async fn both_ways_work_with_javascript_turned_off() {
                 .await;
             assert!(page.path().await.starts_with("/c/"));
             answer(&page, CLIENT).await;
-            page.click_and_wait("#client-form button[type=submit]")
-                .await;
+            page.click_and_wait(CLIENT_SEND).await;
             assert_eq!(h1(&page).await, "Thank you");
             page.click_and_wait(".therapist-continue a").await;
             page.fill("#password", PASSWORD).await;
@@ -942,13 +889,11 @@ async fn both_ways_work_with_javascript_turned_off() {
                 .map(|(_, token)| format!("/c/{token}?lang=es"))
                 .expect("the link");
             page.goto(&client_path).await;
-            assert_eq!(h1(&page).await, "Seis preguntas breves");
-            page.click_and_wait("#client-form button[type=submit]")
-                .await;
+            assert_eq!(h1(&page).await, "Unas preguntas de su terapeuta");
+            page.click_and_wait(CLIENT_SEND).await;
             assert_eq!(page.find_all("#error-summary li").await.len(), 6);
             answer(&page, CLIENT).await;
-            page.click_and_wait("#client-form button[type=submit]")
-                .await;
+            page.click_and_wait(CLIENT_SEND).await;
             assert_eq!(h1(&page).await, "Gracias");
             page.goto(&invitation).await;
             page.click_and_wait("a.button-primary").await;

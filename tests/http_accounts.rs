@@ -161,6 +161,8 @@ async fn public_routes_are_only_the_expected_ones() {
             "/login",
             "/setup",
             "/unlock",
+            // Acts only for a locked session: back to its own client's questions.
+            "/unlock/questions",
             "/c/{token}",
             "/healthz",
             "/static/{file}"

@@ -96,6 +96,16 @@ fn assert_no_app_links(html: &str, what: &str) {
     }
 }
 
+/// Scripts only from the app's own static files (the CSP forbids inline ones).
+fn assert_no_inline_script(html: &str) {
+    for script in html.split("<script").skip(1) {
+        assert!(
+            script.starts_with(" src=\"/static/"),
+            "an inline or foreign script: <script{script}"
+        );
+    }
+}
+
 fn checked(html: &str, id: &str) -> bool {
     html.split('<')
         .any(|tag| tag.contains(&format!("id=\"{id}\"")) && tag.contains(" checked"))
@@ -120,7 +130,7 @@ async fn a_link_for_the_clients_phone_end_to_end(engine: Engine) {
         .await;
     assert!(page.contains(&format!("/c/{token}</code>")), "{page}");
     assert!(page.contains("<svg role=\"img\""), "an inline SVG QR code");
-    assert!(!page.contains("<script"));
+    assert_no_inline_script(&page);
     assert!(page.contains("Waiting for the client"));
     let words: String = app.count_text("SELECT match_words FROM invitations").await;
     assert_eq!(words.split(' ').count(), 2);
@@ -254,8 +264,8 @@ async fn spanish_by_choice_or_by_the_browser_and_said_on_the_result(engine: Engi
     let phone = app.browser();
     let english = phone.get_html(&format!("/c/{token}")).await;
     assert!(
-        english.contains(&format!("href=\"/c/{token}?lang=es\"")),
-        "a visible switch"
+        english.contains("name=\"switch_lang\" value=\"es\""),
+        "a visible switch, posting the answers given so far"
     );
     let spanish = phone.get_html(&format!("/c/{token}?lang=es")).await;
     assert!(spanish.contains("<html lang=\"es\">"));
@@ -296,7 +306,7 @@ async fn spanish_by_choice_or_by_the_browser_and_said_on_the_result(engine: Engi
             .text()
             .await
             .unwrap()
-            .contains("Recibimos sus respuestas")
+            .contains("Sus respuestas se recibieron correctamente.")
     );
 
     assert!(
@@ -371,9 +381,16 @@ async fn tokens_are_gone_after_expiry_or_cancelling_and_unknown_ones_are_404(eng
     let expiry = app.count("SELECT expiry FROM invitations").await;
     assert!(expiry - now > 23 * 3600, "answered ones wait a day");
     assert_eq!(app.store.sweep_invitations(now).await.unwrap(), 0);
+    // A day on, unsaved: the answers are deleted, the invitation listed as expired.
+    app.db
+        .execute(&format!("UPDATE invitations SET expiry = {}", now - 60))
+        .await;
+    assert_eq!(app.store.sweep_invitations(now).await.unwrap(), 1);
     assert_eq!(
-        app.store.sweep_invitations(now + 25 * 3600).await.unwrap(),
-        1
+        app.count("SELECT count(*) FROM invitations WHERE q1_concern_expressed IS NOT NULL OR client_language IS NOT NULL")
+            .await,
+        0,
+        "an expired invitation keeps no answers"
     );
     assert_eq!(
         alice
@@ -382,6 +399,13 @@ async fn tokens_are_gone_after_expiry_or_cancelling_and_unknown_ones_are_404(eng
             .status(),
         404
     );
+    // Listed a day after its expiry, then swept.
+    assert_eq!(
+        app.store.sweep_invitations(now + 24 * 3600).await.unwrap(),
+        1
+    );
+    assert_eq!(app.count("SELECT count(*) FROM invitations").await, 0);
+    assert_eq!(phone.get(&format!("/c/{answered}")).await.status(), 410);
 
     // Cancelled by the clinician.
     let (id, cancelled) = make_link(&alice).await;
@@ -897,4 +921,680 @@ crate::both_engines!(
     one_token_one_answer_and_one_invitation_one_screening_even_at_once,
     refusals_at_the_edge_show_the_clients_own_page,
     a_link_off_screen_can_be_made_again_and_the_old_one_stops,
+);
+
+// ---- SPEC §6.1: nothing a client or clinician typed is lost ----
+
+fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Opens the client's questions and returns the form's own token (the form as it stands on
+/// the client's screen).
+async fn open_form(phone: &Browser, path: &str) -> String {
+    let page = phone.get_html(path).await;
+    common::csrf_token_in(&page).expect("the form's token")
+}
+
+/// Sends answers with a token from a form opened earlier.
+async fn send_with(
+    phone: &Browser,
+    path: &str,
+    token: &str,
+    pairs: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut pairs = pairs.to_vec();
+    pairs.push(("csrf_token", token));
+    phone.post_raw(path, &pairs).await
+}
+
+async fn a_form_opened_before_expiry_is_taken_in_the_grace_period_and_not_after(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let alice = app.clinician("alice").await;
+    let phone = app.browser();
+
+    // Opened before the expiry, sent a minute after it: taken.
+    let (id, token) = make_link(&alice).await;
+    let path = format!("/c/{token}");
+    let form = open_form(&phone, &path).await;
+    app.db
+        .execute(&format!(
+            "UPDATE invitations SET expiry = {} WHERE id = '{id}'",
+            unix_now() - 60
+        ))
+        .await;
+    // A page load after the expiry says it expired and opens no new form.
+    let reload = phone.get(&path).await;
+    assert_eq!(reload.status(), 410);
+    let reload = reload.text().await.unwrap();
+    assert!(reload.contains("This link has expired"), "{reload}");
+    assert!(!reload.contains("already been used"));
+    assert!(
+        common::csrf_token_in(&reload).is_none(),
+        "no form after expiry"
+    );
+    // Not a form opened before the expiry (no token of this page): refused, nothing kept.
+    let forged = phone.post_raw(&path, CLIENT_ANSWERS).await;
+    assert_eq!(forged.status(), 410);
+    assert!(
+        forged
+            .text()
+            .await
+            .unwrap()
+            .contains("This link has expired")
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM invitations WHERE q1_concern_expressed IS NOT NULL")
+            .await,
+        0
+    );
+    // The form from before the expiry: its answers land.
+    let thanks = send_with(&phone, &path, &form, CLIENT_ANSWERS).await;
+    assert_eq!(thanks.status(), 200);
+    assert!(thanks.text().await.unwrap().contains("Thank you"));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM invitations WHERE id = '{id}' AND q2_self_concern = 'yes'"
+        ))
+        .await,
+        1
+    );
+    let form_page = alice
+        .get_html(&format!("/screenings/new?invitation={id}"))
+        .await;
+    assert!(
+        checked(&form_page, "q2_self_concern-yes"),
+        "ready to complete"
+    );
+
+    // Opened before the expiry, sent after the grace: refused as expired, nothing kept.
+    let (late_id, late) = make_link(&alice).await;
+    let late_path = format!("/c/{late}");
+    let late_form = open_form(&phone, &late_path).await;
+    app.db
+        .execute(&format!(
+            "UPDATE invitations SET expiry = {} WHERE id = '{late_id}'",
+            unix_now() - intake_screener::store::EXPIRY_GRACE_SECS - 60
+        ))
+        .await;
+    let refused = send_with(&phone, &late_path, &late_form, CLIENT_ANSWERS).await;
+    assert_eq!(refused.status(), 410);
+    let refused = refused.text().await.unwrap();
+    assert!(refused.contains("This link has expired"), "{refused}");
+    assert!(refused.contains("Nothing was kept"));
+    assert!(refused.contains("ask your therapist for a new link"));
+    assert!(!refused.contains("checked"), "no answer shown back");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM invitations WHERE id = '{late_id}' AND q1_concern_expressed IS NOT NULL"
+        ))
+        .await,
+        0
+    );
+}
+
+async fn used_cancelled_and_expired_links_say_so_in_both_languages(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let alice = app.clinician("alice").await;
+    let phone = app.browser();
+
+    let (_, used) = make_link(&alice).await;
+    phone.answer(&format!("/c/{used}"), CLIENT_ANSWERS).await;
+    let (cancelled_id, cancelled) = make_link(&alice).await;
+    alice
+        .post_form(&format!("/invitations/{cancelled_id}/cancel"), &[])
+        .await;
+    let (replaced_id, replaced) = make_link(&alice).await;
+    alice
+        .post_form(&format!("/invitations/{replaced_id}/new-link"), &[])
+        .await;
+    let (expired_id, expired) = make_link(&alice).await;
+    app.db
+        .execute(&format!(
+            "UPDATE invitations SET expiry = {} WHERE id = '{expired_id}'",
+            unix_now() - 3600
+        ))
+        .await;
+
+    let cases = [
+        (
+            &used,
+            "This link has already been used",
+            "Este enlace ya se usó",
+        ),
+        (
+            &cancelled,
+            "This link is no longer available",
+            "Este enlace ya no está disponible",
+        ),
+        (
+            &replaced,
+            "This link is no longer available",
+            "Este enlace ya no está disponible",
+        ),
+        (&expired, "This link has expired", "Este enlace venció"),
+    ];
+    let all_titles = [
+        "This link has already been used",
+        "This link is no longer available",
+        "This link has expired",
+    ];
+    for (token, english, spanish) in cases {
+        let response = phone.get(&format!("/c/{token}")).await;
+        assert_eq!(response.status(), 410, "{english}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains(english), "{english}: {html}");
+        assert!(
+            html.contains(&format!(
+                "<title>{english} · A few questions from your therapist</title>"
+            )),
+            "every client page titles itself so: {html}"
+        );
+        for other in all_titles.iter().filter(|title| *title != &english) {
+            assert!(!html.contains(other), "{english} also says {other}");
+        }
+        assert_no_app_links(&html, english);
+        assert!(!html.contains("alice"));
+        let response = phone.get(&format!("/c/{token}?lang=es")).await;
+        assert_eq!(response.status(), 410);
+        let html = response.text().await.unwrap();
+        assert!(html.contains(spanish), "{spanish}: {html}");
+        assert!(html.contains(&format!(
+            "<title>{spanish} · Unas preguntas de su terapeuta</title>"
+        )));
+    }
+    // Still "expired" once the sweep has deleted it.
+    assert!(
+        app.store
+            .sweep_invitations(unix_now() + 24 * 3600)
+            .await
+            .unwrap()
+            >= 1
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM invitations WHERE id = '{expired_id}'"
+        ))
+        .await,
+        0
+    );
+    let html = phone
+        .get(&format!("/c/{expired}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("This link has expired"), "{html}");
+    assert_eq!(
+        app.count("SELECT count(*) FROM spent_tokens WHERE reason = 'expired'")
+            .await,
+        1
+    );
+}
+
+async fn the_language_switch_keeps_the_answers_given_so_far(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let alice = app.clinician("alice").await;
+    let (id, token) = make_link(&alice).await;
+    let phone = app.browser();
+    let path = format!("/c/{token}");
+    let form = open_form(&phone, &path).await;
+
+    let switched = send_with(
+        &phone,
+        &path,
+        &form,
+        &[
+            ("lang", "en"),
+            ("switch_lang", "es"),
+            ("q1_concern_expressed", "yes"),
+            ("q2_self_concern", "perhaps"),
+            ("q3_escape", "exercise"),
+            ("q3_escape", "pornography"),
+            ("q3_escape", "knitting"),
+            ("q6_shame", "declined"),
+        ],
+    )
+    .await;
+    assert_eq!(switched.status(), 200, "a switch is no error");
+    let html = switched.text().await.unwrap();
+    assert!(html.contains("<html lang=\"es\">"));
+    assert!(html.contains("Unas preguntas de su terapeuta"));
+    assert!(checked(&html, "q1_concern_expressed-yes"));
+    assert!(checked(&html, "q3_escape-exercise"));
+    assert!(checked(&html, "q3_escape-pornography"));
+    assert!(checked(&html, "q6_shame-declined"));
+    assert!(!html.contains("class=\"field-error\""), "nothing validated");
+    // The values that could not be kept are dropped, and the page says which.
+    assert!(
+        html.contains("no se pudieron conservar algunas respuestas")
+            && html.contains("Pregunta 2, Pregunta 3"),
+        "{html}"
+    );
+    assert!(!html.contains("perhaps") && !html.contains("knitting"));
+    // Nothing stored; the link still open; the switch back to English is a button.
+    assert_eq!(
+        app.count("SELECT count(*) FROM invitations WHERE q1_concern_expressed IS NOT NULL")
+            .await,
+        0
+    );
+    assert!(html.contains("name=\"switch_lang\" value=\"en\""));
+    let again = common::csrf_token_in(&html).unwrap();
+    let back = send_with(
+        &phone,
+        &path,
+        &again,
+        &[
+            ("lang", "es"),
+            ("switch_lang", "en"),
+            ("q1_concern_expressed", "yes"),
+            ("q4_secrets", "no"),
+        ],
+    )
+    .await;
+    let back = back.text().await.unwrap();
+    assert!(back.contains("<html lang=\"en\">"));
+    assert!(checked(&back, "q1_concern_expressed-yes") && checked(&back, "q4_secrets-no"));
+    assert!(!back.contains("could not be kept"));
+    // The GET link still works.
+    assert!(
+        phone
+            .get_html(&format!("{path}?lang=es"))
+            .await
+            .contains("<html lang=\"es\">")
+    );
+    // And the answers are sent in the language switched to.
+    let mut pairs = CLIENT_ANSWERS.to_vec();
+    pairs.push(("lang", "es"));
+    let thanks = phone.answer(&path, &pairs).await;
+    assert_eq!(thanks.status(), 200);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM invitations WHERE id = '{id}' AND client_language = 'es'"
+        ))
+        .await,
+        1
+    );
+}
+
+async fn the_unlock_page_leads_back_to_the_questions_while_unanswered(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let mut alice = app.clinician("alice").await;
+    let response = alice.post_form("/invitations", &[("mode", "device")]).await;
+    let first = location(&response);
+    // The client taps Back: the unlock page offers the way back, naming nobody.
+    let unlock = alice.get_html("/unlock").await;
+    assert!(unlock.contains("Back to the questions"), "{unlock}");
+    assert!(unlock.contains("action=\"/unlock/questions\""));
+    assert!(!unlock.contains("alice"));
+    alice.csrf_token = common::csrf_token_in(&unlock);
+    let forged = alice.post_raw("/unlock/questions", &[]).await;
+    assert_eq!(forged.status(), 403, "a form of this page only");
+    let back = alice.post_form("/unlock/questions", &[]).await;
+    assert_eq!(back.status(), 303);
+    let view = location(&back);
+    assert!(view.starts_with("/c/") && view != first, "{view}");
+    let questions = alice.get_html(&view).await;
+    assert!(questions.contains("A few questions from your therapist"));
+    assert_no_app_links(&questions, "the questions again");
+    // Still locked; the old address is spent.
+    assert_eq!(location(&alice.get("/screenings").await), "/unlock");
+    assert_eq!(alice.get(&first).await.status(), 410);
+    // Answered: no way back any more.
+    assert_eq!(alice.answer(&view, CLIENT_ANSWERS).await.status(), 200);
+    let unlock = alice.get_html("/unlock").await;
+    assert!(!unlock.contains("Back to the questions"));
+    let late = alice.post_form("/unlock/questions", &[]).await;
+    assert_eq!(location(&late), "/unlock");
+    assert_eq!(alice.get(&view).await.status(), 410);
+    // Not locked: nothing to go back to.
+    let other = app.clinician("bob").await;
+    let response = other.post_form("/unlock/questions", &[]).await;
+    assert_eq!(location(&response), "/screenings/new");
+}
+
+async fn an_unanswered_device_invitation_can_be_handed_over_again(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let mut alice = app.clinician("alice").await;
+    let response = alice.post_form("/invitations", &[("mode", "device")]).await;
+    let first = location(&response);
+    alice.csrf_token = common::csrf_token_in(&alice.get_html("/unlock").await);
+    let unlocked = alice.post_form("/unlock", &[("password", PASSWORD)]).await;
+    let page_path = location(&unlocked);
+    assert!(page_path.starts_with("/invitations/"), "{page_path}");
+    let id = page_path.trim_start_matches("/invitations/").to_owned();
+    let page = alice.get_html(&page_path).await;
+    assert!(page.contains("Hand the device over again"), "{page}");
+    alice.csrf_token = common::csrf_token_in(&page);
+
+    // Someone else's, or a link invitation: 404, nothing changes.
+    let bob = app.clinician("bob").await;
+    let response = bob
+        .post_form(&format!("/invitations/{id}/hand-over"), &[])
+        .await;
+    assert_eq!(response.status(), 404);
+    let (link_id, _) = make_link(&alice).await;
+    assert_eq!(
+        alice
+            .post_form(&format!("/invitations/{link_id}/hand-over"), &[])
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(alice.get(&first).await.status(), 200, "still open");
+
+    let again = alice
+        .post_form(&format!("/invitations/{id}/hand-over"), &[])
+        .await;
+    assert_eq!(again.status(), 303);
+    let view = location(&again);
+    assert!(view.starts_with("/c/") && view != first);
+    assert_eq!(
+        location(&alice.get("/invitations").await),
+        "/unlock",
+        "locked"
+    );
+    assert_eq!(alice.answer(&view, CLIENT_ANSWERS).await.status(), 200);
+    alice.csrf_token = common::csrf_token_in(&alice.get_html("/unlock").await);
+    let unlocked = alice.post_form("/unlock", &[("password", PASSWORD)]).await;
+    assert_eq!(
+        location(&unlocked),
+        format!("/screenings/new?invitation={id}")
+    );
+    let page = alice.get_html(&format!("/invitations/{id}")).await;
+    assert!(!page.contains("Hand the device over again"), "answered");
+}
+
+async fn a_re_screening_sent_to_the_client_keeps_its_earlier_code(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let alice = app.clinician("alice").await;
+    let first = alice.submit(common::CASUAL_FORM).await;
+    let code = common::code_of(&first);
+
+    let form = alice
+        .get_html(&format!("/screenings/new?prior_code={code}"))
+        .await;
+    assert!(form.contains(&format!("Re-screen of {code}")), "{form}");
+    assert!(
+        form.contains(&format!("name=\"prior_code\" value=\"{code}\"")),
+        "the invitation buttons carry it"
+    );
+    // A code that is not the clinician's: 400 and nothing made.
+    let bob = app.clinician("bob").await;
+    for bad in [code.as_str(), "NOT-A-CODE"] {
+        let refused = bob
+            .post_form("/invitations", &[("mode", "link"), ("prior_code", bad)])
+            .await;
+        assert_eq!(refused.status(), 400, "{bad}");
+    }
+    assert_eq!(app.count("SELECT count(*) FROM invitations").await, 0);
+
+    let made = alice
+        .post_form("/invitations", &[("mode", "link"), ("prior_code", &code)])
+        .await;
+    let target = location(&made);
+    let (id, token) = target
+        .trim_start_matches("/invitations/")
+        .split_once("?token=")
+        .unwrap();
+    assert!(
+        alice
+            .get_html(&target)
+            .await
+            .contains(&format!("Re-screen of {code}"))
+    );
+    // Stored as the screening's row id, never as its code.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM invitations i JOIN screenings s ON s.id = i.prior_id \
+             WHERE i.id = '{id}' AND s.review_code = '{code}'"
+        ))
+        .await,
+        1
+    );
+    let phone = app.browser();
+    phone.answer(&format!("/c/{token}"), CLIENT_ANSWERS).await;
+    let completing = alice
+        .get_html(&format!("/screenings/new?invitation={id}"))
+        .await;
+    assert!(completing.contains(&format!("Re-screen of {code}")));
+    assert!(
+        completing.contains(&format!("value=\"{code}\"")),
+        "pre-filled"
+    );
+    let mut pairs = CLIENT_ANSWERS.to_vec();
+    pairs.push(("invitation", id));
+    pairs.push(("prior_code", &code));
+    let second = alice.submit(&pairs).await;
+    let result = alice.get_html(&second).await;
+    assert!(result.contains(&format!("follows <a href=\"/screenings/{code}\"")));
+
+    // Deleting the earlier screening unlinks an invitation that carries it.
+    let made = alice
+        .post_form("/invitations", &[("mode", "link"), ("prior_code", &code)])
+        .await;
+    assert_eq!(made.status(), 303);
+    alice
+        .post_form(&format!("/screenings/{code}/delete"), &[])
+        .await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM invitations WHERE prior_id IS NOT NULL")
+            .await,
+        0
+    );
+    assert_eq!(app.count("SELECT count(*) FROM invitations").await, 1);
+}
+
+async fn the_result_shows_each_answer_the_clinician_corrected(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let alice = app.clinician("alice").await;
+    let (id, token) = make_link(&alice).await;
+    app.browser()
+        .answer(&format!("/c/{token}"), CLIENT_ANSWERS)
+        .await;
+    // The clinician goes through them with the client: question 4 becomes yes.
+    let mut pairs: Vec<(&str, &str)> = CLIENT_ANSWERS
+        .iter()
+        .map(|&(field, value)| {
+            if field == "q4_secrets" {
+                (field, "yes")
+            } else {
+                (field, value)
+            }
+        })
+        .collect();
+    pairs.push(("invitation", &id));
+    let result = alice.submit(&pairs).await;
+    let html = alice.get_html(&result).await;
+    assert!(html.contains("corrected some of the client's answers"));
+    assert!(
+        html.contains("client: Declined to answer → recorded: Yes"),
+        "{html}"
+    );
+    assert_eq!(
+        html.matches("→ recorded:").count(),
+        1,
+        "only the changed question"
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM screenings WHERE client_q4_secrets = 'declined' \
+             AND q4_secrets = 'yes' AND client_q3_escape = q3_escape \
+             AND client_q2_self_concern = 'yes'"
+        )
+        .await,
+        1
+    );
+    // The JSON export carries the client's own six answers beside the recorded ones.
+    let owner = intake_screener::store::ClinicianId(
+        app.count("SELECT id FROM clinicians WHERE username = 'alice'")
+            .await,
+    );
+    let code: intake_screener::screening::ReviewCode = common::code_of(&result).parse().unwrap();
+    let stored = app
+        .store
+        .find_screening(owner, &code)
+        .await
+        .unwrap()
+        .expect("stored");
+    let document = intake_screener::export::json_document(&stored);
+    assert_eq!(document["client_answers"]["q4_secrets"], "declined");
+    assert_eq!(document["answers"]["q4_secrets"], "yes");
+    assert!(
+        document["client_answers"].get("pattern").is_none(),
+        "the six only"
+    );
+    // A screening the clinician asked keeps no client answers and shows no correction.
+    let asked = alice.submit(common::CASUAL_FORM).await;
+    assert!(!alice.get_html(&asked).await.contains("→ recorded:"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM screenings WHERE client_q1_concern_expressed IS NULL")
+            .await,
+        1
+    );
+}
+
+async fn an_expired_invitation_is_listed_until_dismissed(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let alice = app.clinician("alice").await;
+    let (id, token) = make_link(&alice).await;
+    let (kept_id, kept) = make_link(&alice).await;
+    let words = app
+        .count_text(&format!(
+            "SELECT match_words FROM invitations WHERE id = '{id}'"
+        ))
+        .await;
+    app.db
+        .execute(&format!(
+            "UPDATE invitations SET expiry = {}",
+            unix_now() - 60
+        ))
+        .await;
+    let list = alice.get_html("/invitations").await;
+    assert!(list.contains(&words), "still listed");
+    assert!(
+        list.contains("Expired") && list.contains("make a new link"),
+        "{list}"
+    );
+    assert!(list.contains(&format!("action=\"/invitations/{id}/dismiss\"")));
+    let page = alice.get_html(&format!("/invitations/{id}")).await;
+    assert!(page.contains("Expired · make a new link"), "{page}");
+    assert!(!page.contains("data-refresh"), "nothing to wait for");
+
+    // Someone else's: 404; without the form's token: 403; nothing changes.
+    let bob = app.clinician("bob").await;
+    assert_eq!(
+        bob.post_form(&format!("/invitations/{id}/dismiss"), &[])
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        alice
+            .post_raw(&format!("/invitations/{id}/dismiss"), &[])
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(app.count("SELECT count(*) FROM invitations").await, 2);
+
+    let dismissed = alice
+        .post_form(&format!("/invitations/{id}/dismiss"), &[])
+        .await;
+    assert_eq!(location(&dismissed), "/invitations");
+    assert!(!alice.get_html("/invitations").await.contains(&words));
+    assert_eq!(alice.get(&format!("/invitations/{id}")).await.status(), 404);
+    let gone = app.browser().get(&format!("/c/{token}")).await;
+    assert_eq!(gone.status(), 410);
+    assert!(gone.text().await.unwrap().contains("This link has expired"));
+
+    // "Make a new link": the same invitation opens again under a new link.
+    let renewed = alice
+        .post_form(&format!("/invitations/{kept_id}/new-link"), &[])
+        .await;
+    let target = location(&renewed);
+    let (_, fresh) = target.split_once("?token=").expect("a new link");
+    assert_eq!(
+        app.browser().get(&format!("/c/{fresh}")).await.status(),
+        200
+    );
+    assert_eq!(app.browser().get(&format!("/c/{kept}")).await.status(), 410);
+    assert!(!alice.get_html("/invitations").await.contains("Expired"));
+    // An open invitation is not dismissed (cancel it instead).
+    assert_eq!(
+        alice
+            .post_form(&format!("/invitations/{kept_id}/dismiss"), &[])
+            .await
+            .status(),
+        404
+    );
+    // A day after its expiry, an expired invitation is swept.
+    app.db
+        .execute(&format!(
+            "UPDATE invitations SET expiry = {}",
+            unix_now() - 24 * 3600 - 60
+        ))
+        .await;
+    assert_eq!(app.store.sweep_invitations(unix_now()).await.unwrap(), 1);
+    assert!(!alice.get_html("/invitations").await.contains("Expired"));
+}
+
+async fn the_invitation_page_refreshes_copies_and_warns_about_loopback(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let alice = app.clinician("alice").await;
+    let (id, token) = make_link(&alice).await;
+    let page = alice
+        .get_html(&format!("/invitations/{id}?token={token}"))
+        .await;
+    // It reloads itself while waiting (a script of the app's own, with a button to stop it:
+    // axe counts a <meta> refresh as a WCAG 2.2.1 failure), and says to reload without it.
+    assert!(page.contains("data-refresh=\"10\""));
+    assert!(page.contains("id=\"stop-refresh\" hidden"));
+    assert!(page.contains("Reload this page to see whether they have arrived."));
+    assert!(
+        page.contains("id=\"copy-link\" hidden"),
+        "hidden without JavaScript"
+    );
+    assert_no_inline_script(&page);
+    let script = page
+        .split("<script src=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the copy script");
+    let served = alice.get(script).await;
+    assert_eq!(served.status(), 200);
+    let served = served.text().await.unwrap();
+    assert!(served.contains("clipboard") && served.contains("location.reload"));
+    // The test server listens on 127.0.0.1: a phone cannot reach that.
+    assert!(
+        page.contains("A phone cannot reach this address: start the server with --public-url"),
+        "{page}"
+    );
+    // The client's pages: their own title and a short citation.
+    let phone = app.browser();
+    let questions = phone.get_html(&format!("/c/{token}")).await;
+    assert!(questions.contains("<title>A few questions from your therapist</title>"));
+    assert!(questions.contains("Questions adapted from Weiss (2015)"));
+    assert!(!questions.contains("Does Your Client Have a Cybersex Problem"));
+    let spanish = phone.get_html(&format!("/c/{token}?lang=es")).await;
+    assert!(spanish.contains("<title>Unas preguntas de su terapeuta</title>"));
+    assert!(spanish.contains(
+        "Traducción propia de esta aplicación; preguntas originales (en inglés) de: Weiss (2015)"
+    ));
+    // Answered: nothing to wait for, no reloading, no script.
+    phone.answer(&format!("/c/{token}"), CLIENT_ANSWERS).await;
+    let page = alice.get_html(&format!("/invitations/{id}")).await;
+    assert!(!page.contains("data-refresh") && !page.contains("<script"));
+}
+
+crate::both_engines!(
+    a_form_opened_before_expiry_is_taken_in_the_grace_period_and_not_after,
+    used_cancelled_and_expired_links_say_so_in_both_languages,
+    the_language_switch_keeps_the_answers_given_so_far,
+    the_unlock_page_leads_back_to_the_questions_while_unanswered,
+    an_unanswered_device_invitation_can_be_handed_over_again,
+    a_re_screening_sent_to_the_client_keeps_its_earlier_code,
+    the_result_shows_each_answer_the_clinician_corrected,
+    an_expired_invitation_is_listed_until_dismissed,
+    the_invitation_page_refreshes_copies_and_warns_about_loopback,
 );

@@ -47,6 +47,13 @@ fn allowed_columns() -> Vec<String> {
             .iter()
             .map(|indicator| indicator.code().to_owned()),
     );
+    // The client's own answers to the six questions (SPEC §6.1), kept to show what the
+    // clinician corrected: coded answers like the recorded ones, which §4 allows.
+    allowed.extend(
+        IntakeQuestion::ALL
+            .iter()
+            .map(|question| format!("client_{}", question.field())),
+    );
     allowed
 }
 
@@ -109,6 +116,10 @@ fn allowed_invitation_columns() -> Vec<String> {
         "expiry",
         "client_language",
         "forget_after",
+        // Why a spent token stopped working (used, cancelled, expired): coded.
+        "reason",
+        // A re-screening's earlier screening, as its row id (never its review code).
+        "prior_id",
     ]
     .into_iter()
     .map(str::to_owned)

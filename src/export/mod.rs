@@ -19,7 +19,18 @@ pub fn json_document(screening: &StoredScreening) -> serde_json::Value {
         "administration": screening.administration.code(),
         "client_language": screening.client_language.map(|code| code.to_string()),
         "intake_corrected": screening.intake_corrected,
+        "client_answers": screening.client_answers.as_ref().map(client_answers),
         "answers": screening.answers.to_document(),
         "result": screening.outcome.to_document(),
     })
+}
+
+/// The client's own answers to the six intake questions (SPEC §6.1), as in the answers
+/// document (§3.2) but without the details, which are the clinician's.
+fn client_answers(answers: &crate::screening::Answers) -> serde_json::Value {
+    let mut document = answers.to_document();
+    if let Some(fields) = document.as_object_mut() {
+        fields.retain(|field, _| crate::screening::IntakeQuestion::from_field(field).is_some());
+    }
+    document
 }

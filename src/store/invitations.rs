@@ -2,9 +2,14 @@
 //!
 //! An invitation holds its owner, how it is answered (handed-over device or link), two match
 //! words, its expiry, and — once the client has answered — the coded intake answers and the
-//! language. The token of the client's link is never stored, only its SHA-256; once an
-//! invitation is saved, cancelled or expired its hash moves to `spent_tokens`, so the link
-//! answers 410 Gone (for a week) instead of 404.
+//! language, and for a re-screening the earlier screening it follows (its row id, never its
+//! review code). The token of the client's link is never stored, only its SHA-256; once an
+//! invitation is answered, saved, cancelled or expired its hash moves to `spent_tokens` with
+//! the reason, so the link answers 410 Gone (for a week) saying why, instead of 404.
+//!
+//! An invitation's life (SPEC §6.1): open until its expiry; a form opened before then is
+//! still taken for [`EXPIRY_GRACE_SECS`] more; an expired one stays in its owner's list,
+//! holding no answers, until dismissed or [`EXPIRED_LISTED_SECS`] after its expiry.
 
 use rand::Rng;
 use rand::distr::{Alphanumeric, SampleString};
@@ -13,7 +18,7 @@ use subtle::ConstantTimeEq;
 
 use super::rows::{self, StoredRow, intake_code};
 use super::{ClinicianId, Store, StoreError, Tx};
-use crate::screening::{Administration, Answers, Coded, IntakeQuestion, LanguageCode};
+use crate::screening::{Administration, Answers, Coded, IntakeQuestion, LanguageCode, ReviewCode};
 
 /// How long the hash of a spent token is kept, so its link answers 410 rather than 404.
 const SPENT_TOKEN_DAYS: i64 = 7;
@@ -21,6 +26,18 @@ const SPENT_TOKEN_DAYS: i64 = 7;
 const TOKEN_CHARS: usize = 32;
 /// Attempts at match words no open invitation of the owner uses.
 const WORD_ATTEMPTS: usize = 16;
+
+/// How long after its expiry a link still takes the answers of a form opened before the
+/// expiry: 30 minutes. A client who opened the questions in the waiting room and was called
+/// in, or who answers slowly on a phone, must not lose every answer because the clock passed
+/// the expiry while the page was open; half an hour covers a session's interruption, yet
+/// the link opens no new form once it has expired, so the window grows no wider than one
+/// form already in the client's hands. (A page load after the expiry says the link expired.)
+pub const EXPIRY_GRACE_SECS: i64 = 30 * 60;
+
+/// How long an expired invitation stays in its owner's list ("Expired · make a new link")
+/// before it is swept, unless dismissed first. It holds no answers meanwhile.
+pub const EXPIRED_LISTED_SECS: i64 = 24 * 60 * 60;
 
 /// An invitation's id in the clinician's addresses (`/invitations/{id}`): 64 random bits in
 /// lowercase hex. Not a secret — only its owner can open it — and not the client's token.
@@ -113,12 +130,51 @@ pub struct Invitation {
     pub language: Option<LanguageCode>,
     /// The client's intake answers (the details are left at their defaults), once answered.
     pub answers: Option<Answers>,
+    /// The review code of the owner's earlier screening this re-screening follows, if any
+    /// (stored as the screening's row id; unlinked when that screening is deleted).
+    pub prior: Option<ReviewCode>,
 }
 
 impl Invitation {
     /// True once the client has sent their answers.
     pub fn is_answered(&self) -> bool {
         self.answers.is_some()
+    }
+
+    /// True once its expiry has passed (an expired invitation holds no answers).
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.expiry <= now
+    }
+}
+
+/// Why a client's link no longer opens the questions: each has its own calm page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spent {
+    /// The client sent their answers.
+    Used,
+    /// The clinician cancelled the invitation or made a new link.
+    Cancelled,
+    /// Its time ran out.
+    Expired,
+}
+
+impl Spent {
+    /// The stored code (`spent_tokens.reason`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Spent::Used => "used",
+            Spent::Cancelled => "cancelled",
+            Spent::Expired => "expired",
+        }
+    }
+
+    fn from_code(code: &str) -> Spent {
+        match code {
+            "used" => Spent::Used,
+            "expired" => Spent::Expired,
+            // 'cancelled', and anything unforeseen: "no longer available" is always true.
+            _ => Spent::Cancelled,
+        }
     }
 }
 
@@ -135,8 +191,11 @@ pub struct NewInvitation {
 pub enum ClientToken {
     /// An invitation waiting for the client's answers.
     Open(Invitation),
-    /// Used, cancelled or expired: 410 Gone.
-    Gone,
+    /// Expired less than [`EXPIRY_GRACE_SECS`] ago and unanswered: a page load says it
+    /// expired, but a form opened before the expiry is still taken.
+    Grace(Invitation),
+    /// Used, cancelled or expired: 410 Gone, saying which.
+    Gone(Spent),
     /// No such token: 404.
     Unknown,
 }
@@ -152,7 +211,9 @@ const INTAKE_COLUMNS: [&str; 6] = [
 
 const SELECT: &str = "SELECT id, token_hash, clinician_id, administration, match_words, expiry, \
      client_language, q1_concern_expressed, q2_self_concern, q3_escape, q4_secrets, \
-     q5_others_disturbed, q6_shame FROM invitations";
+     q5_others_disturbed, q6_shame, \
+     (SELECT p.review_code FROM screenings p WHERE p.id = invitations.prior_id) AS prior_code \
+     FROM invitations";
 
 fn decode(row: &impl StoredRow) -> Result<Invitation, StoreError> {
     let corrupt = |what: String| StoreError::Corrupt(format!("invitation: {what}"));
@@ -178,6 +239,9 @@ fn decode(row: &impl StoredRow) -> Result<Invitation, StoreError> {
         expiry: row.int("expiry")?,
         language,
         answers,
+        prior: row
+            .maybe_text("prior_code")?
+            .and_then(|code| code.parse().ok()),
     })
 }
 
@@ -186,21 +250,34 @@ fn forget_after(now: i64) -> i64 {
     (now.div_euclid(86_400) + SPENT_TOKEN_DAYS + 1) * 86_400
 }
 
-/// Moves an invitation's token hash to `spent_tokens` (inside the caller's transaction).
+/// Moves an invitation's token hash to `spent_tokens` (inside the caller's transaction),
+/// with why; a hash spent already keeps its first reason (a link answered, then saved, stays
+/// "used").
 pub(super) async fn spend(
     transaction: &mut Tx<'_>,
     token_hash: &str,
     now: i64,
+    reason: Spent,
 ) -> Result<(), StoreError> {
     on_tx!(transaction, connection => sqlx::query(
-        "INSERT INTO spent_tokens (token_hash, forget_after) VALUES ($1, $2) \
+        "INSERT INTO spent_tokens (token_hash, forget_after, reason) VALUES ($1, $2, $3) \
          ON CONFLICT (token_hash) DO NOTHING",
     )
     .bind(token_hash)
     .bind(forget_after(now))
+    .bind(reason.code())
     .execute(&mut *connection)
     .await?.rows_affected());
     Ok(())
+}
+
+/// What an answered invitation hands to the screening saved from it.
+#[derive(Debug, Clone)]
+pub(super) struct Taken {
+    pub administration: Administration,
+    pub language: Option<LanguageCode>,
+    /// The client's own answers, kept with the screening to show what was corrected.
+    pub answers: Answers,
 }
 
 /// Deletes the owner's answered invitation (inside the saving transaction) and spends its
@@ -210,13 +287,14 @@ pub(super) async fn take(
     transaction: &mut Tx<'_>,
     owner: ClinicianId,
     id: &InvitationId,
-) -> Result<Option<(Administration, Option<LanguageCode>)>, StoreError> {
+) -> Result<Option<Taken>, StoreError> {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let taken = on_tx!(transaction, connection => {
         let row = sqlx::query(
             "DELETE FROM invitations WHERE id = $1 AND clinician_id = $2 AND expiry > $3 \
              AND q1_concern_expressed IS NOT NULL \
-             RETURNING token_hash, administration, client_language",
+             RETURNING token_hash, administration, client_language, q1_concern_expressed, \
+             q2_self_concern, q3_escape, q4_secrets, q5_others_disturbed, q6_shame",
         )
         .bind(id.as_str())
         .bind(owner.0)
@@ -225,23 +303,39 @@ pub(super) async fn take(
         .await?;
         match row {
             None => None,
-            Some(row) => Some((
-                row.text("token_hash")?,
-                row.text("administration")?,
-                row.maybe_text("client_language")?,
-            )),
+            Some(row) => {
+                let intake = rows::intake_answers(&row)?
+                    .ok_or_else(|| StoreError::Corrupt("invitation: answers missing".into()))?;
+                Some((
+                    row.text("token_hash")?,
+                    row.text("administration")?,
+                    row.maybe_text("client_language")?,
+                    rows::answers(&row, intake, false)?,
+                ))
+            }
         }
     });
-    let Some((hash, administration, language)) = taken else {
+    let Some((hash, administration, language, answers)) = taken else {
         return Ok(None);
     };
-    spend(transaction, &hash, now).await?;
+    spend(transaction, &hash, now, Spent::Used).await?;
     let administration = Administration::from_code(&administration)
         .ok_or_else(|| StoreError::Corrupt(format!("administration {administration:?}")))?;
-    Ok(Some((
+    Ok(Some(Taken {
         administration,
-        language.as_deref().and_then(LanguageCode::parse),
-    )))
+        language: language.as_deref().and_then(LanguageCode::parse),
+        answers,
+    }))
+}
+
+/// An invitation as shown after its expiry: no answers, whatever the sweep has not yet
+/// cleared.
+fn without_stale_answers(mut invitation: Invitation, now: i64) -> Invitation {
+    if invitation.is_expired(now) {
+        invitation.answers = None;
+        invitation.language = None;
+    }
+    invitation
 }
 
 impl Store {
@@ -252,6 +346,7 @@ impl Store {
         owner: ClinicianId,
         administration: Administration,
         expiry: i64,
+        prior: Option<&ReviewCode>,
     ) -> Result<NewInvitation, StoreError> {
         let taken: Vec<String> = on_pool!(self.writer(), pool => sqlx::query_scalar(
             "SELECT match_words FROM invitations WHERE clinician_id = $1",
@@ -268,9 +363,11 @@ impl Store {
         }
         let token = Alphanumeric.sample_string(&mut rand::rng(), TOKEN_CHARS);
         let id = InvitationId::generate();
+        // The prior is looked up by code among the owner's own screenings (none: no link).
         on_pool!(self.writer(), pool => sqlx::query(
-            "INSERT INTO invitations (id, token_hash, clinician_id, administration, match_words, expiry) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO invitations (id, token_hash, clinician_id, administration, match_words, expiry, prior_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, \
+             (SELECT id FROM screenings WHERE review_code = $7 AND clinician_id = $3))",
         )
         .bind(id.as_str())
         .bind(token_hash(&token))
@@ -278,6 +375,7 @@ impl Store {
         .bind(administration.code())
         .bind(&words)
         .bind(expiry)
+        .bind(prior.map(ReviewCode::as_str))
         .execute(pool)
         .await?.rows_affected());
         Ok(NewInvitation {
@@ -289,6 +387,7 @@ impl Store {
                 expiry,
                 language: None,
                 answers: None,
+                prior: prior.cloned(),
             },
             token,
         })
@@ -326,7 +425,29 @@ impl Store {
         })
     }
 
-    /// The owner's unexpired invitations, answered ones first, then by expiry.
+    /// The owner's invitation with this id, expired or not, while it is still listed; an
+    /// expired one shows no answers. `None` for anyone else's.
+    pub async fn find_listed_invitation(
+        &self,
+        owner: ClinicianId,
+        id: &InvitationId,
+        now: i64,
+    ) -> Result<Option<Invitation>, StoreError> {
+        let sql = format!("{SELECT} WHERE id = $1 AND clinician_id = $2 AND expiry > $3");
+        let found = on_pool!(self.writer(), pool => {
+            let row = sqlx::query(&sql)
+                .bind(id.as_str())
+                .bind(owner.0)
+                .bind(now - EXPIRED_LISTED_SECS)
+                .fetch_optional(pool)
+                .await?;
+            row.as_ref().map(decode).transpose()?
+        });
+        Ok(found.map(|invitation| without_stale_answers(invitation, now)))
+    }
+
+    /// The owner's invitations, unexpired and expired ones still listed: answered ones
+    /// first, then open ones, then expired ones, each by expiry. Expired ones show no answers.
     pub async fn list_invitations(
         &self,
         owner: ClinicianId,
@@ -334,16 +455,97 @@ impl Store {
     ) -> Result<Vec<Invitation>, StoreError> {
         let sql = format!(
             "{SELECT} WHERE clinician_id = $1 AND expiry > $2 \
-             ORDER BY q1_concern_expressed IS NULL, expiry LIMIT 200"
+             ORDER BY expiry <= $3, q1_concern_expressed IS NULL, expiry LIMIT 200"
         );
-        on_pool!(self.writer(), pool => {
+        let found: Vec<Invitation> = on_pool!(self.writer(), pool => {
             let rows = sqlx::query(&sql)
                 .bind(owner.0)
+                .bind(now - EXPIRED_LISTED_SECS)
                 .bind(now)
                 .fetch_all(pool)
                 .await?;
-            rows.iter().map(decode).collect()
-        })
+            rows.iter().map(decode).collect::<Result<_, StoreError>>()?
+        });
+        Ok(found
+            .into_iter()
+            .map(|invitation| without_stale_answers(invitation, now))
+            .collect())
+    }
+
+    /// Deletes the owner's expired invitation from the list (its link keeps answering 410,
+    /// "expired"); false when there is no such expired invitation.
+    pub async fn dismiss_invitation(
+        &self,
+        owner: ClinicianId,
+        id: &InvitationId,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut transaction = self.writer().begin().await?;
+        let hash: Option<String> = on_tx!(&mut transaction, connection => sqlx::query_scalar(
+            "DELETE FROM invitations WHERE id = $1 AND clinician_id = $2 AND expiry <= $3 \
+             RETURNING token_hash",
+        )
+        .bind(id.as_str())
+        .bind(owner.0)
+        .bind(now)
+        .fetch_optional(&mut *connection)
+        .await?);
+        let Some(hash) = hash else {
+            return Ok(false);
+        };
+        spend(&mut transaction, &hash, now, Spent::Expired).await?;
+        transaction.commit().await?;
+        self.checkpoint().await;
+        Ok(true)
+    }
+
+    /// Gives the owner's expired invitation a new link and a new expiry, as a link for the
+    /// client's phone with no answers (its match words and earlier screening stay); the old
+    /// link answers 410 "no longer available". `None` when there is no such expired one.
+    pub async fn revive_invitation(
+        &self,
+        owner: ClinicianId,
+        id: &InvitationId,
+        now: i64,
+        expiry: i64,
+    ) -> Result<Option<String>, StoreError> {
+        let token = Alphanumeric.sample_string(&mut rand::rng(), TOKEN_CHARS);
+        let mut transaction = self.writer().begin().await?;
+        let old: Option<String> = on_tx!(&mut transaction, connection => sqlx::query_scalar(
+            "SELECT token_hash FROM invitations WHERE id = $1 AND clinician_id = $2 AND expiry <= $3",
+        )
+        .bind(id.as_str())
+        .bind(owner.0)
+        .bind(now)
+        .fetch_optional(&mut *connection)
+        .await?);
+        let Some(old) = old else {
+            return Ok(None);
+        };
+        let sql = format!(
+            "UPDATE invitations SET token_hash = $1, expiry = $2, administration = 'client_link', \
+             client_language = NULL, {} WHERE id = $3 AND token_hash = $4",
+            INTAKE_COLUMNS
+                .iter()
+                .map(|column| format!("{column} = NULL"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let revived = on_tx!(&mut transaction, connection => sqlx::query(&sql)
+            .bind(token_hash(&token))
+            .bind(expiry)
+            .bind(id.as_str())
+            .bind(&old)
+            .execute(&mut *connection)
+            .await?
+            .rows_affected());
+        if revived != 1 {
+            return Ok(None);
+        }
+        spend(&mut transaction, &old, now, Spent::Cancelled).await?;
+        transaction.commit().await?;
+        self.checkpoint().await;
+        Ok(Some(token))
     }
 
     /// What a client token opens at `now`.
@@ -360,30 +562,35 @@ impl Store {
         if let Some((stored, invitation)) = found
             && bool::from(stored.as_bytes().ct_eq(hash.as_bytes()))
         {
-            return Ok(if invitation.is_answered() || invitation.expiry <= now {
-                ClientToken::Gone
-            } else {
+            return Ok(if invitation.is_answered() {
+                ClientToken::Gone(Spent::Used)
+            } else if invitation.expiry > now {
                 ClientToken::Open(invitation)
+            } else if invitation.expiry + EXPIRY_GRACE_SECS > now {
+                ClientToken::Grace(invitation)
+            } else {
+                ClientToken::Gone(Spent::Expired)
             });
         }
-        let spent: Option<String> = on_pool!(self.writer(), pool => sqlx::query_scalar(
-            "SELECT token_hash FROM spent_tokens WHERE token_hash = $1",
+        let spent: Option<(String, String)> = on_pool!(self.writer(), pool => sqlx::query_as(
+            "SELECT token_hash, reason FROM spent_tokens WHERE token_hash = $1",
         )
         .bind(&hash)
         .fetch_optional(pool)
         .await?);
         Ok(match spent {
-            Some(stored) if bool::from(stored.as_bytes().ct_eq(hash.as_bytes())) => {
-                ClientToken::Gone
+            Some((stored, reason)) if bool::from(stored.as_bytes().ct_eq(hash.as_bytes())) => {
+                ClientToken::Gone(Spent::from_code(&reason))
             }
             _ => ClientToken::Unknown,
         })
     }
 
     /// Stores the client's intake answers on the open invitation of `token`, once: false
-    /// when the token is not open any more (answered meanwhile, cancelled or expired). The
-    /// invitation then expires at `expiry` unless the clinician saves it first, and its link
-    /// is spent.
+    /// when the token is not open any more (answered meanwhile, cancelled, or expired more
+    /// than [`EXPIRY_GRACE_SECS`] ago — the caller takes answers after the expiry only from
+    /// a form opened before it). The invitation then expires at `expiry` unless the
+    /// clinician saves it first, and its link is spent.
     pub async fn record_client_answers(
         &self,
         token: &str,
@@ -411,7 +618,7 @@ impl Store {
             }
             query
                 .bind(&hash)
-                .bind(now)
+                .bind(now - EXPIRY_GRACE_SECS)
                 .execute(&mut *connection)
                 .await?
                 .rows_affected()
@@ -419,7 +626,7 @@ impl Store {
         if updated != 1 {
             return Ok(false);
         }
-        spend(&mut transaction, &hash, now).await?;
+        spend(&mut transaction, &hash, now, Spent::Used).await?;
         transaction.commit().await?;
         Ok(true)
     }
@@ -459,7 +666,7 @@ impl Store {
         if renewed != 1 {
             return Ok(None);
         }
-        spend(&mut transaction, &old, now).await?;
+        spend(&mut transaction, &old, now, Spent::Cancelled).await?;
         transaction.commit().await?;
         Ok(Some(token))
     }
@@ -482,25 +689,42 @@ impl Store {
         let Some(hash) = hash else {
             return Ok(false);
         };
-        spend(&mut transaction, &hash, now).await?;
+        // An answered one's link was spent as "used" already, and stays so.
+        spend(&mut transaction, &hash, now, Spent::Cancelled).await?;
         transaction.commit().await?;
         // Deleted is deleted: not left readable in the write-ahead log either.
         self.checkpoint().await;
         Ok(true)
     }
 
-    /// Deletes expired invitations (their links then answer 410) and forgets spent tokens
-    /// older than a week; returns how many invitations were deleted.
+    /// Deletes the answers of expired invitations (an answered one waits a day, then keeps
+    /// nothing), deletes invitations expired more than [`EXPIRED_LISTED_SECS`] ago (their
+    /// links answer 410 "expired"), and forgets spent tokens older than a week; returns how
+    /// many invitations lost their answers or were deleted.
     pub async fn sweep_invitations(&self, now: i64) -> Result<u64, StoreError> {
         let mut transaction = self.writer().begin().await?;
+        let clear = format!(
+            "UPDATE invitations SET client_language = NULL, {} \
+             WHERE expiry <= $1 AND q1_concern_expressed IS NOT NULL",
+            INTAKE_COLUMNS
+                .iter()
+                .map(|column| format!("{column} = NULL"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let cleared = on_tx!(&mut transaction, connection => sqlx::query(&clear)
+            .bind(now)
+            .execute(&mut *connection)
+            .await?
+            .rows_affected());
         let hashes: Vec<String> = on_tx!(&mut transaction, connection => sqlx::query_scalar(
             "DELETE FROM invitations WHERE expiry <= $1 RETURNING token_hash",
         )
-        .bind(now)
+        .bind(now - EXPIRED_LISTED_SECS)
         .fetch_all(&mut *connection)
         .await?);
         for hash in &hashes {
-            spend(&mut transaction, hash, now).await?;
+            spend(&mut transaction, hash, now, Spent::Expired).await?;
         }
         on_tx!(&mut transaction, connection => sqlx::query(
             "DELETE FROM spent_tokens WHERE forget_after <= $1",
@@ -509,10 +733,10 @@ impl Store {
         .execute(&mut *connection)
         .await?.rows_affected());
         transaction.commit().await?;
-        if !hashes.is_empty() {
+        if cleared > 0 || !hashes.is_empty() {
             self.checkpoint().await;
         }
-        Ok(hashes.len() as u64)
+        Ok(cleared + hashes.len() as u64)
     }
 
     /// Sweeps expired invitations every `period`, until the store fails (run it as a task).

@@ -87,7 +87,10 @@ pub use crate::accounts::{Clinician, ClinicianId};
 pub use audit::{AUDIT_PAGE_SIZE, AuditAction, AuditEntry, AuditEvent, UNKNOWN_USERNAME};
 pub use clinicians::AccountChangeError;
 pub use drafts::{DRAFT_HOURS, Draft, DraftId, DraftLookup, NewDraft, draft_expiry};
-pub use invitations::{ClientToken, Invitation, InvitationId, NewInvitation};
+pub use invitations::{
+    ClientToken, EXPIRED_LISTED_SECS, EXPIRY_GRACE_SECS, Invitation, InvitationId, NewInvitation,
+    Spent,
+};
 pub use maintenance::{BackupSummary, HealthReport, MigrationState, MigrationStep};
 pub use reports::{ExportExtent, ScreeningSummary};
 pub use screening_writer::NewScreening;

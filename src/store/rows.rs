@@ -75,9 +75,19 @@ pub(super) fn escape_from_codes(column: &str, codes: &str) -> Result<EscapeAnswe
 
 /// The six intake answers of a row (`None` in any of them: not answered yet).
 pub(super) fn intake_answers(row: &impl StoredRow) -> Result<Option<[IntakeValue; 6]>, StoreError> {
+    intake_answers_in(row, "")
+}
+
+/// The six intake answers of a row in the columns named `{prefix}{field}` (a screening's
+/// `client_…` columns hold the client's own answers).
+pub(super) fn intake_answers_in(
+    row: &impl StoredRow,
+    prefix: &str,
+) -> Result<Option<[IntakeValue; 6]>, StoreError> {
     let mut values = Vec::with_capacity(6);
     for question in IntakeQuestion::ALL {
-        let column = question.field();
+        let named = format!("{prefix}{}", question.field());
+        let column = named.as_str();
         let Some(code) = row.maybe_text(column)? else {
             return Ok(None);
         };

@@ -75,9 +75,22 @@ const RESULT_COLUMNS: [&str; 6] = [
     "incomplete",
 ];
 
-/// How the intake answers were given (SPEC §6).
-pub(super) const ORIGIN_COLUMNS: [&str; 3] =
-    ["administration", "client_language", "intake_corrected"];
+/// How the intake answers were given (SPEC §6), and the client's own answers when the client
+/// gave them (SPEC §6.1: the result shows what the clinician corrected).
+pub(super) const ORIGIN_COLUMNS: [&str; 9] = [
+    "administration",
+    "client_language",
+    "intake_corrected",
+    "client_q1_concern_expressed",
+    "client_q2_self_concern",
+    "client_q3_escape",
+    "client_q4_secrets",
+    "client_q5_others_disturbed",
+    "client_q6_shame",
+];
+
+/// The prefix of the columns holding the client's own intake answers.
+pub(super) const CLIENT_PREFIX: &str = "client_";
 
 fn insert_sql() -> String {
     let columns: Vec<&str> = ["id", "review_code", "clinician_id", "year", "rules_version"]
@@ -397,10 +410,11 @@ async fn insert_taking(
         None => Origin::default(),
         Some((id, corrected)) => match invitations::take(savepoint, screening.owner, id).await? {
             None => return Ok(Err(StoreError::InvitationGone)),
-            Some((administration, client_language)) => Origin {
-                administration,
-                client_language,
+            Some(taken) => Origin {
+                administration: taken.administration,
+                client_language: taken.language,
                 corrected: *corrected,
+                client_answers: Some(taken.answers),
             },
         },
     };
@@ -408,11 +422,13 @@ async fn insert_taking(
 }
 
 /// How a screening's intake answers were given.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub(super) struct Origin {
     pub administration: Administration,
     pub client_language: Option<LanguageCode>,
     pub corrected: bool,
+    /// The client's own intake answers, as they sent them.
+    pub client_answers: Option<Answers>,
 }
 
 /// Inserts one screening under a fresh review code (inside the batch's transaction).
@@ -441,7 +457,7 @@ async fn insert(
             for &indicator in Indicator::ALL {
                 query = query.bind(answers.observed(indicator));
             }
-            query
+            query = query
                 .bind(outcome.band.code())
                 .bind(outcome.red_flags.len() as i64)
                 .bind(outcome.further_investigation)
@@ -450,7 +466,16 @@ async fn insert(
                 .bind(outcome.incomplete)
                 .bind(origin.administration.code())
                 .bind(origin.client_language.map(|code| code.to_string()))
-                .bind(origin.corrected)
+                .bind(origin.corrected);
+            for question in IntakeQuestion::ALL {
+                query = query.bind(
+                    origin
+                        .client_answers
+                        .as_ref()
+                        .map(|given| intake_code(given, question)),
+                );
+            }
+            query
                 .bind(screening.prior.as_ref().map(ReviewCode::as_str))
                 .execute(&mut *connection)
                 .await?

@@ -3,7 +3,7 @@
 //! [`super::reports`]'.
 
 use super::rows::{self, StoredRow};
-use super::screening_writer::{ORIGIN_COLUMNS, answer_columns};
+use super::screening_writer::{CLIENT_PREFIX, ORIGIN_COLUMNS, answer_columns};
 use super::{ClinicianId, Store, StoreError};
 use crate::screening::{
     Administration, Answers, Band, Coded, LanguageCode, Outcome, ReviewCode, RulesVersion,
@@ -29,6 +29,9 @@ pub struct StoredScreening {
     pub client_language: Option<LanguageCode>,
     /// True when the clinician changed any of the client's own answers before saving.
     pub intake_corrected: bool,
+    /// The client's own intake answers as they sent them (details at their defaults), when
+    /// the client answered and the screening was saved by this version or later.
+    pub client_answers: Option<Answers>,
 }
 
 /// Which screenings to list.
@@ -287,5 +290,8 @@ pub(super) fn decode(row: &impl StoredRow) -> Result<StoredScreening, StoreError
             .as_deref()
             .and_then(LanguageCode::parse),
         intake_corrected: row.flag("intake_corrected")?,
+        client_answers: rows::intake_answers_in(row, CLIENT_PREFIX)?
+            .map(|intake| rows::answers(row, intake, false))
+            .transpose()?,
     })
 }

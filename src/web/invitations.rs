@@ -19,7 +19,7 @@ use super::plumbing::route::{Access, Route};
 use super::plumbing::session::{self, SignedIn, VerifiedForm};
 use super::plumbing::state::AppState;
 use crate::accounts::PasswordHash;
-use crate::screening::{Administration, LanguageCode};
+use crate::screening::{Administration, LanguageCode, ReviewCode};
 use crate::store::{AuditAction, AuditEntry, Invitation, InvitationId};
 
 /// Wrong passwords that end a locked session.
@@ -43,7 +43,22 @@ pub fn routes() -> Vec<Route> {
             Access::Clinician,
             post(new_link),
         ),
+        Route::new(
+            "/invitations/{id}/dismiss",
+            Access::Clinician,
+            post(dismiss_invitation),
+        ),
+        Route::new(
+            "/invitations/{id}/hand-over",
+            Access::Clinician,
+            post(hand_over_again),
+        ),
         Route::new("/unlock", Access::Public, get(unlock_page).post(unlock)),
+        Route::new(
+            "/unlock/questions",
+            Access::Public,
+            post(back_to_the_questions),
+        ),
     ]
 }
 
@@ -63,6 +78,10 @@ pub struct InvitationRow {
     pub language: Option<&'static str>,
     /// "in 42 minutes", "in 23 hours".
     pub expires_in: String,
+    /// Its time ran out: listed as "Expired · make a new link" until dismissed or a day on.
+    pub expired: bool,
+    /// The review code of the earlier screening this re-screening follows.
+    pub prior: Option<String>,
 }
 
 impl InvitationRow {
@@ -88,6 +107,8 @@ impl InvitationRow {
                 _ => "Link for the client's phone",
             },
             expires_in,
+            expired: invitation.is_expired(now),
+            prior: invitation.prior.as_ref().map(ToString::to_string),
         }
     }
 }
@@ -100,6 +121,8 @@ pub struct ListPage {
     pub csrf_token: String,
     pub rows: Vec<InvitationRow>,
     pub minutes: u32,
+    /// The invitation buttons' earlier screening (none from this page).
+    pub prior_code: String,
 }
 
 /// `GET /invitations/{id}`.
@@ -113,7 +136,18 @@ pub struct ShowPage {
     pub link: Option<String>,
     /// The link as an inline SVG QR code.
     pub qr_svg: Option<String>,
+    /// The link's host is this computer itself (127.0.0.0/8, ::1, localhost): a phone
+    /// cannot reach it.
+    pub loopback: bool,
+    /// The page's small script (progressive enhancement): it reloads the page while it
+    /// waits, with a button to stop that, and works the Copy button.
+    pub script: &'static str,
+    /// How often the waiting page reloads itself, in seconds.
+    pub refresh_seconds: u32,
 }
+
+/// How often a waiting invitation page reloads itself.
+const REFRESH_SECONDS: u32 = 10;
 
 async fn list_invitations(
     State(state): State<AppState>,
@@ -129,6 +163,7 @@ async fn list_invitations(
             .map(|invitation| InvitationRow::new(invitation, now))
             .collect(),
         minutes: state.invitations.invitation_minutes,
+        prior_code: String::new(),
     })
 }
 
@@ -150,10 +185,37 @@ async fn create_invitation(
             ));
         }
     };
+    // A re-screening: the earlier screening travels with the invitation (one of the
+    // clinician's own, or a clear 400 and nothing made).
+    let prior = match form
+        .value("prior_code")
+        .map(str::trim)
+        .filter(|typed| !typed.is_empty())
+    {
+        None => None,
+        Some(typed) => {
+            let code: ReviewCode = typed.parse().map_err(|_| {
+                WebError::BadRequest(format!(
+                    "\"{typed}\" is not a review code: eight letters and digits, like K7QF-29MX."
+                ))
+            })?;
+            if state
+                .store
+                .find_screening(signed_in.id, &code)
+                .await?
+                .is_none()
+            {
+                return Err(WebError::BadRequest(format!(
+                    "None of your screenings has the review code {code}."
+                )));
+            }
+            Some(code)
+        }
+    };
     let expiry = now() + i64::from(state.invitations.invitation_minutes) * 60;
     let made = state
         .store
-        .create_invitation(signed_in.id, administration, expiry)
+        .create_invitation(signed_in.id, administration, expiry, prior.as_ref())
         .await?;
     if administration == Administration::ClientDevice {
         session::lock(&session, made.invitation.id.as_str()).await?;
@@ -164,6 +226,34 @@ async fn create_invitation(
         made.invitation.id, made.token
     ))
     .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_link;
+
+    #[test]
+    fn loopback_links_are_told_apart() {
+        for loopback in [
+            "http://127.0.0.1:3000/c/x",
+            "http://127.1.2.3/c/x",
+            "http://localhost:3000/c/x",
+            "http://LOCALHOST/c/x",
+            "http://[::1]:3000/c/x",
+            "http://app.localhost/c/x",
+        ] {
+            assert!(is_loopback_link(loopback), "{loopback}");
+        }
+        for reachable in [
+            "http://10.0.0.5:3000/c/x",
+            "https://screener.clinic.example/c/x",
+            "http://[fe80::1]:3000/c/x",
+            "http://192.168.1.20/c/x",
+            "http://localhost.example/c/x",
+        ] {
+            assert!(!is_loopback_link(reachable), "{reachable}");
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -183,6 +273,41 @@ async fn own_invitation(
         .find_invitation(signed_in.id, &id, now())
         .await?
         .ok_or(WebError::NotFound)
+}
+
+/// The owner's invitation with this id, expired ones included while they are listed; 404
+/// for anyone else's, or when there is none.
+async fn own_listed_invitation(
+    state: &AppState,
+    signed_in: &SignedIn,
+    id: &str,
+) -> Result<Invitation, WebError> {
+    let id = InvitationId::parse(id).ok_or(WebError::NotFound)?;
+    state
+        .store
+        .find_listed_invitation(signed_in.id, &id, now())
+        .await?
+        .ok_or(WebError::NotFound)
+}
+
+/// True when a link's address is this computer itself (127.0.0.0/8, ::1, localhost), which
+/// a client's phone cannot reach.
+fn is_loopback_link(link: &str) -> bool {
+    let rest = link.split_once("://").map_or(link, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = if let Some(bracketed) = authority.strip_prefix('[') {
+        bracketed.split(']').next().unwrap_or_default()
+    } else {
+        authority
+            .rsplit_once(':')
+            .map_or(authority, |(host, _)| host)
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback())
 }
 
 /// Where clients' phones reach the app: `--public-url`, else the address this browser used.
@@ -231,10 +356,12 @@ async fn show_invitation(
     Path(id): Path<String>,
     Query(params): Query<TokenParam>,
 ) -> Result<ShowPage, WebError> {
-    let invitation = own_invitation(&state, &signed_in, &id).await?;
+    let invitation = own_listed_invitation(&state, &signed_in, &id).await?;
+    let now = now();
     let mut link = None;
     if let Some(token) = params.token.as_deref()
         && !invitation.is_answered()
+        && !invitation.is_expired(now)
         && invitation.administration == Administration::ClientLink
         && state.store.token_matches(&invitation.id, token).await?
     {
@@ -243,22 +370,84 @@ async fn show_invitation(
     Ok(ShowPage {
         layout: Layout::signed_in(format!("Invitation {}", invitation.match_words), &signed_in),
         csrf_token: signed_in.csrf_token.clone(),
-        row: InvitationRow::new(&invitation, now()),
+        row: InvitationRow::new(&invitation, now),
         qr_svg: link.as_deref().and_then(qr_svg),
+        loopback: link.as_deref().is_some_and(is_loopback_link),
         link,
+        script: super::plumbing::assets::invitation_script_url(),
+        refresh_seconds: REFRESH_SECONDS,
     })
 }
 
 /// `POST /invitations/{id}/new-link`: a new link for an unanswered link invitation whose
-/// link is no longer on screen (only its hash is kept); the old link stops working.
+/// link is no longer on screen (only its hash is kept), or for an expired invitation of
+/// either kind (it becomes a link with a new expiry, its match words and earlier screening
+/// kept); the old link stops working.
 async fn new_link(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<String>,
     _form: VerifiedForm,
 ) -> Result<Response, WebError> {
-    let invitation = own_invitation(&state, &signed_in, &id).await?;
+    let invitation = own_listed_invitation(&state, &signed_in, &id).await?;
+    let now = now();
+    if invitation.is_expired(now) {
+        let expiry = now + i64::from(state.invitations.invitation_minutes) * 60;
+        let Some(token) = state
+            .store
+            .revive_invitation(signed_in.id, &invitation.id, now, expiry)
+            .await?
+        else {
+            return Ok(Redirect::to(&format!("/invitations/{}", invitation.id)).into_response());
+        };
+        return Ok(
+            Redirect::to(&format!("/invitations/{}?token={token}", invitation.id)).into_response(),
+        );
+    }
     if invitation.administration != Administration::ClientLink {
+        return Err(WebError::NotFound);
+    }
+    let Some(token) = state
+        .store
+        .renew_token(signed_in.id, &invitation.id, now)
+        .await?
+    else {
+        return Ok(Redirect::to(&format!("/invitations/{}", invitation.id)).into_response());
+    };
+    Ok(Redirect::to(&format!("/invitations/{}?token={token}", invitation.id)).into_response())
+}
+
+/// `POST /invitations/{id}/dismiss`: takes an expired invitation off the list; 404 for
+/// anyone else's and for one not expired (cancel that instead).
+async fn dismiss_invitation(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    _form: VerifiedForm,
+) -> Result<Response, WebError> {
+    let id = InvitationId::parse(&id).ok_or(WebError::NotFound)?;
+    if !state
+        .store
+        .dismiss_invitation(signed_in.id, &id, now())
+        .await?
+    {
+        return Err(WebError::NotFound);
+    }
+    Ok(Redirect::to("/invitations").into_response())
+}
+
+/// `POST /invitations/{id}/hand-over`: the device goes back to the client of an unanswered
+/// device invitation: the session locks again and the client view opens under a new token
+/// (the old one answers 410; only hashes are stored, so it cannot be shown again).
+async fn hand_over_again(
+    State(state): State<AppState>,
+    session: Session,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    _form: VerifiedForm,
+) -> Result<Response, WebError> {
+    let invitation = own_invitation(&state, &signed_in, &id).await?;
+    if invitation.administration != Administration::ClientDevice || invitation.is_answered() {
         return Err(WebError::NotFound);
     }
     let Some(token) = state
@@ -266,9 +455,54 @@ async fn new_link(
         .renew_token(signed_in.id, &invitation.id, now())
         .await?
     else {
-        return Ok(Redirect::to(&format!("/invitations/{}", invitation.id)).into_response());
+        return Err(WebError::NotFound);
     };
-    Ok(Redirect::to(&format!("/invitations/{}?token={token}", invitation.id)).into_response())
+    session::lock(&session, invitation.id.as_str()).await?;
+    Ok(Redirect::to(&format!("/c/{token}")).into_response())
+}
+
+/// The locked session's device invitation while the client has not answered it yet.
+async fn unanswered_device_invitation(
+    state: &AppState,
+    lock: &session::Lock,
+    clinician: crate::store::ClinicianId,
+) -> Result<Option<Invitation>, WebError> {
+    let Some(id) = InvitationId::parse(&lock.invitation) else {
+        return Ok(None);
+    };
+    Ok(state
+        .store
+        .find_invitation(clinician, &id, now())
+        .await?
+        .filter(|invitation| {
+            !invitation.is_answered() && invitation.administration == Administration::ClientDevice
+        }))
+}
+
+/// `POST /unlock/questions`: "Back to the questions" on a handed-over device whose client
+/// has not answered yet. The lock knows only the invitation's id and the token is stored
+/// only as a hash, so the client view opens under a new token (the old one answers 410);
+/// the session stays locked and nothing of the clinician's is shown. Once answered or
+/// expired, back to the unlock page.
+async fn back_to_the_questions(
+    State(state): State<AppState>,
+    session: Session,
+    _form: VerifiedForm,
+) -> Result<Response, WebError> {
+    let Some((lock, clinician)) = session::lock_state(&session).await? else {
+        return Ok(Redirect::to("/screenings/new").into_response());
+    };
+    let Some(invitation) = unanswered_device_invitation(&state, &lock, clinician).await? else {
+        return Ok(Redirect::to("/unlock").into_response());
+    };
+    let Some(token) = state
+        .store
+        .renew_token(clinician, &invitation.id, now())
+        .await?
+    else {
+        return Ok(Redirect::to("/unlock").into_response());
+    };
+    Ok(Redirect::to(&format!("/c/{token}")).into_response())
 }
 
 async fn cancel_invitation(
@@ -295,6 +529,8 @@ pub struct UnlockPage {
     pub layout: Layout,
     pub csrf_token: String,
     pub error: Option<String>,
+    /// The client has not answered yet: offer "Back to the questions".
+    pub questions_open: bool,
 }
 
 /// The locked session's page, or `None` when this session is not locked.
@@ -303,13 +539,17 @@ async fn unlock_form(
     session: &Session,
     error: Option<String>,
 ) -> Result<Option<UnlockPage>, WebError> {
-    let Some((_, clinician)) = session::lock_state(session).await? else {
+    let Some((lock, clinician)) = session::lock_state(session).await? else {
         return Ok(None);
     };
     if state.store.find_clinician(clinician).await?.is_none() {
         return Ok(None);
     }
+    let questions_open = unanswered_device_invitation(state, &lock, clinician)
+        .await?
+        .is_some();
     Ok(Some(UnlockPage {
+        questions_open,
         layout: Layout::public("Unlock"),
         csrf_token: session::existing_csrf_token(session)
             .await?

@@ -394,6 +394,18 @@ impl Page {
         self.client.perform_actions(actions).await.expect("key");
     }
 
+    /// Presses a key with Shift held (Shift+Tab moves focus backwards).
+    pub async fn press_with_shift(&self, key: Key) {
+        let shift = Key::Shift.chars().next().expect("key code");
+        let value = key.chars().next().expect("key code");
+        let actions = KeyActions::new("keyboard".to_owned())
+            .then(KeyAction::Down { value: shift })
+            .then(KeyAction::Down { value })
+            .then(KeyAction::Up { value })
+            .then(KeyAction::Up { value: shift });
+        self.client.perform_actions(actions).await.expect("key");
+    }
+
     /// What has focus: tag, id, type, name, value, checked, text, and whether it shows a focus
     /// indicator (`:focus-visible` with an outline of at least 2 px or a box shadow).
     pub async fn focused(&self) -> Focused {
@@ -607,7 +619,21 @@ impl Focused {
     }
 }
 
-// Steps the browser tests share.
+// ---- Helpers the browser test files share ----
+
+/// The page's main heading.
+pub async fn h1(page: &Page) -> String {
+    page.text("h1").await
+}
+
+/// Signs in through the sign-in page; lands on the new-screening form.
+pub async fn sign_in(page: &Page, name: &str, password: &str) {
+    page.goto("/login").await;
+    page.fill("#username", name).await;
+    page.fill("#password", password).await;
+    page.click_and_wait("main button[type=submit]").await;
+    assert_eq!(page.path().await, "/screenings/new", "sign-in of {name}");
+}
 
 /// The form id of an answer: `q1_concern_expressed-yes`, or the indicator's own name.
 pub fn control_id(field: &str, value: &str) -> String {
@@ -645,4 +671,79 @@ pub async fn tab_to(page: &Page, mut wanted: impl FnMut(&Focused) -> bool, what:
 /// Tabs to the next control of this name, asserting visible focus on the way.
 pub async fn tab_to_field(page: &Page, name: &str) {
     tab_to(page, |f| f.name == name, name).await;
+}
+
+/// The focused control is `name` answered `value`, and ticked.
+pub async fn assert_checked(page: &Page, name: &str, value: &str) {
+    let focused = page.focused().await;
+    assert_eq!(
+        (
+            focused.name.as_str(),
+            focused.value.as_str(),
+            focused.checked
+        ),
+        (name, value, true),
+        "{name} answered {value} by keyboard"
+    );
+}
+
+/// True when the control with this id is ticked.
+pub async fn is_ticked(page: &Page, id: &str) -> bool {
+    page.find(&format!("#{id}"))
+        .await
+        .is_selected()
+        .await
+        .expect("selected")
+}
+
+/// The send button of the client's questions (the language switch and the hidden default
+/// button are submit buttons of the same form, so "the form's submit button" is ambiguous).
+pub const CLIENT_SEND: &str = "#client-form .actions button[type=submit]";
+
+/// Checks the client view as it is now, at a phone's and a tablet's width: axe, no sideways
+/// scrolling, 44 px targets, and nothing of the clinician's app (not `clinician`'s name) or
+/// of a result on it.
+pub async fn check_client_page(page: &Page, what: &str, clinician: &str) {
+    for width in [390, 820] {
+        // No reload: a page answering a POST would be sent again.
+        page.emulate_touch_screen(width, 900).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(page.viewport_width().await, u64::from(width));
+        let title = page.text("h1").await;
+        let what = format!("{what} at {width} px");
+        page.assert_accessible(&what).await;
+        page.assert_no_horizontal_scroll(&what).await;
+        page.assert_touch_targets(&what).await;
+        assert_same_page(page, &title).await;
+        let text = page.text("body").await;
+        for word in [
+            "red flag", "Red flag", "Band", "At-risk", "Addicted", "referral", clinician,
+        ] {
+            assert!(!text.contains(word), "{what} shows {word:?}");
+        }
+        let links = page
+            .js(
+                "return [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'));",
+                vec![],
+            )
+            .await;
+        for link in links.as_array().expect("links") {
+            let link = link.as_str().unwrap_or_default();
+            assert!(
+                link.starts_with("/c/") || link.starts_with('#') || link == "/unlock",
+                "{what} links to {link}"
+            );
+        }
+    }
+    page.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+        .await;
+}
+
+/// The heading check that follows [`check_client_page`]'s sizes: still the same page.
+pub async fn assert_same_page(page: &Page, title: &str) {
+    assert_eq!(
+        h1(page).await,
+        title,
+        "the page did not change while checked"
+    );
 }

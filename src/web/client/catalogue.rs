@@ -21,6 +21,8 @@ pub struct Catalogue {
     /// Paragraphs at the top of the questions.
     pub intro: &'static [&'static str],
     pub language_label: &'static str,
+    /// After switching language, some answers could not be kept: `{questions}` names them.
+    pub switch_dropped: &'static str,
     /// The six questions, in question order.
     pub questions: [&'static str; 6],
     /// "Question 3" and the like, before a question's text: `{n}` is the number.
@@ -50,8 +52,15 @@ pub struct Catalogue {
     pub therapist_continue: &'static str,
     pub close_page: &'static str,
 
-    pub gone_title: &'static str,
-    pub gone_text: &'static str,
+    /// The link was answered already.
+    pub used_title: &'static str,
+    pub used_text: &'static str,
+    /// The link's time ran out.
+    pub expired_title: &'static str,
+    pub expired_text: &'static str,
+    /// The clinician cancelled the link or made a new one.
+    pub cancelled_title: &'static str,
+    pub cancelled_text: &'static str,
     pub unknown_title: &'static str,
     pub unknown_text: &'static str,
     pub too_many_title: &'static str,
@@ -60,7 +69,7 @@ pub struct Catalogue {
     pub trouble_title: &'static str,
     pub trouble_text: &'static str,
 
-    /// Before the citation of the questions' source.
+    /// Before the citation of the questions' source ("Questions adapted from").
     pub source: &'static str,
 }
 
@@ -173,6 +182,7 @@ pub(super) mod tests {
             catalogue.page_title,
             catalogue.heading,
             catalogue.language_label,
+            catalogue.switch_dropped,
             catalogue.question_number,
             catalogue.yes,
             catalogue.no,
@@ -192,8 +202,12 @@ pub(super) mod tests {
             catalogue.hand_back,
             catalogue.therapist_continue,
             catalogue.close_page,
-            catalogue.gone_title,
-            catalogue.gone_text,
+            catalogue.used_title,
+            catalogue.used_text,
+            catalogue.expired_title,
+            catalogue.expired_text,
+            catalogue.cancelled_title,
+            catalogue.cancelled_text,
             catalogue.unknown_title,
             catalogue.unknown_text,
             catalogue.too_many_title,
@@ -207,7 +221,10 @@ pub(super) mod tests {
         texts.extend(catalogue.coping);
         for text in &texts {
             assert!(!text.trim().is_empty(), "{}: an empty text", catalogue.code);
-            let lower = text.to_lowercase();
+            // SPEC §6.2's "encuentros casuales" (hook-ups) is no band.
+            let lower = text
+                .to_lowercase()
+                .replace("encuentros casuales", "encuentros");
             for verdict in VERDICTS {
                 assert!(
                     !lower.contains(verdict),
@@ -217,6 +234,18 @@ pub(super) mod tests {
             }
         }
         assert!(catalogue.question_number.contains("{n}"));
+        assert!(catalogue.switch_dropped.contains("{questions}"));
+        // Used, expired and cancelled links are three different pages.
+        let gone = [
+            catalogue.used_title,
+            catalogue.expired_title,
+            catalogue.cancelled_title,
+        ];
+        assert!(
+            gone[0] != gone[1] && gone[1] != gone[2] && gone[0] != gone[2],
+            "{}: {gone:?}",
+            catalogue.code
+        );
         let mut coping = catalogue.coping.to_vec();
         coping.sort_unstable();
         coping.dedup();

@@ -9,14 +9,15 @@ pub const EN: Catalogue = Catalogue {
     english_name: "English",
     is_translation: false,
 
-    page_title: "Six questions",
-    heading: "Six short questions",
+    page_title: "A few questions from your therapist",
+    heading: "A few questions from your therapist",
     intro: &[
         "Your therapist has asked you to answer six short questions about your sexual and romantic life. There are no right or wrong answers.",
         "Your name is not asked for and not stored. Only your therapist sees your answers, and will talk them through with you.",
         "You can choose \u{201c}Prefer not to answer\u{201d} for any question.",
     ],
     language_label: "Language",
+    switch_dropped: "Some answers could not be kept when the language changed, so please answer these again: {questions}.",
     questions: [
         "Has anyone in your life ever expressed concern about your sexual or romantic activity?",
         "Are you concerned about any aspects of your sexual or romantic life?",
@@ -63,8 +64,12 @@ pub const EN: Catalogue = Catalogue {
     therapist_continue: "For your therapist: continue",
     close_page: "You can close this page now.",
 
-    gone_title: "This link has already been used",
-    gone_text: "This link works only once and for a limited time, and it cannot be used any more. If you still need to answer, please ask your therapist for a new link.",
+    used_title: "This link has already been used",
+    used_text: "Answers were already sent with this link, and it works only once. If you still need to answer, please ask your therapist for a new link.",
+    expired_title: "This link has expired",
+    expired_text: "This link was open for a limited time, and that time has passed. Nothing was kept. Please ask your therapist for a new link.",
+    cancelled_title: "This link is no longer available",
+    cancelled_text: "Your therapist has closed this link or made a new one. If you still need to answer, please ask your therapist for the new link.",
     unknown_title: "This link does not work",
     unknown_text: "Please check that the whole link was copied, or ask your therapist for a new one.",
     too_many_title: "Please wait a moment",
@@ -72,7 +77,7 @@ pub const EN: Catalogue = Catalogue {
     trouble_title: "Something did not work",
     trouble_text: "Your answers were not sent. Please go back, reload the page and try again. If it keeps happening, please tell your therapist.",
 
-    source: "Questions from:",
+    source: "Questions adapted from",
 };
 
 #[cfg(test)]

@@ -26,12 +26,18 @@ use crate::screening::questions::ESCAPE_DECLINED;
 use crate::screening::{
     Administration, AnswerErrors, Answers, CopingCode, IntakeQuestion, LanguageCode,
 };
-use crate::store::{ClientToken, Invitation};
+use crate::store::{ClientToken, Invitation, Spent};
 
 /// Answered invitations wait this long for the clinician to complete them.
 pub const ANSWERED_KEEP_SECS: i64 = 24 * 60 * 60;
 /// The field carrying the chosen language through the form.
 const LANG_FIELD: &str = "lang";
+/// The language switch: a submit button of the questions' own form, so the answers given so
+/// far come along without JavaScript (SPEC §6.1).
+const SWITCH_FIELD: &str = "switch_lang";
+/// How the client pages cite the questions' source: short, since the clinician's pages carry
+/// the full reference.
+const CLIENT_CITATION: &str = "Weiss (2015)";
 /// Characters of a client token (see the store).
 const TOKEN_CHARS: usize = 32;
 
@@ -101,23 +107,29 @@ const COPING_ORDER: [CopingCode; 14] = [
 /// What every client page shares.
 pub struct Frame {
     pub lang: &'static str,
-    pub title: &'static str,
+    /// Every client page is titled "A few questions from your therapist" (in the client's
+    /// language), after its own heading when it has another one.
+    pub title: String,
     pub stylesheets: [&'static str; 2],
     pub source: &'static str,
     pub citation: &'static str,
 }
 
 impl Frame {
-    fn new(words: &'static Catalogue, title: &'static str) -> Frame {
+    fn new(words: &'static Catalogue, heading: &'static str) -> Frame {
         Frame {
             lang: words.code,
-            title,
+            title: if heading == words.page_title {
+                heading.to_owned()
+            } else {
+                format!("{heading} · {}", words.page_title)
+            },
             stylesheets: [
                 super::plumbing::assets::stylesheet_url(),
                 super::plumbing::assets::client_stylesheet_url(),
             ],
             source: words.source,
-            citation: crate::screening::guidance::CITATION,
+            citation: CLIENT_CITATION,
         }
     }
 }
@@ -148,11 +160,11 @@ pub struct ClientErrorLink {
     pub message: String,
 }
 
-/// A link to the page in another language.
+/// One language of the switch: the current one, or a button that posts the answers given
+/// so far and shows them again in that language.
 pub struct LanguageLink {
     pub code: &'static str,
     pub name: &'static str,
-    pub href: String,
     pub current: bool,
 }
 
@@ -168,7 +180,7 @@ pub struct QuestionsPage {
     pub languages: Vec<LanguageLink>,
     pub questions: Vec<ClientQuestion>,
     pub errors: Vec<ClientErrorLink>,
-    pub notice: Option<&'static str>,
+    pub notice: Option<String>,
 }
 
 /// The thank-you page, and the pages for links that are gone or unknown.
@@ -213,20 +225,35 @@ fn language(asked: Option<&str>, headers: &HeaderMap) -> &'static Catalogue {
     })
 }
 
-/// The answer for a token that opens nothing, or for an address guessing too fast.
+/// The answer for a token that opens nothing: 410 saying calmly why (used, expired or
+/// cancelled), or 404 for a token never made.
 fn refusal(words: &'static Catalogue, token: &ClientToken) -> Response {
     match token {
-        ClientToken::Gone => (
-            StatusCode::GONE,
-            MessagePage::plain(words, words.gone_title, words.gone_text),
-        )
-            .into_response(),
+        ClientToken::Gone(spent) => gone(words, *spent),
+        ClientToken::Grace(_) => gone(words, Spent::Expired),
         _ => (
             StatusCode::NOT_FOUND,
             MessagePage::plain(words, words.unknown_title, words.unknown_text),
         )
             .into_response(),
     }
+}
+
+/// 410 Gone with the page for why the link stopped working.
+fn gone(words: &'static Catalogue, spent: Spent) -> Response {
+    let (title, text) = match spent {
+        Spent::Used => (words.used_title, words.used_text),
+        Spent::Expired => (words.expired_title, words.expired_text),
+        Spent::Cancelled => (words.cancelled_title, words.cancelled_text),
+    };
+    (StatusCode::GONE, MessagePage::plain(words, title, text)).into_response()
+}
+
+/// An invitation a client's token opens, and whether it is in its grace period (expired,
+/// but still taking a form opened before the expiry).
+struct Opened {
+    invitation: Invitation,
+    in_grace: bool,
 }
 
 /// Looks the token up, throttled by address: an address that keeps trying unknown tokens is
@@ -237,7 +264,7 @@ async fn open_invitation(
     peer: SocketAddr,
     headers: &HeaderMap,
     token: &str,
-) -> Result<Result<Invitation, Response>, WebError> {
+) -> Result<Result<Opened, Response>, WebError> {
     let address = super::plumbing::throttle::client_address(state, peer, headers);
     if state
         .client_throttle
@@ -259,7 +286,14 @@ async fn open_invitation(
         state.client_throttle.forgive(address).await;
     }
     Ok(match found {
-        ClientToken::Open(invitation) => Ok(invitation),
+        ClientToken::Open(invitation) => Ok(Opened {
+            invitation,
+            in_grace: false,
+        }),
+        ClientToken::Grace(invitation) => Ok(Opened {
+            invitation,
+            in_grace: true,
+        }),
         other => Err(refusal(words, &other)),
     })
 }
@@ -283,7 +317,9 @@ async fn show_questions(
 ) -> Result<Response, WebError> {
     let words = language(params.lang.as_deref(), &headers);
     let invitation = match open_invitation(&state, words, peer, &headers, &token).await? {
-        Ok(invitation) => invitation,
+        // A page load after the expiry opens no new form, grace or not.
+        Ok(opened) if opened.in_grace => return Ok(gone(words, Spent::Expired)),
+        Ok(opened) => opened.invitation,
         Err(refused) => return Ok(refused),
     };
     let form_token = state.form_tokens.issue(&headers, &purpose(&invitation));
@@ -292,7 +328,11 @@ async fn show_questions(
 }
 
 /// `POST /c/{token}`: the same parser and rules as the clinician's form; 422 with every
-/// answer kept and each error beside its question; a thank-you page once stored.
+/// answer kept and each error beside its question; a thank-you page once stored. A press of
+/// the language switch shows the answers given so far again in the other language and
+/// stores nothing. After the expiry, only a form opened before it (its form token is
+/// genuine, and such a token is only ever issued to a form shown before the expiry or
+/// shown again from one) is taken, for [`crate::store::EXPIRY_GRACE_SECS`].
 async fn answer_questions(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -300,14 +340,20 @@ async fn answer_questions(
     Path(token): Path<String>,
     form: PublicForm,
 ) -> Result<Response, WebError> {
-    let asked = form
-        .pairs
-        .iter()
-        .find(|(field, _)| field == LANG_FIELD)
-        .map(|(_, value)| value.as_str());
-    let words = language(asked, &headers);
-    let invitation = match open_invitation(&state, words, peer, &headers, &token).await? {
-        Ok(invitation) => invitation,
+    let field = |name: &str| {
+        form.pairs
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, value)| value.as_str())
+    };
+    let switch_to = field(SWITCH_FIELD).and_then(catalogue::find);
+    let switching = field(SWITCH_FIELD).is_some();
+    let words = switch_to.unwrap_or_else(|| language(field(LANG_FIELD), &headers));
+    let Opened {
+        invitation,
+        in_grace,
+    } = match open_invitation(&state, words, peer, &headers, &token).await? {
+        Ok(opened) => opened,
         Err(refused) => return Ok(refused),
     };
     // Only the six intake questions are the client's; anything else sent is left out.
@@ -318,12 +364,36 @@ async fn answer_questions(
         .map(|(field, value)| (field.as_str(), value.as_str()))
         .collect();
     let purpose = purpose(&invitation);
-    if !form.is_genuine(&state.form_tokens, &purpose) {
+    let genuine = form.is_genuine(&state.form_tokens, &purpose);
+    if in_grace && !genuine {
+        // Expired, and not a form opened before the expiry: nothing is kept.
+        return Ok(gone(words, Spent::Expired));
+    }
+    if switching {
+        // The language switch: the answers so far, in the other language; nothing stored,
+        // nothing validated but what can be kept.
+        let (kept, dropped) = keep_valid(&intake);
+        let form_token = state.form_tokens.issue(&headers, &purpose);
+        let mut page = questions_page(words, &token, &form_token, &kept, None);
+        if !dropped.is_empty() {
+            let named: Vec<String> = dropped
+                .iter()
+                .map(|question| words.numbered(*question))
+                .collect();
+            page.notice = Some(
+                words
+                    .switch_dropped
+                    .replace("{questions}", &named.join(", ")),
+            );
+        }
+        return Ok((form_token.cookie(), page).into_response());
+    }
+    if !genuine {
         // Open too long, or not sent from this page: nothing is stored, and the answers come
         // back with a fresh token to send again.
         let form_token = state.form_tokens.issue(&headers, &purpose);
         let mut page = questions_page(words, &token, &form_token, &intake, None);
-        page.notice = Some(words.form_expired);
+        page.notice = Some(words.form_expired.to_owned());
         return Ok((StatusCode::FORBIDDEN, form_token.cookie(), page).into_response());
     }
     let answers = match Answers::from_form(intake.iter().copied()) {
@@ -343,7 +413,13 @@ async fn answer_questions(
         .record_client_answers(&token, &answers, language, now, now + ANSWERED_KEEP_SECS)
         .await?;
     if !stored {
-        return Ok(refusal(words, &ClientToken::Gone));
+        // Answered meanwhile in another tab, cancelled, or past the grace: say which.
+        let now_found = state.store.client_token(&token, now).await?;
+        return Ok(match now_found {
+            ClientToken::Gone(spent) => gone(words, spent),
+            ClientToken::Unknown => refusal(words, &ClientToken::Unknown),
+            _ => gone(words, Spent::Expired),
+        });
     }
     let on_device = invitation.administration == Administration::ClientDevice;
     let mut paragraphs = vec![words.thanks_text];
@@ -361,6 +437,55 @@ async fn answer_questions(
         continue_label: on_device.then_some(words.therapist_continue),
     }
     .into_response())
+}
+
+/// The submitted intake answers a language switch can keep: every known value (a yes/no
+/// question's one answer, question 3's known ways), and the questions whose values could not
+/// be kept (unknown, or two answers to a yes/no question). Nothing else is checked: an
+/// unanswered question is no error until the answers are sent.
+fn keep_valid<'a>(
+    submitted: &[(&'a str, &'a str)],
+) -> (Vec<(&'a str, &'a str)>, Vec<IntakeQuestion>) {
+    let mut kept = Vec::new();
+    let mut dropped = Vec::new();
+    for question in IntakeQuestion::ALL {
+        let field = question.field();
+        let values: Vec<&str> = submitted
+            .iter()
+            .filter(|(name, value)| *name == field && !value.is_empty())
+            .map(|(_, value)| *value)
+            .collect();
+        let known = |value: &str| {
+            if question == IntakeQuestion::Escape {
+                value == ESCAPE_DECLINED
+                    || <CopingCode as crate::screening::Coded>::from_code(value).is_some()
+            } else {
+                ["yes", "no", "declined"].contains(&value)
+            }
+        };
+        let mut lost = false;
+        if question == IntakeQuestion::Escape {
+            for value in &values {
+                if known(value) {
+                    kept.push((field, *value));
+                } else {
+                    lost = true;
+                }
+            }
+        } else if let [value] = values.as_slice() {
+            if known(value) {
+                kept.push((field, *value));
+            } else {
+                lost = true;
+            }
+        } else {
+            lost = values.len() > 1;
+        }
+        if lost {
+            dropped.push(question);
+        }
+    }
+    (kept, dropped)
 }
 
 /// True when the submitted pairs hold a non-empty value for `field`.
@@ -471,7 +596,6 @@ fn questions_page(
             .map(|each| LanguageLink {
                 code: each.code,
                 name: each.own_name,
-                href: format!("/c/{token}?{LANG_FIELD}={}", each.code),
                 current: each.code == words.code,
             })
             .collect(),

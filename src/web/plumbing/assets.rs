@@ -18,6 +18,7 @@ struct Assets;
 
 const STYLESHEET: &str = "app.css";
 const CLIENT_STYLESHEET: &str = "client.css";
+const INVITATION_SCRIPT: &str = "invitation.js";
 
 pub fn routes() -> Vec<Route> {
     vec![Route::new("/static/{file}", Access::Public, get(asset))]
@@ -33,6 +34,13 @@ pub fn stylesheet_url() -> &'static str {
 pub fn client_stylesheet_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| versioned(CLIENT_STYLESHEET))
+}
+
+/// The invitation page's script, `/static/invitation.js?v=<hash>`: it reloads the waiting
+/// page and works the Copy button (the only script; the page works without it).
+pub fn invitation_script_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| versioned(INVITATION_SCRIPT))
 }
 
 fn versioned(file: &str) -> String {

@@ -1,6 +1,7 @@
 //! The lock of a handed-over device (SPEC §6): while a session is locked, every request but
-//! the client view, `/unlock`, `/logout` and static files is sent to `/unlock` — unknown
-//! addresses included, so nothing of the clinician's app shows, not even its 404 page.
+//! the client view, `/unlock` (with its way back to the questions), `/logout` and static
+//! files is sent to `/unlock` — unknown addresses included, so nothing of the clinician's
+//! app shows, not even its 404 page.
 
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -14,6 +15,7 @@ pub fn open_while_locked(path: &str) -> bool {
     path.starts_with("/c/")
         || path.starts_with("/static/")
         || path == "/unlock"
+        || path == "/unlock/questions"
         || path == "/logout"
 }
 
@@ -35,7 +37,13 @@ mod tests {
 
     #[test]
     fn only_the_client_view_unlock_logout_and_static_files_stay_open() {
-        for open in ["/c/abc", "/unlock", "/logout", "/static/app.css"] {
+        for open in [
+            "/c/abc",
+            "/unlock",
+            "/unlock/questions",
+            "/logout",
+            "/static/app.css",
+        ] {
             assert!(open_while_locked(open), "{open}");
         }
         for closed in [

@@ -113,6 +113,9 @@ pub struct FormPage {
     /// The review code of the screening this one follows, as typed.
     pub prior_code: String,
     pub prior_error: Option<String>,
+    /// "Re-screen of K7QF-29MX" at the top, whenever a review code is set as the earlier
+    /// screening (typed, from `?prior_code=`, or carried by the client's invitation).
+    pub rescreen_of: Option<String>,
     /// A note at the top of the form.
     pub notice: Option<&'static str>,
     /// The invitation whose answers the client gave themselves, when they did.
@@ -399,6 +402,10 @@ impl FormPage {
             errors: Vec::new(),
             prior_code: submitted.value(PRIOR_FIELD).unwrap_or_default().to_owned(),
             prior_error: error_for(PRIOR_FIELD),
+            rescreen_of: submitted
+                .value(PRIOR_FIELD)
+                .and_then(|typed| typed.trim().parse::<crate::screening::ReviewCode>().ok())
+                .map(|code| code.to_string()),
             notice: None,
             invitation: None,
             draft: submitted

@@ -135,6 +135,11 @@ async fn new_screening(
         // Not answered yet: the invitation says so.
         return Ok(Redirect::to(&format!("/invitations/{id}")).into_response());
     };
+    // A re-screening sent to the client: its earlier screening comes with it.
+    if let Some(prior) = &invitation.prior {
+        prefill.retain(|(field, _)| field != PRIOR_FIELD);
+        prefill.push((PRIOR_FIELD.to_owned(), prior.to_string()));
+    }
     for question in crate::screening::IntakeQuestion::ALL {
         let field = question.field();
         match answers.intake(question) {

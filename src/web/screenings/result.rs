@@ -77,8 +77,35 @@ pub struct ResultPage {
     pub language: Option<(&'static str, bool)>,
     /// The clinician changed some of the client's own answers before saving.
     pub intake_corrected: bool,
+    /// Each question the clinician changed: the client's answer and the recorded one.
+    pub corrections: Vec<Correction>,
     /// What else changed since the prior screening: band, pattern, control, indicators.
     pub changes: Vec<String>,
+}
+
+/// One intake answer the clinician corrected (SPEC §6.1), in the app's answer labels.
+pub struct Correction {
+    /// "Question 4 · secrets".
+    pub question: String,
+    pub client: String,
+    pub recorded: String,
+}
+
+/// The questions whose recorded answer differs from the client's own (none when the
+/// clinician asked, or for screenings saved before the client's answers were kept).
+fn corrections(screening: &StoredScreening) -> Vec<Correction> {
+    let Some(given) = &screening.client_answers else {
+        return Vec::new();
+    };
+    IntakeQuestion::ALL
+        .into_iter()
+        .filter(|question| given.intake(*question) != screening.answers.intake(*question))
+        .map(|question| Correction {
+            question: format!("Question {} · {}", question.number(), question.topic()),
+            client: super::form::answer_words(given, question),
+            recorded: super::form::answer_words(&screening.answers, question),
+        })
+        .collect()
 }
 
 /// One screening in a client's trajectory.
@@ -203,6 +230,7 @@ impl ResultPage {
                 .filter(|code| *code != crate::screening::LanguageCode::ENGLISH)
                 .map(crate::web::client::language_for_clinician),
             intake_corrected: screening.intake_corrected,
+            corrections: corrections(screening),
             changes: prior.map_or_else(Vec::new, |prior| changes(prior, screening)),
         }
     }
