@@ -1464,10 +1464,48 @@ async fn an_expired_invitation_is_listed_until_dismissed(engine: Engine) {
             "SELECT match_words FROM invitations WHERE id = '{id}'"
         ))
         .await;
+    // Within the grace period the client may still be answering a form opened before the
+    // expiry: no "make a new link" or "dismiss" that would throw those answers away.
     app.db
         .execute(&format!(
             "UPDATE invitations SET expiry = {}",
             unix_now() - 60
+        ))
+        .await;
+    let list = alice.get_html("/invitations").await;
+    assert!(!list.contains("Expired"), "{list}");
+    assert!(list.contains("closed to new visits"), "{list}");
+    assert!(!list.contains(&format!("action=\"/invitations/{id}/dismiss\"")));
+    assert_eq!(
+        alice
+            .post_form(&format!("/invitations/{id}/dismiss"), &[])
+            .await
+            .status(),
+        404,
+        "not expired yet: the grace period runs"
+    );
+    let hashes = "SELECT token_hash FROM invitations ORDER BY token_hash";
+    let before = app.db.texts(hashes).await;
+    assert_eq!(
+        alice
+            .post_form(&format!("/invitations/{id}/new-link"), &[])
+            .await
+            .status(),
+        303,
+    );
+    assert_eq!(
+        app.db.texts(hashes).await,
+        before,
+        "the link is not replaced"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM invitations").await, 2);
+    let page = alice.get_html(&format!("/invitations/{id}")).await;
+    assert!(!page.contains("Expired · make a new link"), "{page}");
+
+    app.db
+        .execute(&format!(
+            "UPDATE invitations SET expiry = {}",
+            unix_now() - 60 - intake_screener::store::EXPIRY_GRACE_SECS
         ))
         .await;
     let list = alice.get_html("/invitations").await;

@@ -273,3 +273,28 @@ fn the_form_carries_the_articles_two_missing_points() {
     assert!(advice.contains("tempting for therapists to take these clients at their word"));
     assert!(advice.contains("anonymous") && advice.contains("compartmentalized"));
 }
+
+/// At-risk by this app's three-red-flag threshold, with secrecy observed: the description says
+/// the level rests on the app's threshold, and that secrecy did not count (versions 2 and 3).
+#[test]
+fn an_at_risk_result_by_red_flags_with_secrecy_names_the_threshold() {
+    let record = answers(json!({
+        "q1_concern_expressed": "yes", "q2_self_concern": "yes", "q3_escape": ["exercise"],
+        "q4_secrets": "yes", "q5_others_disturbed": "no", "q6_shame": "no",
+        "pattern": "occasional", "control": "retained", "secrecy": true,
+    }));
+    for version in [RulesVersion::V2, RulesVersion::V3] {
+        let outcome = version.score(&record);
+        assert_eq!(outcome.band, Band::AtRisk);
+        let description = guidance::result_description(&record, &outcome).unwrap();
+        assert!(
+            description.contains("this app (not the article)"),
+            "{description}"
+        );
+        assert!(description.contains("secrecy was observed, which alone raises no level"));
+        assert!(
+            !description.contains("The article describes at-risk users"),
+            "{description}"
+        );
+    }
+}

@@ -174,9 +174,17 @@ pub fn result_description(answers: &Answers, outcome: &Outcome) -> Option<String
                     }
                 ),
             };
-            let lead = if signs.is_empty() && answers.control != Control::Lost {
+            // Version 1 counts secrecy as an at-risk sign; versions 2 and 3 do not.
+            let counted_signs = match outcome.rules_version {
+                RulesVersion::V1 => !signs.is_empty(),
+                RulesVersion::V2 | RulesVersion::V3 => super::rules::has_signs(answers),
+            };
+            let lead = if !counted_signs && answers.control != Control::Lost {
                 let details = if nothing_recorded {
                     "The details were not assessed."
+                } else if answers.observed(Indicator::Secrecy) {
+                    "The details recorded show no sign of at-risk use beyond these answers: \
+                     secrecy was observed, which alone raises no level."
                 } else {
                     "The details recorded show no sign of at-risk use beyond these answers."
                 };

@@ -141,8 +141,20 @@ impl Invitation {
         self.answers.is_some()
     }
 
-    /// True once its expiry has passed (an expired invitation holds no answers).
+    /// True once it can bring no answers any more: its expiry has passed and, for one not
+    /// answered, the grace period too (a form the client opened before the expiry may still
+    /// come in: SPEC §6.1). An expired invitation holds no answers.
     pub fn is_expired(&self, now: i64) -> bool {
+        let grace = if self.is_answered() {
+            0
+        } else {
+            EXPIRY_GRACE_SECS
+        };
+        self.expiry + grace <= now
+    }
+
+    /// True once its link opens no new form (the expiry has passed).
+    pub fn is_closed(&self, now: i64) -> bool {
         self.expiry <= now
     }
 }
@@ -482,12 +494,14 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let mut transaction = self.writer().begin().await?;
         let hash: Option<String> = on_tx!(&mut transaction, connection => sqlx::query_scalar(
-            "DELETE FROM invitations WHERE id = $1 AND clinician_id = $2 AND expiry <= $3 \
+            "DELETE FROM invitations WHERE id = $1 AND clinician_id = $2 \
+             AND expiry + CASE WHEN q1_concern_expressed IS NULL THEN $4 ELSE 0 END <= $3 \
              RETURNING token_hash",
         )
         .bind(id.as_str())
         .bind(owner.0)
         .bind(now)
+        .bind(EXPIRY_GRACE_SECS)
         .fetch_optional(&mut *connection)
         .await?);
         let Some(hash) = hash else {
@@ -512,11 +526,13 @@ impl Store {
         let token = Alphanumeric.sample_string(&mut rand::rng(), TOKEN_CHARS);
         let mut transaction = self.writer().begin().await?;
         let old: Option<String> = on_tx!(&mut transaction, connection => sqlx::query_scalar(
-            "SELECT token_hash FROM invitations WHERE id = $1 AND clinician_id = $2 AND expiry <= $3",
+            "SELECT token_hash FROM invitations WHERE id = $1 AND clinician_id = $2 \
+             AND expiry + CASE WHEN q1_concern_expressed IS NULL THEN $4 ELSE 0 END <= $3",
         )
         .bind(id.as_str())
         .bind(owner.0)
         .bind(now)
+        .bind(EXPIRY_GRACE_SECS)
         .fetch_optional(&mut *connection)
         .await?);
         let Some(old) = old else {

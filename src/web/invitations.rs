@@ -80,6 +80,8 @@ pub struct InvitationRow {
     pub expires_in: String,
     /// Its time ran out: listed as "Expired · make a new link" until dismissed or a day on.
     pub expired: bool,
+    /// Closed to new visits, but a form the client opened before the expiry may still come.
+    pub in_grace: bool,
     /// The review code of the earlier screening this re-screening follows.
     pub prior: Option<String>,
 }
@@ -106,7 +108,12 @@ impl InvitationRow {
                 Administration::ClientDevice => "On this device",
                 _ => "Link for the client's phone",
             },
-            expires_in,
+            expires_in: if invitation.is_closed(now) && !invitation.is_answered() {
+                "now: closed to new visits, a form already open is still accepted".to_owned()
+            } else {
+                expires_in
+            },
+            in_grace: invitation.is_closed(now) && !invitation.is_expired(now),
             expired: invitation.is_expired(now),
             prior: invitation.prior.as_ref().map(ToString::to_string),
         }
@@ -361,7 +368,7 @@ async fn show_invitation(
     let mut link = None;
     if let Some(token) = params.token.as_deref()
         && !invitation.is_answered()
-        && !invitation.is_expired(now)
+        && !invitation.is_closed(now)
         && invitation.administration == Administration::ClientLink
         && state.store.token_matches(&invitation.id, token).await?
     {
@@ -406,6 +413,11 @@ async fn new_link(
     }
     if invitation.administration != Administration::ClientLink {
         return Err(WebError::NotFound);
+    }
+    if invitation.is_closed(now) {
+        // The grace period: a form the client opened before the expiry may still come in,
+        // and a new link would throw it away. Nothing changes.
+        return Ok(Redirect::to(&format!("/invitations/{}", invitation.id)).into_response());
     }
     let Some(token) = state
         .store

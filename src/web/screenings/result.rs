@@ -23,6 +23,15 @@ impl BandView {
             label: band.label(),
         }
     }
+
+    /// A result's band styled by its tone: neutral when not screened, incomplete or
+    /// provisional, never a green all-clear (SPEC §2.4c).
+    pub fn of(outcome: &crate::screening::Outcome) -> BandView {
+        BandView {
+            code: guidance::tone(outcome),
+            label: outcome.band.label(),
+        }
+    }
 }
 
 /// One recorded answer, in words.
@@ -214,7 +223,7 @@ impl ResultPage {
                         position: index + 1,
                         review_code: step.review_code.to_string(),
                         year: step.year,
-                        band: BandView::new(step.outcome.band),
+                        band: BandView::of(&step.outcome),
                         is_current: step.review_code == screening.review_code,
                     })
                     .collect()
@@ -359,7 +368,7 @@ impl ListPage {
                 .map(|screening| ListRow {
                     review_code: screening.review_code.to_string(),
                     year: screening.year,
-                    band: BandView::new(screening.outcome.band),
+                    band: BandView::of(&screening.outcome),
                     red_flag_count: screening.outcome.red_flags.len(),
                     provisional: screening.outcome.provisional,
                     incomplete: screening.outcome.incomplete,
