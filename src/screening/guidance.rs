@@ -270,6 +270,11 @@ pub fn inconsistency_lines(answers: &Answers) -> Vec<&'static str> {
         .collect()
 }
 
+/// Any red flag, or a level that raises concern by itself (SPEC §2.3c `concern`).
+fn concern(outcome: &Outcome) -> bool {
+    !outcome.red_flags.is_empty() || outcome.band.is_concern()
+}
+
 /// Why a provisional result is provisional, in a sentence; `None` when it is not.
 pub fn provisional_note(answers: &Answers, outcome: &Outcome) -> Option<String> {
     if !outcome.provisional {
@@ -287,11 +292,7 @@ pub fn provisional_note(answers: &Answers, outcome: &Outcome) -> Option<String> 
     };
     Some(match outcome.rules_version {
         RulesVersion::V1 => "The pattern of use was not assessed.".to_owned(),
-        RulesVersion::V2
-            if answers.control == Control::Lost
-                && !super::rules::has_signs(answers)
-                && !answers.observed(Indicator::Secrecy) =>
-        {
+        RulesVersion::V2 if Inconsistency::LostWithoutSigns.holds(answers) => {
             "Control is recorded as lost, but no other sign was observed: the record is \
              inconsistent."
                 .to_owned()
@@ -300,8 +301,7 @@ pub fn provisional_note(answers: &Answers, outcome: &Outcome) -> Option<String> 
         RulesVersion::V3 => {
             let disagree = (!inconsistencies(answers).is_empty())
                 .then_some("The details disagree (see above).");
-            let concern = !outcome.red_flags.is_empty() || outcome.band.is_concern();
-            [concern.then_some(missing).flatten(), disagree]
+            [concern(outcome).then_some(missing).flatten(), disagree]
                 .into_iter()
                 .flatten()
                 .collect::<Vec<_>>()
@@ -461,10 +461,9 @@ pub fn next_steps(answers: &Answers, outcome: &Outcome) -> Vec<NextStep> {
     if assess_control {
         steps.push(NextStep::AssessControl);
     }
-    let concern = !outcome.red_flags.is_empty() || outcome.band.is_concern();
     let pattern = answers.pattern.is_none();
     let control = control_missing && !assess_control;
-    if outcome.provisional && concern && (pattern || control) {
+    if outcome.provisional && concern(outcome) && (pattern || control) {
         steps.push(NextStep::CompleteDetails { pattern, control });
     }
     if outcome.referral {
