@@ -9,7 +9,7 @@ use common::{
     Browser, CASUAL_FORM, EXAMPLE_FORM, PASSWORD, code_of, location, spawn_app, spawn_app_with,
 };
 use intake_screener::config::SecurityConfig;
-use intake_screener::web::routes::{self, Access};
+use intake_screener::web::routes::{self, Access, Category, Log};
 
 async fn first_run_setup_link_creates_the_first_admin_once(engine: Engine) {
     let app = spawn_app_on(engine).await;
@@ -168,6 +168,56 @@ async fn public_routes_are_only_the_expected_ones() {
             "/static/{file}"
         ]
     );
+}
+
+/// SPEC §4: every route that concerns a screening, an invitation, a draft, an unlock or the
+/// client view is counted, never logged with its time; the only routes logged one by one are
+/// these, which concern clinicians' accounts and health probes (the audit log has the same
+/// events with their time anyway).
+#[test]
+fn no_route_that_concerns_a_client_is_logged() {
+    let table = routes::table();
+    let logged: Vec<&str> = table
+        .iter()
+        .filter(|route| route.log == Log::Line)
+        .map(|route| route.path)
+        .collect();
+    assert_eq!(
+        logged,
+        [
+            "/login",
+            "/logout",
+            "/setup",
+            "/account/password",
+            "/admin/clinicians",
+            "/admin/clinicians/{username}/active",
+            "/admin/clinicians/{username}/password",
+            "/admin/audit",
+            "/healthz",
+        ]
+    );
+    let categories = [
+        ("/screenings", Category::Screening),
+        ("/invitations", Category::Invitation),
+        ("/drafts", Category::Draft),
+        ("/unlock", Category::Unlock),
+        ("/c/", Category::Client),
+    ];
+    for route in &table {
+        if let Some((_, category)) = categories
+            .iter()
+            .find(|(prefix, _)| route.path.starts_with(prefix))
+        {
+            assert_eq!(route.log, Log::Counted(*category), "{}", route.path);
+        }
+        // The landing redirect, the stylesheet a client's phone loads, the instrument, the
+        // dashboard: counted too.
+        if ["/", "/static/{file}", "/dashboard"].contains(&route.path)
+            || route.path.starts_with("/fhir")
+        {
+            assert!(matches!(route.log, Log::Counted(_)), "{}", route.path);
+        }
+    }
 }
 
 async fn a_result_is_only_its_owners(engine: Engine) {

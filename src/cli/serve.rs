@@ -4,6 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::process::ExitCode;
 
 use tokio::net::TcpListener;
+use tracing::Level;
 
 use crate::config::ServeConfig;
 use crate::web::{self, AppState};
@@ -67,32 +68,53 @@ fn shown_address(addr: SocketAddr) -> SocketAddr {
     }
 }
 
+/// Dependencies' targets and the most they may log, whatever `RUST_LOG` asks for (SPEC §4).
+/// Below these levels they log per request or per connection: concrete paths (which carry
+/// review codes, tokens and draft ids), peer addresses, or lines whose mere presence counts
+/// and dates requests (tower-sessions' `saving session` and `get_record`, sqlx's slow
+/// acquire). OWASP ASVS 5.0 V16.2.5.
+const PINNED_TARGETS: &[(&str, Level)] = &[
+    ("axum::serve", Level::INFO),
+    ("axum::rejection", Level::INFO),
+    ("hyper", Level::INFO),
+    ("hyper_util", Level::INFO),
+    ("h2", Level::INFO),
+    ("tower_http::csrf", Level::WARN),
+    ("tower_sessions", Level::ERROR),
+    ("tower_sessions_core", Level::ERROR),
+    ("tower_sessions_sqlx_store", Level::ERROR),
+    ("sqlx", Level::ERROR),
+    ("sqlx_core", Level::ERROR),
+    ("sqlx_sqlite", Level::ERROR),
+    ("sqlx_postgres", Level::ERROR),
+    ("rustls", Level::WARN),
+];
+
 pub(super) fn init_tracing(json: bool) {
-    use tracing_subscriber::EnvFilter;
-    let mut filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
-    // These log concrete request paths (which carry review codes) or peer addresses at trace
-    // level; whatever
-    // RUST_LOG asks for, they stay quiet (SPEC §4).
-    for directive in [
-        "tower_http::csrf=warn",
-        "axum::serve=info",
-        "hyper=info",
-        "h2=info",
-    ] {
-        if let Ok(directive) = directive.parse() {
-            filter = filter.add_directive(directive);
-        }
-    }
+    use tracing_subscriber::filter::{EnvFilter, Targets, filter_fn};
+    use tracing_subscriber::prelude::*;
+    let wanted = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // A filter of its own, so that no `RUST_LOG` directive, however specific, lifts a pin.
+    let pinned = Targets::new()
+        .with_default(Level::TRACE)
+        .with_targets(PINNED_TARGETS.iter().copied());
+    // Nothing is logged while a counted request runs (see `web::may_log`). Global filters all
+    // three (a per-layer filter keeps its verdict in a thread-local that a nested call can
+    // clobber, which dropped lines at random); this one asked last, so that it only holds
+    // back what the others would let through.
+    let outside_counted = filter_fn(web::may_log);
     // Colour codes only on a terminal: a file or the journal gets plain text.
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let layer = tracing_subscriber::fmt::layer()
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
+    let filtered = tracing_subscriber::registry()
+        .with(outside_counted)
+        .with(pinned)
+        .with(wanted);
     if json {
-        builder.json().init();
+        filtered.with(layer.json()).init();
     } else {
-        builder.init();
+        filtered.with(layer).init();
     }
 }
 

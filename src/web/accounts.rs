@@ -22,28 +22,34 @@ use crate::screening::answers::is_ticked;
 use crate::store::{AUDIT_PAGE_SIZE, AccountChangeError, AuditAction, AuditEntry, AuditEvent};
 
 pub fn routes() -> Vec<Route> {
+    // Logged: account and administration pages concern clinicians, not clients, and the audit
+    // log records their changes with their time anyway.
     vec![
         Route::new(
             "/account/password",
             Access::Clinician,
             get(password_page).post(change_password),
-        ),
+        )
+        .logged(),
         Route::new(
             "/admin/clinicians",
             Access::Admin,
             get(list_clinicians).post(create_clinician),
-        ),
+        )
+        .logged(),
         Route::new(
             "/admin/clinicians/{username}/active",
             Access::Admin,
             post(set_active),
-        ),
+        )
+        .logged(),
         Route::new(
             "/admin/clinicians/{username}/password",
             Access::Admin,
             post(reset_password),
-        ),
-        Route::new("/admin/audit", Access::Admin, get(audit_log)),
+        )
+        .logged(),
+        Route::new("/admin/audit", Access::Admin, get(audit_log)).logged(),
     ]
 }
 

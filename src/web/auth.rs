@@ -17,7 +17,7 @@ use axum::extract::Request;
 use super::plumbing::error::WebError;
 use super::plumbing::form_token::{self, PublicForm};
 use super::plumbing::layout::Layout;
-use super::plumbing::route::{Access, Route};
+use super::plumbing::route::{Access, Category, Route};
 use super::plumbing::session::{self, SignedIn};
 use super::plumbing::state::AppState;
 use super::plumbing::throttle;
@@ -31,10 +31,13 @@ pub fn routes() -> Vec<Route> {
             "/",
             Access::Public,
             get(|| async { Redirect::to("/screenings/new") }),
-        ),
-        Route::new("/login", Access::Public, get(login_form).post(login)),
-        Route::new("/logout", Access::Clinician, post(logout)),
-        Route::new("/setup", Access::Public, get(setup_page).post(setup)),
+        )
+        .counted(Category::Other),
+        // Logged: signing in and out and setting up concern the clinician, not a client, and
+        // the audit log records them with their time anyway.
+        Route::new("/login", Access::Public, get(login_form).post(login)).logged(),
+        Route::new("/logout", Access::Clinician, post(logout)).logged(),
+        Route::new("/setup", Access::Public, get(setup_page).post(setup)).logged(),
     ]
 }
 

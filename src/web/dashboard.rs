@@ -9,14 +9,14 @@ use axum::routing::get;
 
 use super::plumbing::error::WebError;
 use super::plumbing::layout::Layout;
-use super::plumbing::route::{Access, Route};
+use super::plumbing::route::{Access, Category, Route};
 use super::plumbing::session::SignedIn;
 use super::plumbing::state::AppState;
 use crate::screening::{Band, Coded};
 use crate::store::ScreeningSummary;
 
 pub fn routes() -> Vec<Route> {
-    vec![Route::new("/dashboard", Access::Clinician, get(dashboard))]
+    vec![Route::new("/dashboard", Access::Clinician, get(dashboard)).counted(Category::Screening)]
 }
 
 /// Chart geometry, in SVG user units.

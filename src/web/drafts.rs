@@ -4,7 +4,7 @@
 //!
 //! Bad ids: a draft that is not the clinician's (or no longer there) answers 404; an id that
 //! is not a draft id at all, or a draft past its expiry, answers 410. Nothing is changed by
-//! any of them. Logs name the routes (`/drafts`, `/drafts/{id}/discard`), never an id.
+//! any of them. Their requests are counted, never logged (see `plumbing::activity`).
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -15,7 +15,7 @@ use axum::routing::post;
 
 use super::plumbing::error::WebError;
 use super::plumbing::layout::Layout;
-use super::plumbing::route::{Access, Route};
+use super::plumbing::route::{Access, Category, Route};
 use super::plumbing::session::{SignedIn, SubmittedForm, VerifiedForm};
 use super::plumbing::state::AppState;
 use super::screenings::{self, FormPage, Submitted};
@@ -30,12 +30,15 @@ const DRAFTS_ON_LIST: &str = "/screenings?saved=draft#open-drafts";
 
 pub fn routes() -> Vec<Route> {
     vec![
-        Route::new("/drafts", Access::Clinician, post(save_draft)).keeping_form_through_sign_in(),
+        Route::new("/drafts", Access::Clinician, post(save_draft))
+            .keeping_form_through_sign_in()
+            .counted(Category::Draft),
         Route::new(
             "/drafts/{id}/discard",
             Access::Clinician,
             post(discard_draft),
-        ),
+        )
+        .counted(Category::Draft),
     ]
 }
 

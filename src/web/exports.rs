@@ -10,7 +10,7 @@ use axum::routing::get;
 use futures_util::{StreamExt, stream};
 
 use super::plumbing::error::WebError;
-use super::plumbing::route::{Access, Route};
+use super::plumbing::route::{Access, Category, Route};
 use super::plumbing::session::SignedIn;
 use super::plumbing::state::AppState;
 use crate::export::{fhir, table};
@@ -19,17 +19,20 @@ use crate::store::{AuditAction, AuditEntry};
 
 pub fn routes() -> Vec<Route> {
     vec![
-        Route::new("/screenings/export.csv", Access::Clinician, get(export_csv)),
+        Route::new("/screenings/export.csv", Access::Clinician, get(export_csv))
+            .counted(Category::Screening),
         Route::new(
             "/fhir/Questionnaire/intake-screener",
             Access::Clinician,
             get(questionnaire),
-        ),
+        )
+        .counted(Category::Other),
         Route::new(
             "/screenings/{code}/fhir",
             Access::Clinician,
             get(questionnaire_response),
-        ),
+        )
+        .counted(Category::Screening),
     ]
 }
 

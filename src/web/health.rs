@@ -8,7 +8,8 @@ use super::plumbing::route::{Access, Route};
 use super::plumbing::state::AppState;
 
 pub fn routes() -> Vec<Route> {
-    vec![Route::new("/healthz", Access::Public, get(healthz))]
+    // Logged: a probe's request concerns no client.
+    vec![Route::new("/healthz", Access::Public, get(healthz)).logged()]
 }
 
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {

@@ -15,7 +15,7 @@ use tower_sessions::Session;
 
 use super::plumbing::error::WebError;
 use super::plumbing::layout::Layout;
-use super::plumbing::route::{Access, Route};
+use super::plumbing::route::{Access, Category, Route};
 use super::plumbing::session::{self, SignedIn, VerifiedForm};
 use super::plumbing::state::AppState;
 use crate::accounts::PasswordHash;
@@ -31,34 +31,42 @@ pub fn routes() -> Vec<Route> {
             "/invitations",
             Access::Clinician,
             get(list_invitations).post(create_invitation),
-        ),
-        Route::new("/invitations/{id}", Access::Clinician, get(show_invitation)),
+        )
+        .counted(Category::Invitation),
+        Route::new("/invitations/{id}", Access::Clinician, get(show_invitation))
+            .counted(Category::Invitation),
         Route::new(
             "/invitations/{id}/cancel",
             Access::Clinician,
             post(cancel_invitation),
-        ),
+        )
+        .counted(Category::Invitation),
         Route::new(
             "/invitations/{id}/new-link",
             Access::Clinician,
             post(new_link),
-        ),
+        )
+        .counted(Category::Invitation),
         Route::new(
             "/invitations/{id}/dismiss",
             Access::Clinician,
             post(dismiss_invitation),
-        ),
+        )
+        .counted(Category::Invitation),
         Route::new(
             "/invitations/{id}/hand-over",
             Access::Clinician,
             post(hand_over_again),
-        ),
-        Route::new("/unlock", Access::Public, get(unlock_page).post(unlock)),
+        )
+        .counted(Category::Invitation),
+        Route::new("/unlock", Access::Public, get(unlock_page).post(unlock))
+            .counted(Category::Unlock),
         Route::new(
             "/unlock/questions",
             Access::Public,
             post(back_to_the_questions),
-        ),
+        )
+        .counted(Category::Unlock),
     ]
 }
 

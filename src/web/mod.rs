@@ -17,9 +17,10 @@ mod screenings;
 
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Router, middleware};
@@ -33,6 +34,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tracing::Level;
 
+pub use plumbing::activity::may_log;
 pub use plumbing::error::WebError;
 pub use plumbing::limit::BODY_LIMIT_BYTES;
 pub use plumbing::state::AppState;
@@ -60,10 +62,10 @@ pub fn router(state: AppState) -> Router {
         .secure_cookies
         .then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
 
-    let activity = state.activity.clone();
+    let policies = routes::log_policies();
+    let counting = (policies.clone(), state.activity.clone());
     routes::router(&state)
         .fallback(not_found)
-        .layer(middleware::from_fn(mark_unlogged))
         .layer(middleware::from_fn(lock::enforce))
         .layer(sessions)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
@@ -103,13 +105,17 @@ pub fn router(state: AppState) -> Router {
             hsts,
         ))
         .layer(CatchPanicLayer::custom(error::panic_response))
+        // Outside every other layer but the log's, so that nothing they log (sessions, CSRF,
+        // the lock, a panic) is written while a counted request runs.
+        .layer(middleware::from_fn_with_state(counting, mark_unlogged))
         .layer(
-            // Logs name the matched route (`/screenings/{code}`), never the concrete path, a
-            // query, a header, an address or a body (SPEC §4).
-            // Submitting a screening is never logged with a time: see `activity`.
+            // Logs name the matched route (`/admin/clinicians/{username}/active`), never the
+            // concrete path, a query, a header, an address or a body (SPEC §4). Routes that
+            // concern a client are counted, never logged with a time: see `activity` and the
+            // route table.
             TraceLayer::new_for_http()
-                .make_span_with(|request: &Request| {
-                    if activity::is_unlogged(request) {
+                .make_span_with(move |request: &Request| {
+                    if policies.is_unlogged(request) {
                         return tracing::Span::none();
                     }
                     let route = request
@@ -120,13 +126,18 @@ pub fn router(state: AppState) -> Router {
                 })
                 .on_request(())
                 .on_eos(())
+                // Server errors are logged by `on_response`, for logged routes only.
+                .on_failure(())
                 .on_response(
-                    move |response: &Response, latency: Duration, span: &tracing::Span| {
-                        if let Some(unlogged) = response.extensions().get::<activity::Unlogged>() {
-                            activity.count(&unlogged.0, response.status());
-                        } else {
+                    |response: &Response, latency: Duration, span: &tracing::Span| {
+                        if response.extensions().get::<activity::Unlogged>().is_none() {
+                            let level = if response.status().is_server_error() {
+                                Level::ERROR
+                            } else {
+                                Level::INFO
+                            };
                             DefaultOnResponse::new()
-                                .level(Level::INFO)
+                                .level(level)
                                 .on_response(response, latency, span);
                         }
                     },
@@ -144,14 +155,17 @@ async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Resp
     }
 }
 
-/// Marks the responses to requests that are counted instead of logged (see [`activity`]).
-async fn mark_unlogged(request: Request, next: middleware::Next) -> Response {
-    let unlogged = activity::is_unlogged(&request).then(|| request.method().clone());
-    let mut response = next.run(request).await;
-    if let Some(method) = unlogged {
-        response.extensions_mut().insert(activity::Unlogged(method));
+/// Runs the requests of counted routes with logging off, counts them and marks their
+/// responses (see [`activity`]); the route table says which routes are counted.
+async fn mark_unlogged(
+    State((policies, activity)): State<(activity::Policies, Arc<activity::Activity>)>,
+    request: Request,
+    next: middleware::Next,
+) -> Response {
+    match policies.of(&request) {
+        routes::Log::Line => next.run(request).await,
+        routes::Log::Counted(category) => activity.run_counted(category, next.run(request)).await,
     }
-    response
 }
 
 /// The timeout (and the extractors' body limit, should a body ever reach one over the limit)

@@ -1,12 +1,13 @@
-//! The route table: every page module's routes, with who may use them. The router is built
-//! from this table, with the gates in front, and a test walks the same table to prove that no
-//! private route answers without a session.
+//! The route table: every page module's routes, with who may use them and whether their
+//! requests may be logged. The router is built from this table, with the gates in front, and
+//! tests walk the same table to prove that no private route answers without a session and
+//! that no route concerning a client is logged one by one.
 
 use axum::Router;
 use axum::middleware;
 
 use super::auth::keep_form_through_sign_in;
-pub use super::plumbing::route::{Access, Route, RouteInfo};
+pub use super::plumbing::route::{Access, Category, Log, Route, RouteInfo};
 use super::plumbing::session::{require_admin, require_clinician};
 use super::plumbing::state::AppState;
 
@@ -33,8 +34,16 @@ pub fn table() -> Vec<RouteInfo> {
         .map(|route| RouteInfo {
             path: route.path,
             access: route.access,
+            log: route.log,
         })
         .collect()
+}
+
+/// Each route's log policy, by path.
+pub(super) fn log_policies() -> super::plumbing::activity::Policies {
+    super::plumbing::activity::Policies::new(
+        table().into_iter().map(|route| (route.path, route.log)),
+    )
 }
 
 /// The router for the table, with the sign-in gate on every private route.

@@ -87,12 +87,18 @@ impl Server {
 
     /// Starts the server on the database at `url` (either engine) with extra arguments.
     pub fn start_on(url: &str, log: &Path, args: &[&str]) -> Server {
+        Server::start_on_env(url, log, args, &[])
+    }
+
+    /// Starts the server on `url` with extra arguments and environment variables.
+    pub fn start_on_env(url: &str, log: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
         for _ in 0..3 {
             let port = free_port();
             let mut child = Command::new(BIN)
                 .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
                 .args(["--database", url])
                 .args(args)
+                .envs(env.iter().copied())
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(File::create(log).expect("log file"))

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use self::catalogue::Catalogue;
 use super::plumbing::error::WebError;
 use super::plumbing::form_token::{IssuedToken, PublicForm};
-use super::plumbing::route::{Access, Route};
+use super::plumbing::route::{Access, Category, Route};
 use super::plumbing::state::AppState;
 use crate::screening::questions::ESCAPE_DECLINED;
 use crate::screening::{
@@ -42,13 +42,16 @@ const CLIENT_CITATION: &str = "Weiss (2015)";
 const TOKEN_CHARS: usize = 32;
 
 pub fn routes() -> Vec<Route> {
-    vec![Route::new(
-        "/c/{token}",
-        Access::Public,
-        get(show_questions)
-            .post(answer_questions)
-            .route_layer(axum::middleware::from_fn(own_pages)),
-    )]
+    vec![
+        Route::new(
+            "/c/{token}",
+            Access::Public,
+            get(show_questions)
+                .post(answer_questions)
+                .route_layer(axum::middleware::from_fn(own_pages)),
+        )
+        .counted(Category::Client),
+    ]
 }
 
 /// Marks a response as a page of the client view, so the edge layers leave it alone.

@@ -1,55 +1,148 @@
-//! The request log, minus the requests whose time must not be kept: submitting a screening
-//! and opening a result (where every submission lands).
+//! The request log, minus every request whose time must not be kept (SPEC §4).
 //!
-//! The n-th logged `POST /screenings` would be the n-th screening stored, so its log line's
-//! time would date a screening; so would the n-th `GET /screenings/{code}` that follows it.
-//! These requests get no log line (and no span, so nothing logged while they run carries
-//! their route); an hourly count says how many there were instead.
+//! The n-th logged `POST /screenings` would be the n-th screening stored, so its line's time
+//! would date a screening; so would the n-th result opened, form shown, invitation answered,
+//! draft saved or device unlocked, joined with the stored `seq_in_year` and `administration`.
+//! The route table says which routes are counted ([`Log::Counted`], the default) and which
+//! may be logged ([`Log::Line`]). A counted request gets no line and no span, nothing at all
+//! is logged while it runs (the subscriber asks [`may_log`], so a dependency's
+//! per-request line cannot date it either), and an hourly count per category stands in for
+//! it. OWASP ASVS 5.0 V16.2.5: data is logged according to its protection level.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::Method;
+use axum::http::StatusCode;
+use axum::response::Response;
 
-/// How often the count of screening submissions is logged.
+use super::route::{Category, Log};
+
+/// How often the counts are logged.
 pub const REPORT_PERIOD: Duration = Duration::from_secs(60 * 60);
 
-/// True for the requests that are counted, never logged one by one: `POST /screenings` and
-/// `GET /screenings/{code}`.
-pub fn is_unlogged(request: &Request) -> bool {
-    let Some(route) = request.extensions().get::<MatchedPath>() else {
-        return false;
-    };
-    matches!(
-        (request.method(), route.as_str()),
-        (&Method::POST, "/screenings") | (&Method::GET, "/screenings/{code}")
-    )
+/// At most this many distinct failure messages are kept for the next count.
+const KEPT_FAILURES: usize = 5;
+
+tokio::task_local! {
+    /// Set while a counted request runs.
+    static COUNTED: Arc<Activity>;
 }
+
+/// Whether a span or event may be logged now: not while a counted request runs. A warning or
+/// error held back then is kept for the next count by where it was raised (its text could
+/// carry the request's data; the next count's time dates nothing finer than the hour).
+pub fn may_log(metadata: &tracing::Metadata<'_>) -> bool {
+    COUNTED
+        .try_with(|activity| {
+            if metadata.is_event() && *metadata.level() <= tracing::Level::WARN {
+                activity.held_back.fetch_add(1, Ordering::Relaxed);
+                activity.keep_failure(format!(
+                    "{} {} ({}:{})",
+                    metadata.level(),
+                    metadata.target(),
+                    metadata.file().unwrap_or("?"),
+                    metadata.line().unwrap_or(0)
+                ));
+            }
+        })
+        .is_err()
+}
+
+/// Keeps a failure's message for the next count when it happens during a counted request
+/// (where it cannot be logged with its time); true if it was kept.
+pub fn keep_failure_for_count(message: &dyn std::fmt::Display) -> bool {
+    COUNTED
+        .try_with(|activity| activity.keep_failure(message.to_string()))
+        .is_ok()
+}
+
+/// The log policy of every route, by its path in the route table.
+#[derive(Debug, Clone, Default)]
+pub struct Policies(Arc<HashMap<&'static str, Log>>);
+
+impl Policies {
+    pub fn new(policies: impl IntoIterator<Item = (&'static str, Log)>) -> Policies {
+        Policies(Arc::new(policies.into_iter().collect()))
+    }
+
+    /// The policy for a request: its route's, or counted as [`Category::Other`] when it
+    /// matched no route (a browser's `/favicon.ico` on a client's first page).
+    pub fn of(&self, request: &Request) -> Log {
+        request
+            .extensions()
+            .get::<MatchedPath>()
+            .and_then(|route| self.0.get(route.as_str()).copied())
+            .unwrap_or(Log::Counted(Category::Other))
+    }
+
+    /// True for the requests that are counted, never logged one by one.
+    pub fn is_unlogged(&self, request: &Request) -> bool {
+        matches!(self.of(request), Log::Counted(_))
+    }
+}
+
+/// The marker a response carries when its request was counted, not logged.
+#[derive(Debug, Clone, Copy)]
+pub struct Unlogged;
 
 /// Counts of the requests not logged one by one.
 #[derive(Debug, Default)]
 pub struct Activity {
-    /// Screenings submitted and stored (`POST /screenings` answered 303).
-    saved: AtomicU64,
-    /// The other unlogged requests: submissions not stored (422, 403…) and results opened.
+    screening: AtomicU64,
+    invitation: AtomicU64,
+    draft: AtomicU64,
+    unlock: AtomicU64,
+    client: AtomicU64,
     other: AtomicU64,
+    /// Counted requests answered with a server error.
+    failed: AtomicU64,
+    /// Warnings and errors raised during counted requests, not logged then.
+    held_back: AtomicU64,
+    /// Distinct messages of those failures and warnings, for the next count.
+    failures: Mutex<Vec<String>>,
 }
 
-/// The marker a response carries when its request was not logged: the request's method.
-#[derive(Debug, Clone)]
-pub struct Unlogged(pub Method);
-
 impl Activity {
-    /// Counts one unlogged request of `method` that was answered `status`.
-    pub fn count(&self, method: &Method, status: axum::http::StatusCode) {
-        let counter = if method == Method::POST && status == axum::http::StatusCode::SEE_OTHER {
-            &self.saved
-        } else {
-            &self.other
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+    fn counter(&self, category: Category) -> &AtomicU64 {
+        match category {
+            Category::Screening => &self.screening,
+            Category::Invitation => &self.invitation,
+            Category::Draft => &self.draft,
+            Category::Unlock => &self.unlock,
+            Category::Client => &self.client,
+            Category::Other => &self.other,
+        }
+    }
+
+    /// Runs a counted request of `category` with logging off, and counts it.
+    pub async fn run_counted(
+        self: &Arc<Self>,
+        category: Category,
+        request: impl Future<Output = Response>,
+    ) -> Response {
+        let mut response = COUNTED.scope(self.clone(), request).await;
+        self.count(category, response.status());
+        response.extensions_mut().insert(Unlogged);
+        response
+    }
+
+    /// Counts one counted request of `category` that was answered `status`.
+    pub fn count(&self, category: Category, status: StatusCode) {
+        self.counter(category).fetch_add(1, Ordering::Relaxed);
+        if status.is_server_error() {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn keep_failure(&self, message: String) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if failures.len() < KEPT_FAILURES && !failures.contains(&message) {
+            failures.push(message);
+        }
     }
 
     /// Logs the counts every [`REPORT_PERIOD`] (when there was anything), until dropped.
@@ -62,16 +155,98 @@ impl Activity {
         }
     }
 
-    /// Logs and resets the counts, if any.
+    /// Logs and resets the counts, if any. Every count is named, zero or not, so the line's
+    /// shape says nothing either.
     pub fn log_counts(&self) {
-        let saved = self.saved.swap(0, Ordering::Relaxed);
-        let other = self.other.swap(0, Ordering::Relaxed);
-        if saved + other > 0 {
+        let [screening, invitation, draft, unlock, client, other] =
+            Category::ALL.map(|category| self.counter(category).swap(0, Ordering::Relaxed));
+        let failed = self.failed.swap(0, Ordering::Relaxed);
+        let held_back = self.held_back.swap(0, Ordering::Relaxed);
+        let failures =
+            std::mem::take(&mut *self.failures.lock().unwrap_or_else(|e| e.into_inner()));
+        if screening + invitation + draft + unlock + client + other > 0 {
             tracing::info!(
-                screenings_saved = saved,
-                other_screening_requests = other,
-                "screening requests since the last count (not logged one by one)"
+                screening,
+                invitation,
+                draft,
+                unlock,
+                client,
+                other,
+                failed,
+                "requests since the last count (not logged one by one)"
             );
         }
+        if failed + held_back > 0 {
+            tracing::error!(
+                failed,
+                held_back,
+                errors = ?failures,
+                "counted requests failed or warned since the last count"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::response::IntoResponse;
+
+    use super::*;
+
+    fn in_counted_request() -> bool {
+        COUNTED.try_with(|_| ()).is_ok()
+    }
+
+    #[tokio::test]
+    async fn a_counted_request_is_known_as_such_while_it_runs_and_its_failure_is_kept() {
+        let activity = Arc::new(Activity::default());
+        assert!(!in_counted_request());
+        let response = activity
+            .run_counted(Category::Draft, async {
+                assert!(in_counted_request());
+                assert!(keep_failure_for_count(&"database gone"));
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            })
+            .await;
+        assert!(response.extensions().get::<Unlogged>().is_some());
+        assert!(!in_counted_request());
+        assert!(!keep_failure_for_count(&"outside"));
+        assert_eq!(activity.draft.load(Ordering::Relaxed), 1);
+        assert_eq!(activity.failed.load(Ordering::Relaxed), 1);
+        assert_eq!(*activity.failures.lock().unwrap(), ["database gone"]);
+    }
+
+    /// Counts the events that reach it.
+    struct Seen(Arc<AtomicU64>);
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Seen {
+        fn on_event(&self, _: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn nothing_is_logged_during_a_counted_request_and_its_warnings_wait_for_the_count() {
+        use tracing_subscriber::prelude::*;
+        let activity = Arc::new(Activity::default());
+        let seen = Arc::new(AtomicU64::default());
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_subscriber::filter::filter_fn(may_log))
+            .with(Seen(seen.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::warn!("outside");
+            COUNTED.sync_scope(activity.clone(), || {
+                tracing::warn!("inside");
+                tracing::debug!("inside too");
+            });
+        });
+        assert_eq!(seen.load(Ordering::Relaxed), 1, "only the line outside");
+        assert_eq!(activity.held_back.load(Ordering::Relaxed), 1);
+        let kept = activity.failures.lock().unwrap().clone();
+        assert!(
+            kept.len() == 1 && kept[0].starts_with("WARN intake_screener::web::plumbing::activity"),
+            "{kept:?}"
+        );
+        assert!(!kept[0].contains("inside"), "where, never what: {kept:?}");
     }
 }

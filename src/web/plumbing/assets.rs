@@ -10,7 +10,7 @@ use axum::routing::get;
 use rust_embed::RustEmbed;
 
 use super::error::WebError;
-use super::route::{Access, Route};
+use super::route::{Access, Category, Route};
 
 #[derive(RustEmbed)]
 #[folder = "static/"]
@@ -21,7 +21,9 @@ const CLIENT_STYLESHEET: &str = "client.css";
 const INVITATION_SCRIPT: &str = "invitation.js";
 
 pub fn routes() -> Vec<Route> {
-    vec![Route::new("/static/{file}", Access::Public, get(asset))]
+    // Counted: a client's phone loads the stylesheet on its first page, so the line's time
+    // would date the client's visit.
+    vec![Route::new("/static/{file}", Access::Public, get(asset)).counted(Category::Other)]
 }
 
 /// The stylesheet's address, `/static/app.css?v=<hash>`.

@@ -90,7 +90,11 @@ impl IntoResponse for WebError {
                 "The request took too long and was stopped. Please try again.".to_owned(),
             ),
             WebError::Store(_) | WebError::Session(_) | WebError::Internal => {
-                tracing::error!(error = %self, "request failed");
+                // During a counted request the message waits for the hourly count: a line now
+                // would date the request (SPEC §4).
+                if !super::activity::keep_failure_for_count(&self) {
+                    tracing::error!(error = %self, "request failed");
+                }
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Something went wrong",
@@ -109,7 +113,9 @@ impl IntoResponse for WebError {
 
 /// The answer to a panic in a handler: a plain 500 page without details.
 pub fn panic_response(_panic: Box<dyn Any + Send + 'static>) -> Response {
-    tracing::error!("a request handler panicked");
+    if !super::activity::keep_failure_for_count(&"a request handler panicked") {
+        tracing::error!("a request handler panicked");
+    }
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         Html("<!doctype html><title>Something went wrong</title><h1>Something went wrong</h1><p>Nothing was changed. Please try again.</p>"),

@@ -12,7 +12,7 @@ use serde::Deserialize;
 pub(super) use self::form::{FormPage, INVITATION_FIELD, PRIOR_FIELD, Submitted};
 use self::result::{DeletePage, ListPage, ResultPage};
 use super::plumbing::error::WebError;
-use super::plumbing::route::{Access, Route};
+use super::plumbing::route::{Access, Category, Route};
 use super::plumbing::session::{SignedIn, SubmittedForm, VerifiedForm};
 use super::plumbing::state::AppState;
 use crate::screening::{AnswerErrors, Answers, Band, Coded, FieldError, ReviewCode, RulesVersion};
@@ -22,19 +22,23 @@ use crate::store::{
 
 pub fn routes() -> Vec<Route> {
     vec![
-        Route::new("/screenings/new", Access::Clinician, get(new_screening)),
+        Route::new("/screenings/new", Access::Clinician, get(new_screening))
+            .counted(Category::Screening),
         Route::new(
             "/screenings",
             Access::Clinician,
             get(list_screenings).post(create_screening),
         )
-        .keeping_form_through_sign_in(),
-        Route::new("/screenings/{code}", Access::Clinician, get(show_screening)),
+        .keeping_form_through_sign_in()
+        .counted(Category::Screening),
+        Route::new("/screenings/{code}", Access::Clinician, get(show_screening))
+            .counted(Category::Screening),
         Route::new(
             "/screenings/{code}/delete",
             Access::Clinician,
             get(confirm_delete).post(delete_screening),
-        ),
+        )
+        .counted(Category::Screening),
     ]
 }
 
