@@ -8,7 +8,7 @@ use super::{Store, StoreError};
 /// The name of the key that signs the tokens of forms shown without a session.
 pub const FORM_TOKEN_KEY: &str = "form_tokens";
 
-/// The name of the key that hashes usernames and client addresses for sign-in throttling.
+/// The name of the key that hashes accounts' usernames for sign-in throttling.
 pub const THROTTLE_KEY: &str = "sign_in_throttle";
 
 impl Store {

@@ -79,7 +79,7 @@ mod throttle;
 /// Creates an empty file readable by this account alone (mode 0600), for backups made
 /// outside the store (`pg_dump`).
 pub use files::create_private;
-pub use keys::FORM_TOKEN_KEY;
+pub use keys::{FORM_TOKEN_KEY, THROTTLE_KEY};
 pub use session_cache::SessionCache;
 pub use sessions::{EngineSessions, SessionStore};
 
@@ -95,7 +95,7 @@ pub use maintenance::{BackupSummary, HealthReport, MigrationState, MigrationStep
 pub use reports::{ExportExtent, ScreeningSummary};
 pub use screening_writer::NewScreening;
 pub use screenings::{PAGE_SIZE, ScreeningPage, ScreeningQuery, StoredScreening};
-pub use throttle::{FailureCount, ThrottleSubject};
+pub use throttle::AccountSubject;
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]

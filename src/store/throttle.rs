@@ -1,42 +1,35 @@
-//! Failed sign-ins in the database, so that every instance on a PostgreSQL database counts
-//! the same failures (SPEC §7). What is counted against — a username or a client address —
-//! is stored only as a keyed hash (HMAC-SHA-256 under a server key): a client address is
-//! never stored in clear, and an address's hash cannot be tested against guesses without the
-//! key. Each row carries when it may be forgotten, and expired rows are swept on every
-//! attempt. (On SQLite the web layer counts in memory: one process per file.)
+//! Failed sign-ins of accounts in the database, so that every instance on a PostgreSQL
+//! database agrees on an account's count (SPEC §7). Only accounts are counted here, each under
+//! a keyed hash (HMAC-SHA-256 under a server key) of its username: nothing keyed by a client
+//! address is ever stored, since an address's hash falls to brute force by anyone who reads
+//! the key from `server_keys` (counts by address stay in each process's memory). Each row
+//! carries when it may be forgotten, and expired rows are swept by every count. (On SQLite
+//! the web layer counts everything in memory: one process per file.)
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::keys::THROTTLE_KEY;
-use super::rows::StoredRow;
-use super::{Engine, Store, StoreError, Tx};
+use super::{Engine, Store, StoreError};
+use crate::accounts::Username;
 
-/// What failures are counted against.
+/// What an account's failures are counted under: a keyed hash of its username. Made only from
+/// a username, so no client address can be stored as one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ThrottleSubject {
-    /// A username, as typed and folded.
-    Username(String),
-    /// A client address.
-    Address(std::net::IpAddr),
-}
+pub struct AccountSubject(String);
 
-impl ThrottleSubject {
-    fn text(&self, scope: &str) -> String {
-        match self {
-            ThrottleSubject::Username(name) => format!("{scope}\0username\0{name}"),
-            ThrottleSubject::Address(address) => format!("{scope}\0address\0{address}"),
-        }
+impl AccountSubject {
+    /// The subject of `username` in `scope` (e.g. "sign-in") under `key`.
+    pub fn new(key: &[u8; 32], scope: &str, username: &Username) -> AccountSubject {
+        AccountSubject(keyed_hash(
+            key,
+            &format!("{scope}\0username\0{}", username.as_str()),
+        ))
     }
-}
 
-/// The failures counted against one subject (unix seconds).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FailureCount {
-    pub failures: u32,
-    /// When the count may be forgotten (the end of its window, or of its lock).
-    pub expires: i64,
-    pub locked_until: Option<i64>,
+    /// The hash, as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 fn keyed_hash(key: &[u8; 32], text: &str) -> String {
@@ -50,97 +43,64 @@ fn keyed_hash(key: &[u8; 32], text: &str) -> String {
 }
 
 impl Store {
-    /// Reads the failure counts of `subjects` (in `scope`, e.g. "sign-in"), lets `update`
-    /// change them, and writes them back, in one transaction that holds the subjects' rows
-    /// (so two instances never count the same attempt past each other). Counts left at zero
-    /// without a lock are deleted; every row expired at `now` is swept. PostgreSQL only.
-    pub async fn update_failures<T>(
+    /// The failures counted against `subject` that have not expired at `now` (unix seconds).
+    /// PostgreSQL only.
+    pub async fn account_failures(
         &self,
-        scope: &str,
-        subjects: &[ThrottleSubject],
+        subject: &AccountSubject,
         now: i64,
-        update: impl FnOnce(&mut [FailureCount]) -> T,
-    ) -> Result<T, StoreError> {
-        let Engine::Postgres { .. } = &self.engine else {
-            return Err(StoreError::NotOnThisEngine(
-                "sign-in failures are counted in memory on SQLite",
-            ));
+    ) -> Result<u32, StoreError> {
+        let Engine::Postgres { pool } = &self.engine else {
+            return Err(not_here());
         };
-        let key = self.server_key(THROTTLE_KEY).await?;
-        let hashes: Vec<String> = subjects
-            .iter()
-            .map(|subject| keyed_hash(&key, &subject.text(scope)))
-            .collect();
-        // Lock the rows in one order, so that two attempts never wait for each other.
-        let mut order: Vec<usize> = (0..hashes.len()).collect();
-        order.sort_by(|a, b| hashes[*a].cmp(&hashes[*b]));
-        let mut counts = vec![FailureCount::default(); hashes.len()];
-        let mut transaction = self.writer().begin().await?;
-        for &index in &order {
-            counts[index] = on_tx!(&mut transaction, connection => {
-                sqlx::query(
-                    "INSERT INTO sign_in_failures (subject, failures, locked_until, expires) \
-                     VALUES ($1, 0, NULL, 0) ON CONFLICT (subject) DO NOTHING",
-                )
-                .bind(&hashes[index])
-                .execute(&mut *connection)
-                .await?;
-                let row = sqlx::query(
-                    "SELECT failures, locked_until, expires FROM sign_in_failures \
-                     WHERE subject = $1 FOR UPDATE",
-                )
-                .bind(&hashes[index])
-                .fetch_one(&mut *connection)
-                .await?;
-                let locked_until: Option<i64> = sqlx::Row::try_get(&row, "locked_until")?;
-                FailureCount {
-                    failures: u32::try_from(row.int("failures")?).unwrap_or(u32::MAX),
-                    expires: row.int("expires")?,
-                    locked_until,
-                }
-            });
-        }
-        let answer = update(&mut counts);
-        for (hash, count) in hashes.iter().zip(&counts) {
-            write_count(&mut transaction, hash, count).await?;
-        }
-        on_tx!(&mut transaction, connection => sqlx::query(
-            "DELETE FROM sign_in_failures WHERE expires <= $1 \
-             AND (locked_until IS NULL OR locked_until <= $1)",
+        let failures: Option<i64> = sqlx::query_scalar(
+            "SELECT failures FROM sign_in_failures WHERE subject = $1 AND expires > $2",
         )
+        .bind(&subject.0)
         .bind(now)
-        .execute(&mut *connection)
-        .await?.rows_affected());
+        .fetch_optional(pool)
+        .await?;
+        Ok(failures.map_or(0, |failures| u32::try_from(failures).unwrap_or(u32::MAX)))
+    }
+
+    /// Counts one more failure against `subject` (a count that had expired starts again at
+    /// one), remembered until `window` seconds after `now`, and sweeps every expired row.
+    /// Returns the count. PostgreSQL only.
+    pub async fn count_account_failure(
+        &self,
+        subject: &AccountSubject,
+        now: i64,
+        window: i64,
+    ) -> Result<u32, StoreError> {
+        let Engine::Postgres { pool } = &self.engine else {
+            return Err(not_here());
+        };
+        let mut transaction = pool.begin().await?;
+        let failures: i64 = sqlx::query_scalar(
+            "INSERT INTO sign_in_failures (subject, failures, locked_until, expires) \
+             VALUES ($1, 1, NULL, $3) \
+             ON CONFLICT (subject) DO UPDATE SET \
+             failures = CASE WHEN sign_in_failures.expires <= $2 THEN 1 \
+                        ELSE sign_in_failures.failures + 1 END, \
+             locked_until = NULL, expires = EXCLUDED.expires \
+             RETURNING failures",
+        )
+        .bind(&subject.0)
+        .bind(now)
+        .bind(now + window)
+        .fetch_one(&mut *transaction)
+        .await?;
+        sqlx::query("DELETE FROM sign_in_failures WHERE expires <= $1")
+            .bind(now)
+            .execute(&mut *transaction)
+            .await?;
         transaction.commit().await?;
-        Ok(answer)
+        Ok(u32::try_from(failures).unwrap_or(u32::MAX))
     }
 }
 
-async fn write_count(
-    transaction: &mut Tx<'_>,
-    hash: &str,
-    count: &FailureCount,
-) -> Result<(), StoreError> {
-    on_tx!(transaction, connection => {
-        if count.failures == 0 && count.locked_until.is_none() {
-            sqlx::query("DELETE FROM sign_in_failures WHERE subject = $1")
-                .bind(hash)
-                .execute(&mut *connection)
-                .await?;
-        } else {
-            sqlx::query(
-                "UPDATE sign_in_failures SET failures = $2, locked_until = $3, expires = $4 \
-                 WHERE subject = $1",
-            )
-            .bind(hash)
-            .bind(i64::from(count.failures))
-            .bind(count.locked_until)
-            .bind(count.expires.max(count.locked_until.unwrap_or(0)))
-            .execute(&mut *connection)
-            .await?;
-        }
-    });
-    Ok(())
+fn not_here() -> StoreError {
+    StoreError::NotOnThisEngine("sign-in failures are counted in memory on SQLite")
 }
 
 #[cfg(test)]
@@ -148,13 +108,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn subjects_are_stored_as_keyed_hashes_only() {
+    fn subjects_are_keyed_hashes_of_usernames() {
         let key = [7u8; 32];
-        let address = ThrottleSubject::Address("192.0.2.7".parse().unwrap());
-        let hash = keyed_hash(&key, &address.text("sign-in"));
+        let alice = Username::parse("alice").unwrap();
+        let AccountSubject(hash) = AccountSubject::new(&key, "sign-in", &alice);
         assert_eq!(hash.len(), 64);
-        assert!(!hash.contains("192"));
-        assert_ne!(hash, keyed_hash(&[8u8; 32], &address.text("sign-in")));
-        assert_ne!(hash, keyed_hash(&key, &address.text("client")));
+        assert!(!hash.contains("alice"));
+        assert_ne!(
+            AccountSubject(hash.clone()),
+            AccountSubject::new(&[8u8; 32], "sign-in", &alice)
+        );
+        assert_ne!(
+            AccountSubject(hash),
+            AccountSubject::new(&key, "client", &alice)
+        );
     }
 }

@@ -81,6 +81,8 @@ pub async fn password_page(signed_in: SignedIn) -> PasswordForm {
 pub async fn change_password(
     State(state): State<AppState>,
     session: Session,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
     signed_in: SignedIn,
     form: VerifiedForm,
 ) -> Result<Response, WebError> {
@@ -93,14 +95,25 @@ pub async fn change_password(
         .value("current_password")
         .unwrap_or_default()
         .to_owned();
-    if let Err(wait) = state.throttle.begin(Some(&signed_in.username), None).await {
-        let errors = vec![("current_password", too_many_attempts(wait))];
-        let page = own_password_form(&signed_in, errors, None);
-        return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
-    }
+    // Throttled as a sign-in from this address: a stolen session cannot guess at speed.
+    let address = super::plumbing::throttle::client_address(&state, peer, &headers);
+    let attempt = match state
+        .throttle
+        .begin(Some(&signed_in.username), true, address)
+        .await
+    {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let errors = vec![("current_password", too_many_attempts(wait))];
+            let page = own_password_form(&signed_in, errors, None);
+            return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+        }
+    };
     let current_ok = clinician.password_hash.verify_off_runtime(current).await;
     if current_ok {
-        state.throttle.succeeded(&signed_in.username, None).await;
+        attempt.succeeded();
+    } else {
+        attempt.failed().await;
     }
     let mut errors = Vec::new();
     if !current_ok {

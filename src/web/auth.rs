@@ -133,10 +133,15 @@ pub async fn login_form(
 
 /// The message for a locked sign-in.
 pub fn too_many_attempts(wait: std::time::Duration) -> String {
-    let minutes = wait.as_secs().div_ceil(60);
+    let seconds = wait.as_secs_f64().ceil() as u64;
+    let (amount, unit) = if seconds < 60 {
+        (seconds.max(1), "second")
+    } else {
+        (seconds.div_ceil(60), "minute")
+    };
     format!(
-        "Too many failed attempts. Try again in {minutes} minute{}.",
-        if minutes == 1 { "" } else { "s" }
+        "Too many failed attempts. Try again in {amount} {unit}{}.",
+        if amount == 1 { "" } else { "s" }
     )
 }
 
@@ -189,19 +194,24 @@ pub async fn login(
     }
 
     let address = throttle::client_address(&state, peer, &headers);
-    let lock_started = match state.throttle.begin(username.as_ref(), Some(address)).await {
-        Ok(lock_started) => lock_started,
+    let clinician = match &username {
+        Some(username) => state.store.find_clinician_by_username(username).await?,
+        None => None,
+    };
+    // Failures are counted once the password is checked; this address's next attempt
+    // waits until then (ASVS 5.0 V6.3.1).
+    let attempt = match state
+        .throttle
+        .begin(username.as_ref(), clinician.is_some(), address)
+        .await
+    {
+        Ok(attempt) => attempt,
         Err(wait) => {
             return Ok(refuse(
                 StatusCode::TOO_MANY_REQUESTS,
                 too_many_attempts(wait),
             ));
         }
-    };
-
-    let clinician = match &username {
-        Some(username) => state.store.find_clinician_by_username(username).await?,
-        None => None,
     };
     let hash = clinician.as_ref().map_or_else(
         || PasswordHash::decoy().clone(),
@@ -211,10 +221,7 @@ pub async fn login(
 
     match clinician {
         Some(clinician) if password_ok && clinician.is_active => {
-            state
-                .throttle
-                .succeeded(&clinician.username, Some(address))
-                .await;
+            attempt.succeeded();
             let csrf_token = session::sign_in(&session, &clinician).await?;
             state
                 .store
@@ -240,6 +247,7 @@ pub async fn login(
                 .into_response())
         }
         clinician => {
+            let failure = attempt.failed().await;
             // Only an account's name is kept: what else was typed may be anyone's name.
             let actor = clinician
                 .as_ref()
@@ -248,13 +256,10 @@ pub async fn login(
                 .store
                 .record(AuditEntry::new(actor, AuditAction::SignInFailed))
                 .await?;
-            if lock_started {
+            if let Some(detail) = failure.describe() {
                 state
                     .store
-                    .record(
-                        AuditEntry::new(actor, AuditAction::SignInThrottled)
-                            .detail("sign-in locked for 15 minutes".to_owned()),
-                    )
+                    .record(AuditEntry::new(actor, AuditAction::SignInThrottled).detail(detail))
                     .await?;
             }
             Ok(refuse(StatusCode::UNAUTHORIZED, SIGN_IN_REFUSED.to_owned()))

@@ -2,11 +2,9 @@
 //! client's phone, or the device handed over and the session locked), seeing whether the
 //! answers have arrived, cancelling one, and unlocking the handed-over device.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -589,24 +587,26 @@ async fn unlock_page(
 }
 
 /// `POST /unlock`: the clinician's password unlocks the session and opens the form with
-/// the client's answers (or the invitation, while they are not in); wrong passwords are
-/// throttled by address, and the fifth ends the session.
+/// the client's answers (or the invitation, while they are not in). No address limit refuses
+/// the right password; the wrong ones are counted per session, one attempt at a time, and the
+/// fifth ends the session (ASVS 5.0 V6.3.1: five guesses per session, and a new session
+/// needs a sign-in).
 async fn unlock(
     State(state): State<AppState>,
     session: Session,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
     form: VerifiedForm,
 ) -> Result<Response, WebError> {
     let Some((lock, clinician_id)) = session::lock_state(&session).await? else {
         return Ok(Redirect::to("/screenings/new").into_response());
     };
-    let address = super::plumbing::throttle::client_address(&state, peer, &headers);
-    if let Err(wait) = state.client_throttle.begin(None, Some(address)).await {
-        let page = unlock_form(&state, &session, Some(super::auth::too_many_attempts(wait)))
-            .await?
-            .ok_or(WebError::Internal)?;
-        return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+    let Some(session_id) = session.id() else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let attempt = state.unlock_throttle.begin(session_id.0).await;
+    if attempt.failures() >= UNLOCK_FAILURES {
+        // Sent alongside the guess that ended the session.
+        session::sign_out(&session).await?;
+        return Ok(Redirect::to("/login").into_response());
     }
     let clinician = state.store.find_clinician(clinician_id).await?;
     let hash = clinician.as_ref().map_or_else(
@@ -620,7 +620,7 @@ async fn unlock(
         return Ok(Redirect::to("/login").into_response());
     };
     if password_ok {
-        state.client_throttle.forgive(address).await;
+        attempt.done();
         session::unlock(&session).await?;
         let answered = match InvitationId::parse(&lock.invitation) {
             Some(id) => state
@@ -637,7 +637,9 @@ async fn unlock(
         };
         return Ok(Redirect::to(&next).into_response());
     }
-    let failures = session::unlock_failed(&session).await?;
+    let failures = attempt
+        .failed()
+        .max(session::unlock_failed(&session).await?);
     if failures >= UNLOCK_FAILURES {
         session::sign_out(&session).await?;
         state

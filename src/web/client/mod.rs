@@ -259,8 +259,13 @@ struct Opened {
     in_grace: bool,
 }
 
-/// Looks the token up, throttled by address: an address that keeps trying unknown tokens is
-/// refused for a while (429), so tokens cannot be guessed at speed.
+/// Looks the token up. A token that opens an invitation (or says why it stopped working) is
+/// never refused by the address throttle, so one address guessing (or everyone behind a
+/// proxy) cannot lock clients out; an address that keeps sending unknown tokens gets 429 for
+/// them. Guessing stays infeasible by the token's entropy (see [`TokenThrottle`]), not by
+/// the throttle (ASVS 5.0 V6.3.1 in spirit: brute force is held off without a lock-out).
+///
+/// [`TokenThrottle`]: super::plumbing::throttle::TokenThrottle
 async fn open_invitation(
     state: &AppState,
     words: &'static Catalogue,
@@ -268,16 +273,6 @@ async fn open_invitation(
     headers: &HeaderMap,
     token: &str,
 ) -> Result<Result<Opened, Response>, WebError> {
-    let address = super::plumbing::throttle::client_address(state, peer, headers);
-    if state
-        .client_throttle
-        .begin(None, Some(address))
-        .await
-        .is_err()
-    {
-        let page = MessagePage::plain(words, words.too_many_title, words.too_many_text);
-        return Ok(Err((StatusCode::TOO_MANY_REQUESTS, page).into_response()));
-    }
     let well_formed =
         token.len() == TOKEN_CHARS && token.bytes().all(|byte| byte.is_ascii_alphanumeric());
     let found = if well_formed {
@@ -285,8 +280,12 @@ async fn open_invitation(
     } else {
         ClientToken::Unknown
     };
-    if !matches!(found, ClientToken::Unknown) {
-        state.client_throttle.forgive(address).await;
+    if matches!(found, ClientToken::Unknown) {
+        let address = super::plumbing::throttle::client_address(state, peer, headers);
+        if state.client_throttle.unknown(address) {
+            let page = MessagePage::plain(words, words.too_many_title, words.too_many_text);
+            return Ok(Err((StatusCode::TOO_MANY_REQUESTS, page).into_response()));
+        }
     }
     Ok(match found {
         ClientToken::Open(invitation) => Ok(Opened {

@@ -7,7 +7,7 @@ use subtle::ConstantTimeEq;
 
 use super::activity::Activity;
 use super::form_token::FormTokens;
-use super::throttle::Throttle;
+use super::throttle::{SignInThrottle, TokenThrottle, UnlockThrottle};
 use crate::config::{InvitationConfig, SecurityConfig};
 use crate::store::Store;
 
@@ -20,16 +20,18 @@ pub struct AppState {
     pub security: SecurityConfig,
     /// The one-time first-run link, while no account exists.
     pub setup: Arc<SetupLink>,
-    /// Failed sign-ins.
-    pub throttle: Arc<Throttle>,
+    /// Failed sign-ins (and current-password checks).
+    pub throttle: Arc<SignInThrottle>,
     /// CSRF tokens for forms shown without a session (sign-in, setup, the client view).
     pub form_tokens: FormTokens,
     /// Counts of requests not logged one by one (screening submissions).
     pub activity: Arc<Activity>,
     /// Invitation settings (SPEC §6).
     pub invitations: InvitationConfig,
-    /// Unknown client tokens and failed unlocks, by address (apart from sign-in's counts).
-    pub client_throttle: Arc<Throttle>,
+    /// Unknown client tokens, by address.
+    pub client_throttle: Arc<TokenThrottle>,
+    /// Wrong passwords to unlock a handed-over device, by session.
+    pub unlock_throttle: Arc<UnlockThrottle>,
 }
 
 impl AppState {
@@ -54,8 +56,7 @@ impl AppState {
             store.server_key(crate::store::FORM_TOKEN_KEY).await?,
             security.secure_cookies,
         );
-        let throttle = Arc::new(Throttle::for_store(&store, "sign-in"));
-        let client_throttle = Arc::new(Throttle::for_store(&store, "client"));
+        let throttle = Arc::new(SignInThrottle::for_store(&store).await?);
         Ok(AppState {
             store,
             security,
@@ -64,7 +65,8 @@ impl AppState {
             form_tokens,
             activity: Arc::default(),
             invitations: InvitationConfig::default(),
-            client_throttle,
+            client_throttle: Arc::default(),
+            unlock_throttle: Arc::default(),
         })
     }
 

@@ -1,0 +1,315 @@
+//! Throttles a stranger cannot turn against clinicians or clients (issue 17, breaks 6 and 7),
+//! over real HTTP on both engines: guessing client tokens from one address never refuses a
+//! valid link or the right unlock password; a stranger's wrong passwords for an account do
+//! not keep its clinician out from another address; correct sign-ins are never counted as
+//! failures, however many run at once; one address guessing one account is still stopped;
+//! and on PostgreSQL nothing derived from a client address is stored.
+
+mod common;
+
+use common::{Browser, Engine, PASSWORD, TestApp, location, spawn_app_on, spawn_app_with_on};
+use intake_screener::accounts::Username;
+use intake_screener::config::SecurityConfig;
+use intake_screener::screening::Administration;
+use intake_screener::store::{AccountSubject, THROTTLE_KEY};
+
+/// Wrong passwords from one address for one account before it is locked out of it.
+const PAIR_FAILURES: u32 = 5;
+/// Unknown client tokens from one address before they are answered 429.
+const TOKEN_GUESSES: u32 = 20;
+
+/// Makes a link invitation for `name` in the store; returns the client's token.
+async fn link_token(app: &TestApp, name: &str) -> String {
+    let clinician = app
+        .store
+        .find_clinician_by_username(&Username::parse(name).unwrap())
+        .await
+        .unwrap()
+        .expect("an account");
+    let expiry = time::OffsetDateTime::now_utc().unix_timestamp() + 3600;
+    app.store
+        .create_invitation(clinician.id, Administration::ClientLink, expiry, None)
+        .await
+        .expect("invitation")
+        .token
+}
+
+/// A random well-formed token that opens nothing.
+fn random_token(n: usize) -> String {
+    format!("{n:0>8}{:0>24}", rand_digits())
+}
+
+fn rand_digits() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{nanos}")
+}
+
+/// Signs in as `name` from `address` (the proxy's `X-Forwarded-For`); the status.
+async fn sign_in_from(browser: &mut Browser, address: &str, name: &str, password: &str) -> u16 {
+    let html = browser.get_html("/login").await;
+    browser.csrf_token = common::csrf_token_in(&html);
+    let body = common::form_body(&[
+        ("username", name),
+        ("password", password),
+        ("csrf_token", browser.csrf_token.as_deref().unwrap()),
+    ]);
+    browser
+        .client
+        .post(browser.url("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-forwarded-for", address)
+        .body(body)
+        .send()
+        .await
+        .expect("POST /login")
+        .status()
+        .as_u16()
+}
+
+async fn behind_proxy(engine: Engine) -> TestApp {
+    spawn_app_with_on(
+        engine,
+        SecurityConfig {
+            behind_proxy: true,
+            ..SecurityConfig::default()
+        },
+    )
+    .await
+}
+
+async fn guessing_tokens_never_refuses_a_valid_link_or_the_right_unlock_password(engine: Engine) {
+    // No --behind-proxy and everyone on 127.0.0.1: the guesser shares its address with the
+    // client and the clinician, as everyone behind such a proxy would.
+    let app = spawn_app_on(engine).await;
+    let mut alice = app.clinician("alice").await;
+    let token = link_token(&app, "alice").await;
+    let guesser = app.browser();
+    let mut statuses = Vec::new();
+    for n in 0..TOKEN_GUESSES as usize + 5 {
+        let guess = random_token(n);
+        statuses.push(guesser.get(&format!("/c/{guess}")).await.status().as_u16());
+    }
+    let limit = TOKEN_GUESSES as usize;
+    assert!(statuses[..limit].iter().all(|&s| s == 404), "{statuses:?}");
+    assert!(statuses[limit..].iter().all(|&s| s == 429), "{statuses:?}");
+
+    // The client's valid link opens, from the same address, on a fresh browser.
+    let client = app.browser();
+    let page = client.get(&format!("/c/{token}")).await;
+    assert_eq!(page.status(), 200, "a valid link is never refused");
+
+    // The clinician hands the device over and unlocks it with the right password.
+    let handed = alice.post_form("/invitations", &[("mode", "device")]).await;
+    assert_eq!(handed.status(), 303);
+    alice.csrf_token = common::csrf_token_in(&alice.get_html("/unlock").await);
+    let wrong = alice.post_form("/unlock", &[("password", "not it")]).await;
+    assert_eq!(wrong.status(), 401);
+    let right = alice.post_form("/unlock", &[("password", PASSWORD)]).await;
+    assert_eq!(right.status(), 303, "the right password is never refused");
+    assert!(location(&right).starts_with("/invitations/"));
+
+    // Guessing is still answered 429.
+    let guess = random_token(99);
+    assert_eq!(guesser.get(&format!("/c/{guess}")).await.status(), 429);
+    assert_eq!(client.get(&format!("/c/{token}")).await.status(), 200);
+}
+
+async fn parallel_wrong_unlock_passwords_are_each_counted(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let mut alice = app.clinician("alice").await;
+    let handed = alice.post_form("/invitations", &[("mode", "device")]).await;
+    assert_eq!(handed.status(), 303);
+    alice.csrf_token = common::csrf_token_in(&alice.get_html("/unlock").await);
+    let guesses = (0..12).map(|n| {
+        let alice = &alice;
+        async move {
+            let password = format!("guess number {n}");
+            let response = alice.post_form("/unlock", &[("password", &password)]).await;
+            response.status().as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let refused = statuses.iter().filter(|&&status| status == 401).count();
+    assert_eq!(
+        refused, 4,
+        "four wrong passwords, then the session ends: {statuses:?}"
+    );
+    assert!(statuses.iter().all(|&status| [401, 303].contains(&status)));
+    // The session has ended: even the right password unlocks nothing now.
+    let after = alice.post_form("/unlock", &[("password", PASSWORD)]).await;
+    assert_eq!(after.status(), 403, "no session, so no form token either");
+    assert!(location(&alice.get("/screenings").await).starts_with("/login"));
+}
+
+async fn a_strangers_wrong_passwords_do_not_keep_alice_out(engine: Engine) {
+    let app = behind_proxy(engine).await;
+    app.create_account("alice", false).await;
+    let mut stranger = app.browser();
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        statuses
+            .push(sign_in_from(&mut stranger, "198.51.100.7", "alice", "wrong password!").await);
+    }
+    let limit = PAIR_FAILURES as usize;
+    assert!(statuses[..limit].iter().all(|&s| s == 401), "{statuses:?}");
+    assert!(statuses[limit..].iter().all(|&s| s == 429), "{statuses:?}");
+    // From a second address: one free try, then the account's growing delay.
+    assert_eq!(
+        sign_in_from(&mut stranger, "198.51.100.8", "alice", "wrong again!").await,
+        401
+    );
+    assert_eq!(
+        sign_in_from(&mut stranger, "198.51.100.8", "alice", "wrong again!").await,
+        429
+    );
+
+    // Alice, from an address that has not been failing, gets in.
+    let mut alice = app.browser();
+    assert_eq!(
+        sign_in_from(&mut alice, "203.0.113.5", "alice", PASSWORD).await,
+        303
+    );
+    assert_eq!(app.count_audit("signed_in").await, 1);
+    assert_eq!(app.count_audit("sign_in_failed").await, 6);
+    assert_eq!(
+        app.count_audit("sign_in_throttled").await,
+        1,
+        "one entry, when the stranger's address was locked out of the account"
+    );
+}
+
+async fn concurrent_correct_sign_ins_all_get_in(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    app.create_account("alice", false).await;
+    let mut browsers = Vec::new();
+    for _ in 0..32 {
+        let mut browser = app.browser();
+        browser.csrf_token = common::csrf_token_in(&browser.get_html("/login").await);
+        browsers.push(browser);
+    }
+    let sign_ins = browsers.iter().map(|browser| async move {
+        browser
+            .post_form("/login", &[("username", "alice"), ("password", PASSWORD)])
+            .await
+            .status()
+            .as_u16()
+    });
+    let statuses = futures_util::future::join_all(sign_ins).await;
+    assert_eq!(statuses, vec![303; 32]);
+    assert_eq!(app.count_audit("sign_in_failed").await, 0);
+}
+
+async fn one_address_guessing_one_account_is_still_stopped(engine: Engine) {
+    let app = behind_proxy(engine).await;
+    app.create_account("alice", false).await;
+    let mut guesser = app.browser();
+    guesser.csrf_token = common::csrf_token_in(&guesser.get_html("/login").await);
+    let token = guesser.csrf_token.clone().unwrap();
+    let guesses = (0..20).map(|n| {
+        let body = common::form_body(&[
+            ("username", "alice"),
+            ("password", &format!("wrong password {n}")),
+            ("csrf_token", &token),
+        ]);
+        let request = guesser
+            .client
+            .post(guesser.url("/login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", "198.51.100.7")
+            .body(body);
+        async move { request.send().await.unwrap().status().as_u16() }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let checked = statuses.iter().filter(|&&status| status == 401).count();
+    assert_eq!(checked, PAIR_FAILURES as usize, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|&&status| status == 429).count(), 15);
+    assert_eq!(
+        sign_in_from(&mut guesser, "198.51.100.7", "alice", PASSWORD).await,
+        429,
+        "from that address, even the right password waits out the lock"
+    );
+    let mut alice = app.browser();
+    assert_eq!(
+        sign_in_from(&mut alice, "203.0.113.5", "alice", PASSWORD).await,
+        303
+    );
+}
+
+crate::both_engines!(
+    guessing_tokens_never_refuses_a_valid_link_or_the_right_unlock_password,
+    parallel_wrong_unlock_passwords_are_each_counted,
+    a_strangers_wrong_passwords_do_not_keep_alice_out,
+    concurrent_correct_sign_ins_all_get_in,
+    one_address_guessing_one_account_is_still_stopped,
+);
+
+/// On PostgreSQL, after failed sign-ins from several addresses, unknown usernames, token
+/// guesses and wrong unlock passwords, the database holds one count: alice's, under the
+/// keyed hash of her username.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_nothing_derived_from_an_address_is_stored() {
+    let app = behind_proxy(Engine::Postgres).await;
+    let mut alice = app.clinician("alice").await;
+    let mut stranger = app.browser();
+    for address in ["198.51.100.7", "198.51.100.8", "2001:db8::7"] {
+        for name in ["alice", "nobody"] {
+            assert_eq!(
+                sign_in_from(&mut stranger, address, name, "wrong password!").await,
+                401
+            );
+        }
+    }
+    for n in 0..TOKEN_GUESSES as usize + 2 {
+        stranger.get(&format!("/c/{}", random_token(n))).await;
+    }
+    alice.post_form("/invitations", &[("mode", "device")]).await;
+    alice.csrf_token = common::csrf_token_in(&alice.get_html("/unlock").await);
+    assert_eq!(
+        alice
+            .post_form("/unlock", &[("password", "no")])
+            .await
+            .status(),
+        401
+    );
+
+    let key = app.store.server_key(THROTTLE_KEY).await.unwrap();
+    let subject = AccountSubject::new(&key, "sign-in", &Username::parse("alice").unwrap());
+    // The account's count is written off the answer's path: give it a moment.
+    let mut subjects = Vec::new();
+    for _ in 0..50 {
+        subjects = app.db.texts("SELECT subject FROM sign_in_failures").await;
+        if !subjects.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(subjects, vec![subject.as_str().to_owned()]);
+    assert_eq!(
+        app.count("SELECT failures FROM sign_in_failures").await,
+        3,
+        "alice's three failures, from every address together"
+    );
+}
+
+/// The migration forgets the counts kept before it, whose subjects may be addresses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_migration_deletes_counts_that_may_be_addresses() {
+    let app = spawn_app_on(Engine::Postgres).await;
+    app.db
+        .execute(
+            "INSERT INTO sign_in_failures (subject, failures, locked_until, expires) \
+             VALUES (repeat('a', 64), 3, NULL, 9999999999)",
+        )
+        .await;
+    app.db
+        .execute("DELETE FROM _sqlx_migrations WHERE description = 'throttle without addresses'")
+        .await;
+    let reopened = intake_screener::store::Store::open(&app.db.url)
+        .await
+        .expect("migrates again");
+    assert_eq!(app.count("SELECT count(*) FROM sign_in_failures").await, 0);
+    reopened.close().await;
+}
