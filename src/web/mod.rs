@@ -36,7 +36,7 @@ use tracing::Level;
 pub use plumbing::error::WebError;
 pub use plumbing::limit::BODY_LIMIT_BYTES;
 pub use plumbing::state::AppState;
-use plumbing::{activity, error, limit, lock};
+use plumbing::{activity, error, limit, lock, session};
 
 /// How long a request may take before it is answered 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
@@ -65,6 +65,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(middleware::from_fn(mark_unlogged))
         .layer(middleware::from_fn(lock::enforce))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::end_old_sessions,
+        ))
         .layer(sessions)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(middleware::from_fn(limit::limit_body))
