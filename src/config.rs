@@ -60,6 +60,16 @@ pub struct SecurityConfig {
           value_parser = clap::value_parser!(u32).range(1..=1440))]
     pub session_idle_minutes: u32,
 
+    /// Hours after signing in at which a sign-in ends however active it is; the clinician
+    /// signs in again (OWASP ASVS 5.0 V7.3.2).
+    #[arg(long, env = "SCREENER_SESSION_MAX_HOURS", default_value_t = 12, value_name = "HOURS",
+          value_parser = clap::value_parser!(u32).range(1..=168))]
+    pub session_max_hours: u32,
+
+    /// Tests only (no flag): the absolute lifetime in seconds instead of hours.
+    #[arg(skip)]
+    pub session_max_seconds: Option<u32>,
+
     /// The app sits behind a reverse proxy on this machine: take the client's address (for
     /// sign-in throttling only; it is never stored) from the last `X-Forwarded-For` entry.
     #[arg(long, env = "SCREENER_BEHIND_PROXY")]
@@ -71,8 +81,18 @@ impl Default for SecurityConfig {
         SecurityConfig {
             secure_cookies: false,
             session_idle_minutes: 30,
+            session_max_hours: 12,
+            session_max_seconds: None,
             behind_proxy: false,
         }
+    }
+}
+
+impl SecurityConfig {
+    /// Seconds after signing in at which a session ends, however active.
+    pub fn session_max_secs(&self) -> i64 {
+        self.session_max_seconds
+            .map_or(i64::from(self.session_max_hours) * 3600, i64::from)
     }
 }
 

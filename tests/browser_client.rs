@@ -414,3 +414,66 @@ async fn the_invitation_page_reloads_while_waiting_and_copies_the_link() {
     )
     .await;
 }
+
+/// Issue 17, break 8: after a link is made and shown, and the device is handed over and
+/// answered on, Chromium's own history holds no client token, and no script can read one
+/// (the cookies that carry it are HttpOnly).
+#[tokio::test]
+async fn the_browser_history_holds_no_client_token() {
+    let app = app().await;
+    browse(&app.address, Options::default(), |page| async move {
+        sign_in(&page, CLINICIAN, PASSWORD).await;
+        let client = make_link(&page).await;
+        let token = client.trim_start_matches("/c/").to_owned();
+        assert_eq!(token.len(), 32, "{client}");
+        let invitation = page.path().await;
+        assert!(!invitation.contains('?'), "{invitation}");
+        // A reload still shows the link: it comes by the page's own cookie.
+        page.goto(&invitation).await;
+        assert!(page.text("#client-link").await.ends_with(&client));
+        let cookies = page.js("return document.cookie;", vec![]).await;
+        assert!(!cookies.to_string().contains(&token), "{cookies}");
+
+        page.goto("/screenings/new").await;
+        tab_to(
+            &page,
+            |f| f.tag == "button" && f.text == "Hand this device to the client",
+            "the hand-over button",
+        )
+        .await;
+        page.press_and_wait(Key::Enter).await;
+        assert_eq!(page.path().await, "/c/here");
+        let cookies = page.js("return document.cookie;", vec![]).await;
+        assert!(
+            !cookies.to_string().contains("screener_device"),
+            "{cookies}"
+        );
+        answer(&page, CLIENT).await;
+        page.click_and_wait(CLIENT_SEND).await;
+        assert_eq!(h1(&page).await, "Thank you");
+        page.click_and_wait(".therapist-continue a").await;
+        page.fill("#password", PASSWORD).await;
+        page.click_and_wait("form[action=\"/unlock\"] button[type=submit]")
+            .await;
+        assert!(page.path().await.starts_with("/screenings/new?invitation="));
+
+        let history = page
+            .cdp("Page.getNavigationHistory", serde_json::json!({}))
+            .await;
+        let urls: Vec<String> = history["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .map(|entry| entry["url"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        assert!(urls.len() >= 8, "{urls:?}");
+        for url in &urls {
+            assert!(!url.contains(&token), "the link's token in history: {url}");
+            assert!(!url.contains("token="), "{url}");
+            if let Some((_, rest)) = url.split_once("/c/") {
+                assert_eq!(rest, "here", "only the token-less address: {url}");
+            }
+        }
+    })
+    .await;
+}

@@ -192,6 +192,8 @@ fn no_route_that_concerns_a_client_is_logged() {
             "/admin/clinicians",
             "/admin/clinicians/{username}/active",
             "/admin/clinicians/{username}/password",
+            "/account/sign-out-others",
+            "/admin/clinicians/{username}/sign-out",
             "/admin/audit",
             "/healthz",
         ]

@@ -53,25 +53,42 @@ impl Answer for Browser {
     }
 }
 
-/// Makes a link invitation; returns its id and the client's token.
+/// Makes a link invitation; returns its id and the client's token, read from the invitation
+/// page (the address the clinician's browser goes to holds no token).
 async fn make_link(clinician: &Browser) -> (String, String) {
     let response = clinician
         .post_form("/invitations", &[("mode", "link")])
         .await;
     assert_eq!(response.status(), 303);
     let target = location(&response);
-    let rest = target
+    let id = target
         .strip_prefix("/invitations/")
-        .expect("to the invitation");
-    let (id, token) = rest.split_once("?token=").expect("with the token");
-    (id.to_owned(), token.to_owned())
+        .expect("to the invitation")
+        .to_owned();
+    assert!(!id.contains('?'), "no token in the address: {target}");
+    (id, link_on(&clinician.get_html(&target).await))
 }
 
-/// The client's token in a `/c/{token}` location.
-fn token_of(target: &str) -> String {
-    target
-        .strip_prefix("/c/")
-        .expect("the client view")
+/// The client's token in the link an invitation page shows.
+fn link_on(page: &str) -> String {
+    let start = page.find("id=\"client-link\">").expect("the link is shown");
+    let link = &page[start..];
+    let link = &link[..link.find("</code>").expect("the link's end")];
+    link.split_once("/c/").expect("a client link").1.to_owned()
+}
+
+/// The token a handed-over device's client view (`/c/here`) is opened with: in a cookie for
+/// the client view, never in an address.
+fn device_token(browser: &Browser) -> String {
+    let url = browser.url("/c/here").parse().expect("url");
+    let cookies = reqwest::cookie::CookieStore::cookies(browser.jar.as_ref(), &url)
+        .expect("the client view's cookie");
+    cookies
+        .to_str()
+        .expect("ascii")
+        .split("; ")
+        .find_map(|pair| pair.strip_prefix("screener_device="))
+        .expect("the device's token")
         .to_owned()
 }
 
@@ -125,9 +142,7 @@ async fn a_link_for_the_clients_phone_end_to_end(engine: Engine) {
     assert!(token.len() >= 22, "at least 128 random bits: {token}");
 
     // The clinician sees the link, its QR code and the match words.
-    let page = alice
-        .get_html(&format!("/invitations/{id}?token={token}"))
-        .await;
+    let page = alice.get_html(&format!("/invitations/{id}")).await;
     assert!(page.contains(&format!("/c/{token}</code>")), "{page}");
     assert!(page.contains("<svg role=\"img\""), "an inline SVG QR code");
     assert_no_inline_script(&page);
@@ -457,7 +472,7 @@ async fn invitations_are_their_owners_only(engine: Engine) {
             .status(),
         200
     );
-    // Without the token, the owner's page does not show a link.
+    // Answered, the owner's page shows the link no more.
     let page = alice.get_html(&format!("/invitations/{id}")).await;
     assert!(!page.contains("/c/"));
 }
@@ -541,7 +556,8 @@ async fn a_handed_over_device_is_locked_until_the_password(engine: Engine) {
     let response = alice.post_form("/invitations", &[("mode", "device")]).await;
     assert_eq!(response.status(), 303);
     let client_view = location(&response);
-    let token = token_of(&client_view);
+    assert_eq!(client_view, "/c/here");
+    let token = device_token(&alice);
 
     // Every clinician route, and any other address, answers 303 /unlock.
     for route in routes::table() {
@@ -875,8 +891,12 @@ async fn a_link_off_screen_can_be_made_again_and_the_old_one_stops(engine: Engin
     let alice = app.clinician("alice").await;
     let bob = app.clinician("bob").await;
     let (id, old) = make_link(&alice).await;
-    let page = alice.get_html(&format!("/invitations/{id}")).await;
+    // Signed in on another browser, alice has no cookie with the link.
+    let mut elsewhere = app.browser();
+    assert_eq!(elsewhere.sign_in("alice", PASSWORD).await.status(), 303);
+    let page = elsewhere.get_html(&format!("/invitations/{id}")).await;
     assert!(page.contains(&format!("action=\"/invitations/{id}/new-link\"")));
+    assert!(!page.contains(&old));
     assert_eq!(
         bob.post_form(&format!("/invitations/{id}/new-link"), &[])
             .await
@@ -888,17 +908,9 @@ async fn a_link_off_screen_can_be_made_again_and_the_old_one_stops(engine: Engin
         .await;
     assert_eq!(renewed.status(), 303);
     let target = location(&renewed);
-    let new = target
-        .split_once("?token=")
-        .map(|(_, token)| token.to_owned())
-        .expect("a new token");
+    assert_eq!(target, format!("/invitations/{id}"));
+    let new = link_on(&alice.get_html(&target).await);
     assert_ne!(new, old);
-    assert!(
-        alice
-            .get_html(&target)
-            .await
-            .contains(&format!("/c/{new}</code>"))
-    );
     let phone = app.browser();
     assert_eq!(phone.get(&format!("/c/{old}")).await.status(), 410);
     assert_eq!(
@@ -1221,7 +1233,8 @@ async fn the_unlock_page_leads_back_to_the_questions_while_unanswered(engine: En
     let app = spawn_app_on(engine).await;
     let mut alice = app.clinician("alice").await;
     let response = alice.post_form("/invitations", &[("mode", "device")]).await;
-    let first = location(&response);
+    let first = format!("/c/{}", device_token(&alice));
+    assert_eq!(location(&response), "/c/here");
     // The client taps Back: the unlock page offers the way back, naming nobody.
     let unlock = alice.get_html("/unlock").await;
     assert!(unlock.contains("Back to the questions"), "{unlock}");
@@ -1233,7 +1246,8 @@ async fn the_unlock_page_leads_back_to_the_questions_while_unanswered(engine: En
     let back = alice.post_form("/unlock/questions", &[]).await;
     assert_eq!(back.status(), 303);
     let view = location(&back);
-    assert!(view.starts_with("/c/") && view != first, "{view}");
+    assert_eq!(view, "/c/here", "no token in the address");
+    assert_ne!(format!("/c/{}", device_token(&alice)), first, "a new token");
     let questions = alice.get_html(&view).await;
     assert!(questions.contains("A few questions from your therapist"));
     assert_no_app_links(&questions, "the questions again");
@@ -1258,6 +1272,7 @@ async fn an_unanswered_device_invitation_can_be_handed_over_again(engine: Engine
     let mut alice = app.clinician("alice").await;
     let response = alice.post_form("/invitations", &[("mode", "device")]).await;
     let first = location(&response);
+    let first_token = device_token(&alice);
     alice.csrf_token = common::csrf_token_in(&alice.get_html("/unlock").await);
     let unlocked = alice.post_form("/unlock", &[("password", PASSWORD)]).await;
     let page_path = location(&unlocked);
@@ -1288,7 +1303,8 @@ async fn an_unanswered_device_invitation_can_be_handed_over_again(engine: Engine
         .await;
     assert_eq!(again.status(), 303);
     let view = location(&again);
-    assert!(view.starts_with("/c/") && view != first);
+    assert_eq!(view, first, "the token-less address");
+    assert_ne!(device_token(&alice), first_token, "a new token");
     assert_eq!(
         location(&alice.get("/invitations").await),
         "/unlock",
@@ -1333,10 +1349,8 @@ async fn a_re_screening_sent_to_the_client_keeps_its_earlier_code(engine: Engine
         .post_form("/invitations", &[("mode", "link"), ("prior_code", &code)])
         .await;
     let target = location(&made);
-    let (id, token) = target
-        .trim_start_matches("/invitations/")
-        .split_once("?token=")
-        .unwrap();
+    let id = target.trim_start_matches("/invitations/");
+    let token = link_on(&alice.get_html(&target).await);
     assert!(
         alice
             .get_html(&target)
@@ -1550,8 +1564,7 @@ async fn an_expired_invitation_is_listed_until_dismissed(engine: Engine) {
     let renewed = alice
         .post_form(&format!("/invitations/{kept_id}/new-link"), &[])
         .await;
-    let target = location(&renewed);
-    let (_, fresh) = target.split_once("?token=").expect("a new link");
+    let fresh = link_on(&alice.get_html(&location(&renewed)).await);
     assert_eq!(
         app.browser().get(&format!("/c/{fresh}")).await.status(),
         200

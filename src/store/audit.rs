@@ -18,6 +18,10 @@ pub enum AuditAction {
     AccountActivated,
     PasswordChanged,
     PasswordReset,
+    /// A clinician ended their own other sessions.
+    OtherSessionsEnded,
+    /// An administrator ended every session of a clinician.
+    SessionsEnded,
     Exported,
     ScreeningDeleted,
     ScreeningsPurged,
@@ -37,6 +41,8 @@ impl AuditAction {
             AuditAction::AccountActivated => "account_activated",
             AuditAction::PasswordChanged => "password_changed",
             AuditAction::PasswordReset => "password_reset",
+            AuditAction::OtherSessionsEnded => "other_sessions_ended",
+            AuditAction::SessionsEnded => "sessions_ended",
             AuditAction::Exported => "exported",
             AuditAction::ScreeningDeleted => "screening_deleted",
             AuditAction::ScreeningsPurged => "screenings_purged",

@@ -232,6 +232,31 @@ impl Store {
         Ok(())
     }
 
+    /// Ends every session of an account (its session epoch moves on, so each one is refused
+    /// at its next request), and records `audit` in the same transaction. Returns the new
+    /// epoch, for a session that is to carry on.
+    pub async fn end_sessions(
+        &self,
+        username: &Username,
+        audit: AuditEntry<'_>,
+    ) -> Result<i64, AccountChangeError> {
+        let mut transaction = self.writer().begin().await?;
+        let epoch: Option<i64> = on_tx!(&mut transaction, connection => sqlx::query_scalar(
+            "UPDATE clinicians SET session_epoch = session_epoch + 1 WHERE username = $1 \
+             RETURNING session_epoch",
+        )
+        .bind(username.as_str())
+        .fetch_optional(&mut *connection)
+        .await?);
+        let Some(epoch) = epoch else {
+            return Err(AccountError::UnknownUsername.into());
+        };
+        audit::insert(&mut transaction, audit).await?;
+        transaction.commit().await?;
+        self.forget_cached_clinicians();
+        Ok(epoch)
+    }
+
     /// Replaces an account's password hash, and records `audit` in the same transaction;
     /// every session of the account ends.
     pub async fn set_clinician_password(

@@ -49,6 +49,18 @@ pub fn routes() -> Vec<Route> {
             post(reset_password),
         )
         .logged(),
+        Route::new(
+            "/account/sign-out-others",
+            Access::Clinician,
+            post(sign_out_others),
+        )
+        .logged(),
+        Route::new(
+            "/admin/clinicians/{username}/sign-out",
+            Access::Admin,
+            post(end_clinician_sessions),
+        )
+        .logged(),
         Route::new("/admin/audit", Access::Admin, get(audit_log)).logged(),
     ]
 }
@@ -71,6 +83,7 @@ fn own_password_form(
         submit_label: "Change password",
         errors,
         done,
+        sign_out_others: true,
     }
 }
 
@@ -157,6 +170,64 @@ pub async fn change_password(
         &signed_in,
         Vec::new(),
         Some("Your password has been changed."),
+    )
+    .into_response())
+}
+
+/// `POST /account/sign-out-others`, "Sign out everywhere else": with the password given
+/// again, every other session of this account ends at its next request and this one carries
+/// on under a new id (OWASP ASVS 5.0 V7.4.3, V7.5.2). Throttled like a password change.
+pub async fn sign_out_others(
+    State(state): State<AppState>,
+    session: Session,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
+    signed_in: SignedIn,
+    form: VerifiedForm,
+) -> Result<Response, WebError> {
+    let clinician = state
+        .store
+        .find_clinician(signed_in.id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let password = form.value("others_password").unwrap_or_default().to_owned();
+    let address = super::plumbing::throttle::client_address(&state, peer, &headers);
+    let attempt = match state
+        .throttle
+        .begin(Some(&signed_in.username), true, address)
+        .await
+    {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let errors = vec![("others_password", too_many_attempts(wait))];
+            let page = own_password_form(&signed_in, errors, None);
+            return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+        }
+    };
+    if !clinician.password_hash.verify_off_runtime(password).await {
+        attempt.failed().await;
+        let errors = vec![(
+            "others_password",
+            "The password is not right, so no session was ended.".to_owned(),
+        )];
+        let page = own_password_form(&signed_in, errors, None);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    attempt.succeeded();
+    let epoch = state
+        .store
+        .end_sessions(
+            &signed_in.username,
+            AuditEntry::new(signed_in.username.as_str(), AuditAction::OtherSessionsEnded)
+                .subject(signed_in.username.as_str()),
+        )
+        .await
+        .map_err(account_change)?;
+    session::restamp(&session, epoch).await?;
+    Ok(own_password_form(
+        &signed_in,
+        Vec::new(),
+        Some("You are signed out everywhere else: only this browser is still signed in."),
     )
     .into_response())
 }
@@ -355,6 +426,39 @@ pub async fn reset_password(
         .await
         .map_err(account_change)?;
     let notice = format!("Password of {username} reset.");
+    Ok(
+        clinicians_page(&state, &signed_in, Some(notice), None, String::new())
+            .await?
+            .into_response(),
+    )
+}
+
+/// `POST /admin/clinicians/{username}/sign-out`: an administrator ends every session of
+/// another clinician at once (a lost laptop, a shared computer), recorded in the audit log
+/// (OWASP ASVS 5.0 V7.4.5). One's own: "Sign out everywhere else" on the account page.
+pub async fn end_clinician_sessions(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(username): Path<String>,
+    _form: VerifiedForm,
+) -> Result<Response, WebError> {
+    let username = target(&username)?;
+    if username == signed_in.username {
+        return Err(WebError::BadRequest(
+            "To end your own other sessions, use \"Sign out everywhere else\" on your account page."
+                .into(),
+        ));
+    }
+    state
+        .store
+        .end_sessions(
+            &username,
+            AuditEntry::new(signed_in.username.as_str(), AuditAction::SessionsEnded)
+                .subject(username.as_str()),
+        )
+        .await
+        .map_err(account_change)?;
+    let notice = format!("Every session of {username} has ended: {username} signs in again.");
     Ok(
         clinicians_page(&state, &signed_in, Some(notice), None, String::new())
             .await?

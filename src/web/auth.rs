@@ -301,6 +301,8 @@ pub struct PasswordForm {
     /// (field id, message) pairs.
     pub errors: Vec<(&'static str, String)>,
     pub done: Option<&'static str>,
+    /// The account page's "Sign out everywhere else".
+    pub sign_out_others: bool,
 }
 
 /// Reads a chosen password and its confirmation.
@@ -345,6 +347,7 @@ fn setup_form(
         submit_label: "Create account and sign in",
         errors,
         done: None,
+        sign_out_others: false,
     }
 }
 

@@ -4,11 +4,10 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::plumbing::error::WebError;
@@ -16,9 +15,10 @@ use super::plumbing::layout::Layout;
 use super::plumbing::route::{Access, Category, Route};
 use super::plumbing::session::{self, SignedIn, VerifiedForm};
 use super::plumbing::state::AppState;
+use super::plumbing::token_cookie::{self, TokenCookie};
 use crate::accounts::PasswordHash;
 use crate::screening::{Administration, LanguageCode, ReviewCode};
-use crate::store::{AuditAction, AuditEntry, Invitation, InvitationId};
+use crate::store::{AuditAction, AuditEntry, EXPIRY_GRACE_SECS, Invitation, InvitationId};
 
 /// Wrong passwords that end a locked session.
 pub const UNLOCK_FAILURES: u32 = 5;
@@ -145,7 +145,8 @@ pub struct ShowPage {
     pub layout: Layout,
     pub csrf_token: String,
     pub row: InvitationRow,
-    /// The client's link, shown only right after it is made (only its hash is stored).
+    /// The client's link, shown only to the browser that made it, by a cookie for this page
+    /// (only its hash is stored).
     pub link: Option<String>,
     /// The link as an inline SVG QR code.
     pub qr_svg: Option<String>,
@@ -180,8 +181,9 @@ async fn list_invitations(
     })
 }
 
-/// `POST /invitations`: `mode=link` → 303 to the invitation with its link; `mode=device` →
-/// locks this session and 303 to the client view on this device.
+/// `POST /invitations`: `mode=link` → 303 to the invitation, its link in a cookie for that
+/// page; `mode=device` → locks this session and 303 to the client view on this device, the
+/// token in a cookie for it. No URL the browser keeps holds the token (issue 17, break 8).
 async fn create_invitation(
     State(state): State<AppState>,
     session: Session,
@@ -225,20 +227,52 @@ async fn create_invitation(
             Some(code)
         }
     };
-    let expiry = now() + i64::from(state.invitations.invitation_minutes) * 60;
+    let now = now();
+    let expiry = now + i64::from(state.invitations.invitation_minutes) * 60;
     let made = state
         .store
         .create_invitation(signed_in.id, administration, expiry, prior.as_ref())
         .await?;
     if administration == Administration::ClientDevice {
         session::lock(&session, made.invitation.id.as_str()).await?;
-        return Ok(Redirect::to(&format!("/c/{}", made.token)).into_response());
+        return Ok(to_the_device_questions(&state, &made.token, expiry, now));
     }
-    Ok(Redirect::to(&format!(
-        "/invitations/{}?token={}",
-        made.invitation.id, made.token
+    Ok(to_the_link(
+        &state,
+        &made.invitation.id,
+        &made.token,
+        expiry,
+        now,
     ))
-    .into_response())
+}
+
+/// 303 to an invitation's page, its new link in a cookie only that page receives, until the
+/// invitation expires.
+fn to_the_link(
+    state: &AppState,
+    id: &InvitationId,
+    token: &str,
+    expiry: i64,
+    now: i64,
+) -> Response {
+    let cookie = token_cookie::link(
+        id.as_str(),
+        token,
+        expiry - now,
+        state.security.secure_cookies,
+    );
+    (cookie, Redirect::to(&format!("/invitations/{id}"))).into_response()
+}
+
+/// 303 to the client view on this (handed-over) device at its token-less address, the token
+/// in a cookie for the client view until the invitation's grace period ends.
+fn to_the_device_questions(state: &AppState, token: &str, expiry: i64, now: i64) -> Response {
+    let cookie = token_cookie::device(
+        token,
+        expiry - now + EXPIRY_GRACE_SECS,
+        state.security.secure_cookies,
+    );
+    (cookie, Redirect::to(token_cookie::DEVICE_PATH)).into_response()
 }
 
 #[cfg(test)]
@@ -267,11 +301,6 @@ mod tests {
             assert!(!is_loopback_link(reachable), "{reachable}");
         }
     }
-}
-
-#[derive(Debug, Deserialize)]
-struct TokenParam {
-    token: Option<String>,
 }
 
 /// The owner's invitation with this id; 404 for anyone else's, or when there is none.
@@ -362,25 +391,33 @@ fn qr_svg(text: &str) -> Option<String> {
     ))
 }
 
+/// `GET /invitations/{id}`: the link is shown while this browser holds the cookie made with
+/// it and the link is still open; a cookie that opens nothing any more is removed.
 async fn show_invitation(
     State(state): State<AppState>,
     signed_in: SignedIn,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Query(params): Query<TokenParam>,
-) -> Result<ShowPage, WebError> {
+) -> Result<Response, WebError> {
     let invitation = own_listed_invitation(&state, &signed_in, &id).await?;
     let now = now();
     let mut link = None;
-    if let Some(token) = params.token.as_deref()
-        && !invitation.is_answered()
-        && !invitation.is_closed(now)
-        && invitation.administration == Administration::ClientLink
-        && state.store.token_matches(&invitation.id, token).await?
-    {
-        link = Some(format!("{}/c/{token}", origin(&state, &headers)));
+    let mut spent_cookie: Option<TokenCookie> = None;
+    if let Some(token) = token_cookie::link_token(&headers) {
+        if !invitation.is_answered()
+            && !invitation.is_closed(now)
+            && invitation.administration == Administration::ClientLink
+            && state.store.token_matches(&invitation.id, &token).await?
+        {
+            link = Some(format!("{}/c/{token}", origin(&state, &headers)));
+        } else {
+            spent_cookie = Some(token_cookie::clear_link(
+                invitation.id.as_str(),
+                state.security.secure_cookies,
+            ));
+        }
     }
-    Ok(ShowPage {
+    let page = ShowPage {
         layout: Layout::signed_in(format!("Invitation {}", invitation.match_words), &signed_in),
         csrf_token: signed_in.csrf_token.clone(),
         row: InvitationRow::new(&invitation, now),
@@ -389,6 +426,10 @@ async fn show_invitation(
         link,
         script: super::plumbing::assets::invitation_script_url(),
         refresh_seconds: REFRESH_SECONDS,
+    };
+    Ok(match spent_cookie {
+        Some(cookie) => (cookie, page).into_response(),
+        None => page.into_response(),
     })
 }
 
@@ -413,9 +454,7 @@ async fn new_link(
         else {
             return Ok(Redirect::to(&format!("/invitations/{}", invitation.id)).into_response());
         };
-        return Ok(
-            Redirect::to(&format!("/invitations/{}?token={token}", invitation.id)).into_response(),
-        );
+        return Ok(to_the_link(&state, &invitation.id, &token, expiry, now));
     }
     if invitation.administration != Administration::ClientLink {
         return Err(WebError::NotFound);
@@ -432,7 +471,13 @@ async fn new_link(
     else {
         return Ok(Redirect::to(&format!("/invitations/{}", invitation.id)).into_response());
     };
-    Ok(Redirect::to(&format!("/invitations/{}?token={token}", invitation.id)).into_response())
+    Ok(to_the_link(
+        &state,
+        &invitation.id,
+        &token,
+        invitation.expiry,
+        now,
+    ))
 }
 
 /// `POST /invitations/{id}/dismiss`: takes an expired invitation off the list; 404 for
@@ -468,15 +513,21 @@ async fn hand_over_again(
     if invitation.administration != Administration::ClientDevice || invitation.is_answered() {
         return Err(WebError::NotFound);
     }
+    let now = now();
     let Some(token) = state
         .store
-        .renew_token(signed_in.id, &invitation.id, now())
+        .renew_token(signed_in.id, &invitation.id, now)
         .await?
     else {
         return Err(WebError::NotFound);
     };
     session::lock(&session, invitation.id.as_str()).await?;
-    Ok(Redirect::to(&format!("/c/{token}")).into_response())
+    Ok(to_the_device_questions(
+        &state,
+        &token,
+        invitation.expiry,
+        now,
+    ))
 }
 
 /// The locked session's device invitation while the client has not answered it yet.
@@ -513,14 +564,20 @@ async fn back_to_the_questions(
     let Some(invitation) = unanswered_device_invitation(&state, &lock, clinician).await? else {
         return Ok(Redirect::to("/unlock").into_response());
     };
+    let now = now();
     let Some(token) = state
         .store
-        .renew_token(clinician, &invitation.id, now())
+        .renew_token(clinician, &invitation.id, now)
         .await?
     else {
         return Ok(Redirect::to("/unlock").into_response());
     };
-    Ok(Redirect::to(&format!("/c/{token}")).into_response())
+    Ok(to_the_device_questions(
+        &state,
+        &token,
+        invitation.expiry,
+        now,
+    ))
 }
 
 async fn cancel_invitation(

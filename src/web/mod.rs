@@ -38,7 +38,7 @@ pub use plumbing::activity::may_log;
 pub use plumbing::error::WebError;
 pub use plumbing::limit::BODY_LIMIT_BYTES;
 pub use plumbing::state::AppState;
-use plumbing::{activity, error, limit, lock};
+use plumbing::{activity, error, limit, lock, session};
 
 /// How long a request may take before it is answered 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
@@ -67,6 +67,10 @@ pub fn router(state: AppState) -> Router {
     routes::router(&state)
         .fallback(not_found)
         .layer(middleware::from_fn(lock::enforce))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::end_old_sessions,
+        ))
         .layer(sessions)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(middleware::from_fn(limit::limit_body))

@@ -65,6 +65,9 @@ pub struct Catalogue {
     pub unknown_text: &'static str,
     pub too_many_title: &'static str,
     pub too_many_text: &'static str,
+    /// A handed-over device, lent for one client's questions, was given another link.
+    pub other_invitation_title: &'static str,
+    pub other_invitation_text: &'static str,
     /// Anything else that went wrong (a server error, a refused request).
     pub trouble_title: &'static str,
     pub trouble_text: &'static str,
@@ -212,6 +215,8 @@ pub(super) mod tests {
             catalogue.unknown_text,
             catalogue.too_many_title,
             catalogue.too_many_text,
+            catalogue.other_invitation_title,
+            catalogue.other_invitation_text,
             catalogue.trouble_title,
             catalogue.trouble_text,
             catalogue.source,

@@ -74,6 +74,8 @@ pub const EN: Catalogue = Catalogue {
     unknown_text: "Please check that the whole link was copied, or ask your therapist for a new one.",
     too_many_title: "Please wait a moment",
     too_many_text: "There were too many attempts from this connection. Please wait a few minutes and try again.",
+    other_invitation_title: "This page cannot be opened here",
+    other_invitation_text: "This device was handed to you for one set of questions only, so other links do not open on it. Nothing was sent. Please hand the device back to your therapist.",
     trouble_title: "Something did not work",
     trouble_text: "Your answers were not sent. Please go back, reload the page and try again. If it keeps happening, please tell your therapist.",
 

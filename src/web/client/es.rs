@@ -75,6 +75,8 @@ pub const ES: Catalogue = Catalogue {
     unknown_text: "Por favor, verifique que copió el enlace completo o pida a su terapeuta uno nuevo.",
     too_many_title: "Por favor, espere un momento",
     too_many_text: "Hubo demasiados intentos desde esta conexión. Por favor, espere unos minutos y vuelva a intentarlo.",
+    other_invitation_title: "Esta página no se puede abrir aquí",
+    other_invitation_text: "Este dispositivo se le entregó solo para unas preguntas, así que otros enlaces no se abren en él. No se envió nada. Por favor, devuelva el dispositivo a su terapeuta.",
     trouble_title: "Algo no funcionó",
     trouble_text: "Sus respuestas no se enviaron. Por favor, vuelva atrás, recargue la página e inténtelo de nuevo. Si sigue ocurriendo, por favor avise a su terapeuta.",
 
@@ -170,6 +172,7 @@ mod tests {
                 ES.expired_text,
                 ES.cancelled_text,
                 ES.unknown_text,
+                ES.other_invitation_text,
             ])
             .collect();
         for text in all {

@@ -16,12 +16,14 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
+use tower_sessions::Session;
 
 use self::catalogue::Catalogue;
 use super::plumbing::error::WebError;
 use super::plumbing::form_token::{IssuedToken, PublicForm};
 use super::plumbing::route::{Access, Category, Route};
 use super::plumbing::state::AppState;
+use super::plumbing::{session, token_cookie};
 use crate::screening::questions::ESCAPE_DECLINED;
 use crate::screening::{
     Administration, AnswerErrors, Answers, CopingCode, IntakeQuestion, LanguageCode,
@@ -309,23 +311,64 @@ fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-/// `GET /c/{token}`.
+/// The token a client-view address stands for: the address's own, or on a handed-over
+/// device (`/c/here`) the one its cookie carries, so that the clinician's browser history
+/// holds no token (issue 17, break 8). `None` when that cookie is gone.
+fn token_for(segment: &str, headers: &HeaderMap) -> Option<String> {
+    if segment == token_cookie::DEVICE_SEGMENT {
+        token_cookie::device_token(headers)
+    } else {
+        Some(segment.to_owned())
+    }
+}
+
+/// A session locked for one client's questions opens no other invitation: a link kept in the
+/// device's history or typed in is refused (403) and nothing is stored. OWASP ASVS 5.0
+/// V8.2.2 (access to data items only as authorised).
+async fn other_invitation_refused(
+    session: &Session,
+    words: &'static Catalogue,
+    invitation: &Invitation,
+) -> Result<Option<Response>, WebError> {
+    let Some((lock, _)) = session::lock_state(session).await? else {
+        return Ok(None);
+    };
+    if lock.invitation == invitation.id.as_str() {
+        return Ok(None);
+    }
+    let mut page = MessagePage::plain(
+        words,
+        words.other_invitation_title,
+        words.other_invitation_text,
+    );
+    page.continue_label = Some(words.therapist_continue);
+    Ok(Some((StatusCode::FORBIDDEN, page).into_response()))
+}
+
+/// `GET /c/{token}`, and `GET /c/here` on a handed-over device.
 async fn show_questions(
     State(state): State<AppState>,
+    session: Session,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Path(token): Path<String>,
+    Path(segment): Path<String>,
     Query(params): Query<LangParam>,
 ) -> Result<Response, WebError> {
     let words = language(params.lang.as_deref(), &headers);
+    let Some(token) = token_for(&segment, &headers) else {
+        return Ok(gone(words, Spent::Expired));
+    };
     let invitation = match open_invitation(&state, words, peer, &headers, &token).await? {
         // A page load after the expiry opens no new form, grace or not.
         Ok(opened) if opened.in_grace => return Ok(gone(words, Spent::Expired)),
         Ok(opened) => opened.invitation,
         Err(refused) => return Ok(refused),
     };
+    if let Some(refused) = other_invitation_refused(&session, words, &invitation).await? {
+        return Ok(refused);
+    }
     let form_token = state.form_tokens.issue(&headers, &purpose(&invitation));
-    let page = questions_page(words, &token, &form_token, &[], None);
+    let page = questions_page(words, &segment, &form_token, &[], None);
     Ok((form_token.cookie(), page).into_response())
 }
 
@@ -337,9 +380,10 @@ async fn show_questions(
 /// shown again from one) is taken, for [`crate::store::EXPIRY_GRACE_SECS`].
 async fn answer_questions(
     State(state): State<AppState>,
+    session: Session,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Path(token): Path<String>,
+    Path(segment): Path<String>,
     form: PublicForm,
 ) -> Result<Response, WebError> {
     let field = |name: &str| {
@@ -351,6 +395,9 @@ async fn answer_questions(
     let switch_to = field(SWITCH_FIELD).and_then(catalogue::find);
     let switching = field(SWITCH_FIELD).is_some();
     let words = switch_to.unwrap_or_else(|| language(field(LANG_FIELD), &headers));
+    let Some(token) = token_for(&segment, &headers) else {
+        return Ok(gone(words, Spent::Expired));
+    };
     let Opened {
         invitation,
         in_grace,
@@ -358,6 +405,9 @@ async fn answer_questions(
         Ok(opened) => opened,
         Err(refused) => return Ok(refused),
     };
+    if let Some(refused) = other_invitation_refused(&session, words, &invitation).await? {
+        return Ok(refused);
+    }
     // Only the six intake questions are the client's; anything else sent is left out.
     let intake: Vec<(&str, &str)> = form
         .pairs
@@ -376,7 +426,7 @@ async fn answer_questions(
         // nothing validated but what can be kept.
         let (kept, dropped) = keep_valid(&intake);
         let form_token = state.form_tokens.issue(&headers, &purpose);
-        let mut page = questions_page(words, &token, &form_token, &kept, None);
+        let mut page = questions_page(words, &segment, &form_token, &kept, None);
         if !dropped.is_empty() {
             let named: Vec<String> = dropped
                 .iter()
@@ -394,7 +444,7 @@ async fn answer_questions(
         // Open too long, or not sent from this page: nothing is stored, and the answers come
         // back with a fresh token to send again.
         let form_token = state.form_tokens.issue(&headers, &purpose);
-        let mut page = questions_page(words, &token, &form_token, &intake, None);
+        let mut page = questions_page(words, &segment, &form_token, &intake, None);
         page.notice = Some(words.form_expired.to_owned());
         return Ok((StatusCode::FORBIDDEN, form_token.cookie(), page).into_response());
     }
@@ -402,7 +452,7 @@ async fn answer_questions(
         Ok(answers) => answers,
         Err(errors) => {
             let form_token = state.form_tokens.issue(&headers, &purpose);
-            let page = questions_page(words, &token, &form_token, &intake, Some(&errors));
+            let page = questions_page(words, &segment, &form_token, &intake, Some(&errors));
             return Ok(
                 (StatusCode::UNPROCESSABLE_ENTITY, form_token.cookie(), page).into_response(),
             );
@@ -524,10 +574,11 @@ fn error_message(
     words.error_not_understood
 }
 
-/// The questions page, with what was submitted and the errors found in it.
+/// The questions page, with what was submitted and the errors found in it; it posts back to
+/// `/c/{segment}` (the token, or `here` on a handed-over device).
 fn questions_page(
     words: &'static Catalogue,
-    token: &str,
+    segment: &str,
     form_token: &IssuedToken,
     submitted: &[(&str, &str)],
     errors: Option<&AnswerErrors>,
@@ -591,7 +642,7 @@ fn questions_page(
     QuestionsPage {
         frame: Frame::new(words, words.page_title),
         words,
-        action: format!("/c/{token}"),
+        action: format!("/c/{segment}"),
         csrf_token: form_token.field().to_owned(),
         languages: catalogue::ALL
             .iter()

@@ -1,6 +1,7 @@
 //! The web layer's plumbing, shared by every page and needing none of them: sessions and
 //! their gates, CSRF form tokens, errors, the page layout, body limits, throttles, the lock of
-//! a handed-over device, request counts, static assets, and what a route is.
+//! a handed-over device, request counts, static assets, what a route is, and
+//! the cookies that carry a client's token instead of a URL.
 
 pub mod activity;
 pub mod assets;
@@ -13,3 +14,4 @@ pub mod route;
 pub mod session;
 pub mod state;
 pub mod throttle;
+pub mod token_cookie;

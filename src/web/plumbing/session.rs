@@ -34,6 +34,10 @@ struct SessionData {
     epoch: i64,
     /// Unix seconds of the last refresh of the idle timeout.
     refreshed: i64,
+    /// Unix seconds of the sign-in, for the absolute lifetime; kept nowhere else, and never
+    /// beside a screening. A session from before it was kept reads 0 and has ended.
+    #[serde(default)]
+    signed_in: i64,
     /// Set while the device is handed to a client (SPEC §6).
     #[serde(default)]
     lock: Option<Lock>,
@@ -70,10 +74,49 @@ pub async fn sign_in(session: &Session, clinician: &Clinician) -> Result<String,
         clinician: Some(clinician.id),
         epoch: clinician.session_epoch,
         refreshed: now_secs(),
+        signed_in: now_secs(),
         lock: None,
     };
     session.insert(SESSION_KEY, &data).await?;
     Ok(data.csrf_token)
+}
+
+/// Carries this session over an end of the account's other sessions: the account's new
+/// `epoch`, and a new session id (the password was just given again; OWASP ASVS 5.0 V7.2.4).
+/// The sign-in time, and so the absolute lifetime, stay as they were.
+pub async fn restamp(session: &Session, epoch: i64) -> Result<(), WebError> {
+    let Some(mut data) = load(session).await? else {
+        return Err(WebError::Internal);
+    };
+    data.epoch = epoch;
+    session.cycle_id().await?;
+    session.insert(SESSION_KEY, &data).await?;
+    Ok(())
+}
+
+/// Ends a sign-in older than the absolute session lifetime however active it has been, before
+/// any handler or gate reads the session (OWASP ASVS 5.0 V7.3.2). Static files are left alone.
+pub async fn end_old_sessions(
+    State(state): State<AppState>,
+    session: Session,
+    request: Request,
+    next: Next,
+) -> Response {
+    if !request.uri().path().starts_with("/static/") {
+        match load(&session).await {
+            Ok(Some(data))
+                if data.clinician.is_some()
+                    && now_secs() - data.signed_in >= state.security.session_max_secs() =>
+            {
+                if let Err(error) = sign_out(&session).await {
+                    return error.into_response();
+                }
+            }
+            Ok(_) => {}
+            Err(error) => return error.into_response(),
+        }
+    }
+    next.run(request).await
 }
 
 /// Locks a signed-in session while the device is handed to a client answering `invitation`.
