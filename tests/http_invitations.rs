@@ -77,21 +77,6 @@ fn link_on(page: &str) -> String {
     link.split_once("/c/").expect("a client link").1.to_owned()
 }
 
-/// The token a handed-over device's client view (`/c/here`) is opened with: in a cookie for
-/// the client view, never in an address.
-fn device_token(browser: &Browser) -> String {
-    let url = browser.url("/c/here").parse().expect("url");
-    let cookies = reqwest::cookie::CookieStore::cookies(browser.jar.as_ref(), &url)
-        .expect("the client view's cookie");
-    cookies
-        .to_str()
-        .expect("ascii")
-        .split("; ")
-        .find_map(|pair| pair.strip_prefix("screener_device="))
-        .expect("the device's token")
-        .to_owned()
-}
-
 fn assert_no_clinical_words(html: &str, what: &str) {
     for word in CLINICAL_WORDS {
         assert!(!html.contains(word), "{what} says {word:?}:\n{html}");
@@ -557,7 +542,7 @@ async fn a_handed_over_device_is_locked_until_the_password(engine: Engine) {
     assert_eq!(response.status(), 303);
     let client_view = location(&response);
     assert_eq!(client_view, "/c/here");
-    let token = device_token(&alice);
+    let token = alice.device_token();
 
     // Every clinician route, and any other address, answers 303 /unlock.
     for route in routes::table() {
@@ -1233,7 +1218,7 @@ async fn the_unlock_page_leads_back_to_the_questions_while_unanswered(engine: En
     let app = spawn_app_on(engine).await;
     let mut alice = app.clinician("alice").await;
     let response = alice.post_form("/invitations", &[("mode", "device")]).await;
-    let first = format!("/c/{}", device_token(&alice));
+    let first = format!("/c/{}", alice.device_token());
     assert_eq!(location(&response), "/c/here");
     // The client taps Back: the unlock page offers the way back, naming nobody.
     let unlock = alice.get_html("/unlock").await;
@@ -1247,7 +1232,7 @@ async fn the_unlock_page_leads_back_to_the_questions_while_unanswered(engine: En
     assert_eq!(back.status(), 303);
     let view = location(&back);
     assert_eq!(view, "/c/here", "no token in the address");
-    assert_ne!(format!("/c/{}", device_token(&alice)), first, "a new token");
+    assert_ne!(format!("/c/{}", alice.device_token()), first, "a new token");
     let questions = alice.get_html(&view).await;
     assert!(questions.contains("A few questions from your therapist"));
     assert_no_app_links(&questions, "the questions again");
@@ -1272,7 +1257,7 @@ async fn an_unanswered_device_invitation_can_be_handed_over_again(engine: Engine
     let mut alice = app.clinician("alice").await;
     let response = alice.post_form("/invitations", &[("mode", "device")]).await;
     let first = location(&response);
-    let first_token = device_token(&alice);
+    let first_token = alice.device_token();
     alice.csrf_token = common::csrf_token_in(&alice.get_html("/unlock").await);
     let unlocked = alice.post_form("/unlock", &[("password", PASSWORD)]).await;
     let page_path = location(&unlocked);
@@ -1304,7 +1289,7 @@ async fn an_unanswered_device_invitation_can_be_handed_over_again(engine: Engine
     assert_eq!(again.status(), 303);
     let view = location(&again);
     assert_eq!(view, first, "the token-less address");
-    assert_ne!(device_token(&alice), first_token, "a new token");
+    assert_ne!(alice.device_token(), first_token, "a new token");
     assert_eq!(
         location(&alice.get("/invitations").await),
         "/unlock",

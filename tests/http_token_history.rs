@@ -110,20 +110,6 @@ fn link_on(page: &str) -> String {
     link.split_once("/c/").expect("a client link").1.to_owned()
 }
 
-/// The handed-over device's token, from its cookie for the client view.
-fn device_token(browser: &Browser) -> String {
-    let url = browser.url("/c/here").parse().expect("url");
-    let cookies = reqwest::cookie::CookieStore::cookies(browser.jar.as_ref(), &url)
-        .expect("the client view's cookie");
-    cookies
-        .to_str()
-        .expect("ascii")
-        .split("; ")
-        .find_map(|pair| pair.strip_prefix("screener_device="))
-        .expect("the device's token")
-        .to_owned()
-}
-
 /// The form token of a client questions page.
 fn form_token(page: &str) -> String {
     common::csrf_token_in(page).expect("the form's token")
@@ -210,7 +196,7 @@ async fn the_token_is_in_no_address_the_clinicians_browser_keeps(engine: Engine)
         .await;
     assert_eq!(status, 200);
     assert!(questions.contains("id=\"client-form\""));
-    tokens.push(device_token(&alice));
+    tokens.push(alice.device_token());
     assert_eq!(form_action(&questions), "/c/here");
     let (status, switched) = history
         .post_raw(
@@ -232,7 +218,7 @@ async fn the_token_is_in_no_address_the_clinicians_browser_keeps(engine: Engine)
     alice.csrf_token = common::csrf_token_in(&unlock);
     let (status, questions) = history.post(&alice, "/unlock/questions", &[]).await;
     assert_eq!(status, 200);
-    tokens.push(device_token(&alice));
+    tokens.push(alice.device_token());
     let (_, unlock) = history.get(&alice, "/unlock").await;
     alice.csrf_token = common::csrf_token_in(&unlock);
     let (status, invitation) = history
@@ -248,7 +234,7 @@ async fn the_token_is_in_no_address_the_clinicians_browser_keeps(engine: Engine)
         .post(&alice, &format!("/invitations/{device}/hand-over"), &[])
         .await;
     assert_eq!(status, 200);
-    tokens.push(device_token(&alice));
+    tokens.push(alice.device_token());
     assert!(!questions.is_empty());
     let (status, thanks) = history
         .post_raw(
@@ -425,7 +411,7 @@ async fn a_locked_device_opens_no_other_invitation(engine: Engine) {
     // The device is handed over for another client.
     let handed = alice.post_form("/invitations", &[("mode", "device")]).await;
     assert_eq!(location(&handed), "/c/here");
-    let own_token = device_token(&alice);
+    let own_token = alice.device_token();
 
     for other in [&alices_link, &bobs_link] {
         let path = format!("/c/{other}");

@@ -180,7 +180,7 @@ async fn one_round(alice: &mut Browser, address: &str, made: &mut Made) {
     let handed = alice.post_form("/invitations", &[("mode", "device")]).await;
     assert_eq!(handed.status(), 303);
     let view = location(&handed);
-    let token = token_in(&view);
+    let token = alice.device_token();
     assert_eq!(answer(alice, &view).await.status(), 200);
     let unlock = alice.get_html("/unlock").await;
     alice.csrf_token = csrf_token_in(&unlock);

@@ -116,6 +116,24 @@ pub(super) fn init_tracing(json: bool) {
     } else {
         filtered.with(layer).init();
     }
+    log_panics_through_tracing();
+}
+
+/// Panics are reported through the log, not by Rust's default hook straight to stderr, so the
+/// log policy holds: a panic during a counted request is kept for the hourly count instead of
+/// being written with its time (SPEC §4).
+fn log_panics_through_tracing() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|text| (*text).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        if !crate::web::keep_failure_for_count(&message) {
+            tracing::error!(location = ?info.location(), %message, "panic");
+        }
+    }));
 }
 
 /// Completes on Ctrl-C or SIGTERM.

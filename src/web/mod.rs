@@ -34,6 +34,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tracing::Level;
 
+pub use plumbing::activity::keep_failure_for_count;
 pub use plumbing::activity::may_log;
 pub use plumbing::error::WebError;
 pub use plumbing::limit::BODY_LIMIT_BYTES;

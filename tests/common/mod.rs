@@ -195,6 +195,21 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// The token a handed-over device's client view (`/c/here`) is opened with: in a cookie
+    /// for the client view, never in an address.
+    pub fn device_token(&self) -> String {
+        let url = self.url("/c/here").parse().expect("url");
+        self.jar
+            .cookies(&url)
+            .expect("the client view's cookie")
+            .to_str()
+            .expect("ascii")
+            .split("; ")
+            .find_map(|pair| pair.strip_prefix("screener_device="))
+            .expect("the device's token")
+            .to_owned()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
