@@ -15,8 +15,7 @@ mod plumbing;
 pub mod routes;
 mod screenings;
 
-use std::future::{Future, IntoFuture};
-use std::net::SocketAddr;
+use std::future::Future;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -35,8 +34,9 @@ use tracing::Level;
 
 pub use plumbing::error::WebError;
 pub use plumbing::limit::BODY_LIMIT_BYTES;
+pub use plumbing::listen::{HEADER_READ_TIMEOUT, connection_cap};
 pub use plumbing::state::AppState;
-use plumbing::{activity, error, limit, lock};
+use plumbing::{activity, error, limit, listen, lock};
 
 /// How long a request may take before it is answered 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
@@ -199,18 +199,14 @@ pub async fn serve(
 
 /// Serves the app on `listener` until `shutdown` completes; then stops accepting and lets the
 /// requests in flight finish. Connections still open `grace` later (a client that never
-/// finishes sending its request would otherwise hold the stop forever) are closed.
+/// finishes sending its request would otherwise hold the stop forever) are closed. Idle
+/// connections are bounded by a header-read timeout and a connection cap ([`listen`]).
 pub async fn serve_with_grace(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
     grace: Duration,
 ) -> std::io::Result<()> {
-    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
-    let signal = async move {
-        shutdown.await;
-        let _ = stopping.send(());
-    };
     let sweeper = tokio::spawn(
         state
             .store
@@ -226,24 +222,7 @@ pub async fn serve_with_grace(
             .sweep_invitations_every(INVITATION_SWEEP_PERIOD),
     );
     let draft_sweeper = tokio::spawn(state.store.clone().sweep_drafts_every(DRAFT_SWEEP_PERIOD));
-    let server = axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(signal);
-    let deadline = async move {
-        match stopped.await {
-            Ok(()) => tokio::time::sleep(grace).await,
-            Err(_) => std::future::pending().await,
-        }
-    };
-    let served = tokio::select! {
-        served = server.into_future() => served,
-        () = deadline => {
-            tracing::warn!(grace_seconds = grace.as_secs_f64(), "connections still open after the grace period; closing them");
-            Ok(())
-        }
-    };
+    let served = listen::serve(listener, router(state), shutdown, grace).await;
     sweeper.abort();
     reporter.abort();
     activity.log_counts();
