@@ -166,7 +166,12 @@ async fn explain_edge_refusals(request: Request, next: middleware::Next) -> Resp
         let status = response.status();
         let own = response.extensions().get::<client::ClientPage>().is_some();
         if !own && (status.is_client_error() || status.is_server_error()) {
-            return client::trouble(&headers, status);
+            let mut page = client::trouble(&headers, status);
+            if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
+                page.headers_mut()
+                    .insert(header::RETRY_AFTER, retry.clone());
+            }
+            return page;
         }
         return response;
     }
