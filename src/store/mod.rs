@@ -121,6 +121,10 @@ pub enum StoreError {
     /// A write was not committed (the transaction holding it failed, or the store closed).
     #[error("not saved: {0}")]
     NotCommitted(String),
+    /// The database did not answer in time (down, restarting, unreachable, or a statement
+    /// over [`STATEMENT_TIMEOUT`]): worth trying again shortly (see [`StoreError::is_unavailable`]).
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     /// A client's invitation to save from is gone: saved already, cancelled or expired.
     #[error("the client's answers are no longer there: saved already, cancelled or expired")]
     InvitationGone,
@@ -141,6 +145,82 @@ pub enum StoreError {
         source: std::io::Error,
     },
 }
+
+impl StoreError {
+    /// True when the database could not be reached or did not answer in time, rather than
+    /// refusing the request: the web layer answers 503 with `Retry-After` (ASVS 5.0 V16.5.2:
+    /// the app fails safely and says so when a resource it depends on is unavailable).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Unavailable(_) => true,
+            StoreError::Database(error) => is_unavailable(error),
+            StoreError::Migrate(sqlx::migrate::MigrateError::Execute(error)) => {
+                is_unavailable(error)
+            }
+            _ => false,
+        }
+    }
+
+    /// This error as one that can be handed to every job of a failed batch: unavailability is
+    /// kept (the web layer answers 503), anything else becomes [`StoreError::NotCommitted`].
+    pub(crate) fn not_committed(&self) -> StoreError {
+        if self.is_unavailable() {
+            StoreError::Unavailable(self.to_string())
+        } else {
+            StoreError::NotCommitted(self.to_string())
+        }
+    }
+}
+
+/// True for a connection that failed or was lost, a pool with no connection free in
+/// [`ACQUIRE_TIMEOUT`], a server shutting down or starting up, a statement cancelled by
+/// [`STATEMENT_TIMEOUT`], or a SQLite file still locked after its busy timeout.
+fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(error) => {
+            let Some(code) = error.code() else {
+                return false;
+            };
+            if error
+                .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .is_some()
+            {
+                // 08: connection exception; 57P01-57P03: the server is shutting down, crashed
+                // or starting; 57014: cancelled (statement_timeout); 53300: too many
+                // connections; 55P03: a lock not obtained in time.
+                code.starts_with("08")
+                    || matches!(
+                        &*code,
+                        "57P01" | "57P02" | "57P03" | "57014" | "53300" | "55P03"
+                    )
+            } else {
+                // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+                code.parse::<i32>()
+                    .is_ok_and(|code| matches!(code & 0xff, 5 | 6))
+            }
+        }
+        _ => false,
+    }
+}
+
+/// How long a request waits for a database connection before it is answered 503: well below
+/// the request timeout (15 s), so that an unreachable database gives a clear answer, not a
+/// hang; long enough to ride out a quick restart of PostgreSQL.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// PostgreSQL's `statement_timeout` on the app's connections: a statement (a lock wait
+/// included) that runs longer is cancelled and the request answered 503. Migrations run
+/// without it.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// SQLite's busy timeout: how long a statement waits for a lock held by another connection
+/// or process (a backup, a maintenance command) before it fails and the request is answered 503.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The SQLite migrations built into this binary from `migrations/sqlite/`.
 static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -243,7 +323,22 @@ impl Store {
         if is_postgres_url(url) {
             let store = Store::connect_postgres(url).await?;
             if let Engine::Postgres { pool } = &store.engine {
-                POSTGRES_MIGRATOR.run(pool).await?;
+                // A migration may rewrite a large table: no statement timeout for it.
+                let mut connection = pool.acquire().await?;
+                sqlx::query("SET statement_timeout = 0")
+                    .execute(&mut *connection)
+                    .await?;
+                let migrated = POSTGRES_MIGRATOR.run(&mut *connection).await;
+                // Back to the connection's own setting before it returns to the pool; if that
+                // fails, the connection is not returned.
+                if sqlx::query("RESET statement_timeout")
+                    .execute(&mut *connection)
+                    .await
+                    .is_err()
+                {
+                    connection.detach();
+                }
+                migrated?;
             }
             return Ok(store);
         }
@@ -293,7 +388,9 @@ impl Store {
 
     /// Connects to PostgreSQL: statements unlogged (an INSERT's time would date a
     /// screening), `synchronous_commit=on` whatever the server's default (a 303 only after
-    /// the commit is durable), sessions in UTC.
+    /// the commit is durable), sessions in UTC, [`STATEMENT_TIMEOUT`] and [`ACQUIRE_TIMEOUT`].
+    /// Connections are checked before use, so after a restart of the server dead ones are
+    /// replaced: the app recovers on its own.
     async fn connect_postgres(url: &str) -> Result<Store, StoreError> {
         let options = PgConnectOptions::from_str(url)
             .map_err(|source| StoreError::BadUrl {
@@ -303,11 +400,19 @@ impl Store {
             .application_name("screener")
             // TimeZone UTC: tower-sessions' sweep compares expiries with `now() at time
             // zone 'utc'`, which is right only in a UTC session.
-            .options([("synchronous_commit", "on"), ("TimeZone", "UTC")])
+            .options([
+                ("synchronous_commit", "on"),
+                ("TimeZone", "UTC"),
+                (
+                    "statement_timeout",
+                    &format!("{}ms", STATEMENT_TIMEOUT.as_millis()),
+                ),
+            ])
             .disable_statement_logging();
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .test_before_acquire(true)
             .connect_with(options)
             .await?;
         let (screening_jobs, waiting) = mpsc::channel(4 * 1024);
@@ -345,7 +450,7 @@ impl Store {
         }
         let options = options
             .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(10))
+            .busy_timeout(SQLITE_BUSY_TIMEOUT)
             .foreign_keys(true)
             // sqlx would log statements with their times; an INSERT's time dates a screening.
             .disable_statement_logging()
@@ -355,14 +460,17 @@ impl Store {
             .pragma("secure_delete", "ON");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options.clone())
             .await?;
         let sessions = SqlitePoolOptions::new()
             .max_connections(2)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options.clone())
             .await?;
         let readers = SqlitePoolOptions::new()
             .max_connections(4)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options.read_only(true))
             .await?;
         let (screening_jobs, waiting) = mpsc::channel(4 * 1024);

@@ -213,13 +213,8 @@ async fn commit_batch(
     };
     match attempt.await {
         Ok(results) => results,
-        Err(error) => {
-            let message = error.to_string();
-            batch
-                .iter()
-                .map(|_| Err(StoreError::NotCommitted(message.clone())))
-                .collect()
-        }
+        // A lost connection answers every job with an error the web layer maps to 503.
+        Err(error) => batch.iter().map(|_| Err(error.not_committed())).collect(),
     }
 }
 

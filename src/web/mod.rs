@@ -15,8 +15,7 @@ mod plumbing;
 pub mod routes;
 mod screenings;
 
-use std::future::{Future, IntoFuture};
-use std::net::SocketAddr;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,8 +37,9 @@ pub use plumbing::activity::keep_failure_for_count;
 pub use plumbing::activity::may_log;
 pub use plumbing::error::WebError;
 pub use plumbing::limit::BODY_LIMIT_BYTES;
+pub use plumbing::listen::{HEADER_READ_TIMEOUT, connection_cap};
 pub use plumbing::state::AppState;
-use plumbing::{activity, error, limit, lock, session};
+use plumbing::{activity, error, limit, listen, lock, session};
 
 /// How long a request may take before it is answered 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
@@ -185,7 +185,12 @@ async fn explain_edge_refusals(request: Request, next: middleware::Next) -> Resp
         let status = response.status();
         let own = response.extensions().get::<client::ClientPage>().is_some();
         if !own && (status.is_client_error() || status.is_server_error()) {
-            return client::trouble(&headers, status);
+            let mut page = client::trouble(&headers, status);
+            if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
+                page.headers_mut()
+                    .insert(header::RETRY_AFTER, retry.clone());
+            }
+            return page;
         }
         return response;
     }
@@ -218,18 +223,14 @@ pub async fn serve(
 
 /// Serves the app on `listener` until `shutdown` completes; then stops accepting and lets the
 /// requests in flight finish. Connections still open `grace` later (a client that never
-/// finishes sending its request would otherwise hold the stop forever) are closed.
+/// finishes sending its request would otherwise hold the stop forever) are closed. Idle
+/// connections are bounded by a header-read timeout and a connection cap ([`listen`]).
 pub async fn serve_with_grace(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
     grace: Duration,
 ) -> std::io::Result<()> {
-    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
-    let signal = async move {
-        shutdown.await;
-        let _ = stopping.send(());
-    };
     let sweeper = tokio::spawn(
         state
             .store
@@ -245,24 +246,7 @@ pub async fn serve_with_grace(
             .sweep_invitations_every(INVITATION_SWEEP_PERIOD),
     );
     let draft_sweeper = tokio::spawn(state.store.clone().sweep_drafts_every(DRAFT_SWEEP_PERIOD));
-    let server = axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(signal);
-    let deadline = async move {
-        match stopped.await {
-            Ok(()) => tokio::time::sleep(grace).await,
-            Err(_) => std::future::pending().await,
-        }
-    };
-    let served = tokio::select! {
-        served = server.into_future() => served,
-        () = deadline => {
-            tracing::warn!(grace_seconds = grace.as_secs_f64(), "connections still open after the grace period; closing them");
-            Ok(())
-        }
-    };
+    let served = listen::serve(listener, router(state), shutdown, grace).await;
     sweeper.abort();
     reporter.abort();
     activity.log_counts();

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod engine;
+pub mod pg_server;
 pub mod server;
 
 pub use engine::{Engine, TestDatabase};

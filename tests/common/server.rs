@@ -92,9 +92,36 @@ impl Server {
 
     /// Starts the server on `url` with extra arguments and environment variables.
     pub fn start_on_env(url: &str, log: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
+        Server::spawn(url, log, args, env, None)
+    }
+
+    /// Starts the server with extra arguments, under `ulimit -n DESCRIPTORS` when given.
+    pub fn start_limited(url: &str, log: &Path, args: &[&str], descriptors: Option<u32>) -> Server {
+        Server::spawn(url, log, args, &[], descriptors)
+    }
+
+    fn spawn(
+        url: &str,
+        log: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        descriptors: Option<u32>,
+    ) -> Server {
         for _ in 0..3 {
             let port = free_port();
-            let mut child = Command::new(BIN)
+            let mut command = match descriptors {
+                None => Command::new(BIN),
+                Some(limit) => {
+                    let mut command = Command::new("bash");
+                    command.args([
+                        "-c",
+                        &format!("ulimit -n {limit} && exec \"$0\" \"$@\""),
+                        BIN,
+                    ]);
+                    command
+                }
+            };
+            let mut child = command
                 .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
                 .args(["--database", url])
                 .args(args)

@@ -5,7 +5,7 @@ use std::any::Any;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::layout::Layout;
@@ -57,6 +57,25 @@ struct ErrorPage {
     message: String,
 }
 
+/// The `Retry-After` of a 503 for an unavailable database, in seconds: about the time a
+/// restarting PostgreSQL takes.
+pub const RETRY_AFTER_SECONDS: &str = "5";
+
+impl WebError {
+    /// True when the database (or the session store on it) did not answer: a 503 with
+    /// `Retry-After`, not a 500 (ASVS 5.0 V16.5.2, fail gracefully when a dependency is down).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            WebError::Store(error) => error.is_unavailable(),
+            // The session store reports only a message; a backend failure is the database.
+            WebError::Session(tower_sessions::session::Error::Store(
+                tower_sessions::session_store::Error::Backend(_),
+            )) => true,
+            _ => false,
+        }
+    }
+}
+
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, title, message) = match &self {
@@ -89,6 +108,20 @@ impl IntoResponse for WebError {
                 "Took too long",
                 "The request took too long and was stopped. Please try again.".to_owned(),
             ),
+            _ if self.is_unavailable() => {
+                tracing::warn!(error = %self, "database unavailable");
+                let page = ErrorPage {
+                    layout: Layout::public("Try again shortly"),
+                    title: "Try again shortly",
+                    message: "The database is not answering right now, so this could not be completed. Wait a few seconds and try again. If you were saving a screening, look for it in your list of results before saving it again.".to_owned(),
+                };
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(header::RETRY_AFTER, RETRY_AFTER_SECONDS)],
+                    page,
+                )
+                    .into_response();
+            }
             WebError::Store(_) | WebError::Session(_) | WebError::Internal => {
                 // During a counted request the message waits for the hourly count: a line now
                 // would date the request (SPEC §4).

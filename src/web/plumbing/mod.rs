@@ -1,7 +1,7 @@
 //! The web layer's plumbing, shared by every page and needing none of them: sessions and
 //! their gates, CSRF form tokens, errors, the page layout, body limits, throttles, the lock of
-//! a handed-over device, request counts, static assets, what a route is, and
-//! the cookies that carry a client's token instead of a URL.
+//! a handed-over device, request counts, static assets, what a route is, the cookies that
+//! carry a client's token instead of a URL, and the accept loop.
 
 pub mod activity;
 pub mod assets;
@@ -9,6 +9,7 @@ pub mod error;
 pub mod form_token;
 pub mod layout;
 pub mod limit;
+pub mod listen;
 pub mod lock;
 pub mod route;
 pub mod session;
