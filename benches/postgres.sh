@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# PostgreSQL benchmark of the release build (SPEC §7), all in one run so the numbers compare:
+# PostgreSQL benchmark of the release build (PRODUCT §7), all in one run so the numbers compare:
 # pgbench inserting the app's row at 64 clients (the floor), then the app's durable
 # submissions, form page and list page at 64 connections on one instance, the list page at
 # ROWS rows, and two instances against one. Method and results: docs/BENCHMARKS.md. Not run

@@ -1,4 +1,4 @@
--- wrk script: durable submissions. POSTs the SPEC example answers with the session cookie and
+-- wrk script: durable submissions. POSTs the product contract's example answers with the session cookie and
 -- CSRF token that benches/load.sh signed in for (environment: COOKIE, BODY).
 wrk.method = "POST"
 wrk.body = os.getenv("BODY")

@@ -96,7 +96,7 @@ impl SecurityConfig {
     }
 }
 
-/// Clients answering the six questions themselves (SPEC §6).
+/// Clients answering the six questions themselves (PRODUCT §6).
 #[derive(Debug, Clone, Args)]
 pub struct InvitationConfig {
     /// Minutes an unanswered invitation (link or handed-over device) stays open. Answered

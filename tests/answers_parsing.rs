@@ -1,4 +1,4 @@
-//! Parsing the answers document (SPEC §3.2) and the form (SPEC §3.4): what is accepted, and
+//! Parsing the answers document (PRODUCT §3.2) and the form (PRODUCT §3.4): what is accepted, and
 //! that every error names its field and, where it applies, lists the accepted values.
 
 use std::collections::BTreeSet;
@@ -53,7 +53,7 @@ const REPLY_CODES: &str = "yes, no, declined";
 const PATTERN_CODES: &str = "none, occasional, intense_periods, compulsive";
 const CONTROL_CODES: &str = "not_assessed, retained, lost";
 
-/// The example answers document of SPEC §3.2.
+/// The example answers document of PRODUCT §3.2.
 fn spec_example() -> Value {
     json!({
         "q1_concern_expressed": "yes", "q2_self_concern": "no",
@@ -150,7 +150,7 @@ fn form(pairs: &[(&'static str, &'static str)]) -> Result<Answers, AnswerErrors>
     Answers::from_form(pairs.iter().copied())
 }
 
-/// A valid form: the SPEC §3.2 example as a browser would post it.
+/// A valid form: the PRODUCT §3.2 example as a browser would post it.
 const SPEC_FORM: [(&str, &str); 10] = [
     ("q1_concern_expressed", "yes"),
     ("q2_self_concern", "no"),
@@ -174,7 +174,7 @@ fn spec_form_with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, 
 
 #[test]
 fn the_spec_example_parses() {
-    let answers = ok(parse(&spec_example()), "the SPEC §3.2 example");
+    let answers = ok(parse(&spec_example()), "the PRODUCT §3.2 example");
     assert_eq!(
         answers,
         Answers {
@@ -521,7 +521,7 @@ fn control_not_assessed_by_default() {
         Ok(Control::NotAssessed),
         "control = \"not_assessed\""
     );
-    // SPEC §3.2 lets control be left out, not null or empty, in JSON.
+    // PRODUCT §3.2 lets control be left out, not null or empty, in JSON.
     for value in [Value::Null, json!("")] {
         let what = format!("control = {value}");
         let message = single_error(parse(&with("control", value)), "control", &what);
@@ -538,7 +538,7 @@ fn indicators_absent_are_not_observed() {
         assert_eq!(answers.observed, [indicator].into(), "{field} = true");
         let answers = ok(parse(&with(field, json!(false))), field);
         assert!(answers.observed.is_empty(), "{field} = false");
-        // SPEC §3.2 lets an indicator be left out, not null, in JSON.
+        // PRODUCT §3.2 lets an indicator be left out, not null, in JSON.
         let message = single_error(parse(&with(field, Value::Null)), field, "null indicator");
         assert_mentions(&message, &["true or false"], "null indicator");
     }

@@ -926,7 +926,7 @@ const LOST_CONTROL: &[(&str, &str)] = &[
     ("control", "lost"),
 ];
 
-/// The SPEC example with control lost: addicted.
+/// The product contract's example (PRODUCT §3.2) with control lost: addicted.
 const ADDICTED: &[(&str, &str)] = &[
     ("q1_concern_expressed", "yes"),
     ("q2_self_concern", "no"),
@@ -983,7 +983,7 @@ async fn result_facts(page: &Page) -> serde_json::Value {
 }
 
 /// Occasional use, control lost, secrecy: addicted by the rules, but the record contradicts
-/// itself (SPEC §2.3c (c)).
+/// itself (PRODUCT §2.3c (c)).
 const INCONSISTENT_ADDICTED: &[(&str, &str)] = &[
     ("q1_concern_expressed", "no"),
     ("q2_self_concern", "no"),
@@ -996,7 +996,7 @@ const INCONSISTENT_ADDICTED: &[(&str, &str)] = &[
     ("secrecy", "on"),
 ];
 
-/// The result pages as a clinician sees them (SPEC §2.4c): no use, not screened, lost
+/// The result pages as a clinician sees them (PRODUCT §2.4c): no use, not screened, lost
 /// control, addicted and an inconsistent addicted result say nothing beyond the record; axe
 /// finds nothing; at 390 and 820 px nothing scrolls sideways, and the list with provisional
 /// and incomplete notes keeps each review code on one line.

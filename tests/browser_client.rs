@@ -1,4 +1,4 @@
-//! The client flows of SPEC §6.1 in headless Chromium: the language switch keeping the
+//! The client flows of PRODUCT §6.1 in headless Chromium: the language switch keeping the
 //! answers, the expired-while-answering grace path, and the unlock page's way back to the
 //! questions. Each is checked with axe (0 violations) at 390 and 820 px, by keyboard only, and
 //! with JavaScript turned off.

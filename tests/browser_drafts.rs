@@ -1,4 +1,4 @@
-//! Drafts of an interrupted intake (SPEC §6.1) in headless Chromium: a draft saved from the
+//! Drafts of an interrupted intake (PRODUCT §6.1) in headless Chromium: a draft saved from the
 //! form and resumed from the list, with axe-core finding no WCAG violation, at a phone's and
 //! a tablet's width, by keyboard alone, and with JavaScript turned off.
 //!

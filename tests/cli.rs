@@ -1,4 +1,4 @@
-//! The `screener` binary: `score` (SPEC §3.1–3.3) and `serve`, including what it logs.
+//! The `screener` binary: `score` (PRODUCT §3.1–3.3) and `serve`, including what it logs.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};

@@ -1,4 +1,4 @@
-//! An acknowledged submission survives a crash (SPEC §5): the real binary is killed with
+//! An acknowledged submission survives a crash (PRODUCT §5): the real binary is killed with
 //! SIGKILL in the middle of concurrent submissions, restarted on the same file, and every
 //! review code it had answered 303 for is there, in a database that passes its integrity check.
 //! Concurrent submissions never fail. Both on SQLite and on PostgreSQL.

@@ -170,7 +170,7 @@ async fn public_routes_are_only_the_expected_ones() {
     );
 }
 
-/// SPEC §4: every route that concerns a screening, an invitation, a draft, an unlock or the
+/// PRODUCT §4: every route that concerns a screening, an invitation, a draft, an unlock or the
 /// client view is counted, never logged with its time; the only routes logged one by one are
 /// these, which concern clinicians' accounts and health probes (the audit log has the same
 /// events with their time anyway).

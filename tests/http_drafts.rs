@@ -1,4 +1,4 @@
-//! Drafts of an interrupted intake (SPEC §6.1), over real HTTP on both engines: *Save as
+//! Drafts of an interrupted intake (PRODUCT §6.1), over real HTTP on both engines: *Save as
 //! draft* keeps the coded answers so far (owner-only, no review code, an expiry on the whole
 //! hour within 24 hours); the list shows open drafts; resuming fills the form in; saving the
 //! screening deletes the draft in the same transaction (once, even when sent twice at once);

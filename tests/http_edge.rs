@@ -1,4 +1,4 @@
-//! Bad input at the edge (SPEC §5): oversized bodies get 413, random bodies of random types to
+//! Bad input at the edge (PRODUCT §5): oversized bodies get 413, random bodies of random types to
 //! every POST route get a 4xx (never a 5xx), and none of it stores or changes anything.
 
 use rand::rngs::StdRng;

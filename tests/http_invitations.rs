@@ -1,4 +1,4 @@
-//! Clients answering the six questions themselves (SPEC §6), over real HTTP against a real
+//! Clients answering the six questions themselves (PRODUCT §6), over real HTTP against a real
 //! SQLite file: the link and the handed-over device, the client view in both languages,
 //! single-use tokens (410 after use, expiry and cancelling; 404 unknown), owner-only
 //! invitations, the lock, nothing stored on a 422, and the invitation gone once saved.
@@ -920,7 +920,7 @@ crate::both_engines!(
     a_link_off_screen_can_be_made_again_and_the_old_one_stops,
 );
 
-// ---- SPEC §6.1: nothing a client or clinician typed is lost ----
+// ---- PRODUCT §6.1: nothing a client or clinician typed is lost ----
 
 fn unix_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()

@@ -1,4 +1,4 @@
-//! Rules version 3 over HTTP, on both engines (SPEC §2.3c, §2.4c): a client who declined all
+//! Rules version 3 over HTTP, on both engines (PRODUCT §2.3c, §2.4c): a client who declined all
 //! six questions is "not screened" everywhere a band goes — the result page, the list and its
 //! filter, the dashboard, CSV, JSON and FHIR — and never counted as casual; a provisional
 //! result is a preliminary FHIR Observation; results stored with versions 1 and 2 keep their

@@ -315,7 +315,7 @@ async fn a_stored_version_1_result_keeps_its_band_and_reasons(engine: Engine) {
 }
 
 /// A form a client may glimpse: no red-flag wording anywhere in it, empty or with errors; the
-/// article's advice to the clinician beside the questions (SPEC §2.4b, issue 9).
+/// article's advice to the clinician beside the questions (PRODUCT §2.4b, issue 9).
 async fn the_form_has_no_red_flag_wording_and_the_articles_advice(engine: Engine) {
     let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;
@@ -341,7 +341,7 @@ async fn the_form_has_no_red_flag_wording_and_the_articles_advice(engine: Engine
     assert!(html.contains("<details class=\"prior\" open>"));
 }
 
-/// The result page never says more than the record (SPEC §2.4c).
+/// The result page never says more than the record (PRODUCT §2.4c).
 async fn result_pages_say_what_the_article_says(engine: Engine) {
     let app = spawn_app_on(engine).await;
     let alice = app.clinician("alice").await;

@@ -1,4 +1,4 @@
-//! No side door in the logs (SPEC §4, issue 17): the real binary at `RUST_LOG=trace` runs the
+//! No side door in the logs (PRODUCT §4, issue 17): the real binary at `RUST_LOG=trace` runs the
 //! whole clinician and client flow, and its log names no route that concerns a screening, an
 //! invitation, a draft, an unlock or the client view, carries no review code, token, draft
 //! id or invitation id, and has no per-request line of a dependency. The strongest check: a

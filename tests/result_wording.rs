@@ -1,4 +1,4 @@
-//! What a result says (SPEC §2.4c), for the results of every rules version: as properties
+//! What a result says (PRODUCT §2.4c), for the results of every rules version: as properties
 //! over arbitrary answers, the page's words never outrun the record — no article phrase for a
 //! pattern or an indicator that was not recorded, no level description for a result not
 //! screened, neutral styling for incomplete and provisional results, every contradiction

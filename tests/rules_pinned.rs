@@ -2,7 +2,7 @@
 //! answers is folded into one SHA-256 digest per version, and the digest is a constant here.
 //!
 //! A stored result keeps the rules version it was scored with and is shown with that version's
-//! band and reasons (SPEC §2.3: "A change to the rules is a new version"). Versions 1 and 2
+//! band and reasons (PRODUCT §2.3: "A change to the rules is a new version"). Versions 1 and 2
 //! therefore never change: not their bands, not their derived flags, not a word of their
 //! reasons. This test makes any such drift fail, including an edit that looks harmless (a
 //! reason reworded, a helper shared with version 3 "fixed", an indicator's description edited
@@ -13,7 +13,7 @@
 //! occasional, intense_periods, compulsive}, control in {not_assessed, retained, lost}, and the
 //! observed indicators as one of eight sets (none, each one alone, all six): 87 480 answers, each
 //! scored by version 1 and by version 2. Everything the result document carries
-//! (`Outcome::to_document`, SPEC §3.3: band, red flags, declined, the four flags and the
+//! (`Outcome::to_document`, PRODUCT §3.3: band, red flags, declined, the four flags and the
 //! words of every reason) goes into the version's digest, in enumeration order, folded so that
 //! the same long reason texts are not hashed 87 480 times (see [`pin`]; the test takes a
 //! couple of seconds unoptimized), and every 41st document is also hashed whole, as JSON with
@@ -26,7 +26,7 @@
 //!
 //! **If this test fails, do not update the constants.** Changing what version 1 or 2 says
 //! about any input means stored results would be re-explained by rules they were not scored
-//! with: make the change a new rules version (SPEC §2.3) and leave versions 1 and 2 as they
+//! with: make the change a new rules version (PRODUCT §2.3) and leave versions 1 and 2 as they
 //! are. Regenerate the constants only when the *enumeration* in this file itself changes
 //! (never the rules) or the way [`pin`] folds them: check out the last commit at which this
 //! test passed, apply the change to this file only, run `cargo test --test rules_pinned` and
@@ -182,7 +182,7 @@ struct Pin {
     counts: Vec<(String, usize)>,
 }
 
-/// One in this many inputs also has its whole result document (SPEC §3.3), as JSON with sorted
+/// One in this many inputs also has its whole result document (PRODUCT §3.3), as JSON with sorted
 /// keys, in the digest.
 const DOCUMENT_SAMPLE: usize = 41;
 
@@ -325,7 +325,7 @@ fn assert_pinned(version: RulesVersion, got: Pin, want: Pin) {
     }
     assert!(
         failures.is_empty(),
-        "Rules version {version} changed. A released rules version must never change (SPEC \
+        "Rules version {version} changed. A released rules version must never change (PRODUCT \
          §2.3: a change to the rules is a new version): do not update the constants in \
          tests/rules_pinned.rs, make the change a new rules version instead.\n{}",
         failures.join("\n")

@@ -1,4 +1,4 @@
-//! De-identification (SPEC §4) read off the schema itself: a screening table may hold the
+//! De-identification (PRODUCT §4) read off the schema itself: a screening table may hold the
 //! review code, the owner, coded answers, the result, the rules version and the year —
 //! nothing that could identify a client or date a screening finer than the year.
 
@@ -47,7 +47,7 @@ fn allowed_columns() -> Vec<String> {
             .iter()
             .map(|indicator| indicator.code().to_owned()),
     );
-    // The client's own answers to the six questions (SPEC §6.1), kept to show what the
+    // The client's own answers to the six questions (PRODUCT §6.1), kept to show what the
     // clinician corrected: coded answers like the recorded ones, which §4 allows.
     allowed.extend(
         IntakeQuestion::ALL
@@ -104,7 +104,7 @@ async fn screening_tables_hold_no_identifying_column(engine: Engine) {
     assert!(checked >= 1, "the screenings table was not found");
 }
 
-/// The columns an invitation (SPEC §6) may hold: who made it, how it is answered, a hash of
+/// The columns an invitation (PRODUCT §6) may hold: who made it, how it is answered, a hash of
 /// the client's token, two match words, its expiry, and the client's coded intake answers.
 fn allowed_invitation_columns() -> Vec<String> {
     let mut allowed: Vec<String> = [
@@ -164,7 +164,7 @@ async fn invitation_tables_hold_no_identifying_column_and_no_review_code(engine:
     assert_eq!(checked, 2);
 }
 
-/// The columns a draft of an interrupted intake (SPEC §6.1) may hold: its random id, its
+/// The columns a draft of an interrupted intake (PRODUCT §6.1) may hold: its random id, its
 /// owner, its expiry, the internal ids of the earlier screening and of the client's
 /// invitation it resumes, and the coded answers given so far. Never a review code.
 fn allowed_draft_columns() -> Vec<String> {

@@ -1,4 +1,4 @@
-//! Scoring rules, version 1 (SPEC §2.3). Version 1 is no longer current, but results stored
+//! Scoring rules, version 1 (PRODUCT §2.3). Version 1 is no longer current, but results stored
 //! with it are shown with it, so it stays exactly as it was (version 2: scoring_rules_v2.rs).
 //!
 //! First a table of named cases that covers every clause of every rule and its boundaries,
@@ -777,8 +777,16 @@ fn each_question_raises_a_red_flag() {
         vec![Q3],
         vec![],
     ));
-    assert_eq!(sexual_codes().len(), 5, "SPEC §2.1 lists five sexual codes");
-    assert_eq!(other_codes().len(), 9, "SPEC §2.1 lists nine other codes");
+    assert_eq!(
+        sexual_codes().len(),
+        5,
+        "PRODUCT §2.1 lists five sexual codes"
+    );
+    assert_eq!(
+        other_codes().len(),
+        9,
+        "PRODUCT §2.1 lists nine other codes"
+    );
     run(cases);
 }
 
@@ -997,7 +1005,7 @@ fn red_flags_and_declined_are_in_question_order() {
             reasons: vec![AtRiskRedFlags(3)],
         },
         Case {
-            name: "the example of SPEC §3.2 gives the result of SPEC §3.3".into(),
+            name: "the example of PRODUCT §3.2 gives the result of PRODUCT §3.3".into(),
             patch: json!({
                 "q1_concern_expressed": "yes", "q2_self_concern": "no",
                 "q3_escape": ["exercise", "pornography"],
@@ -1106,7 +1114,7 @@ fn reason_texts_in_plain_words() {
 
 #[test]
 fn rules_versions() {
-    // Version 3 is current (SPEC §2.3c); version 1 stays, for results stored with it.
+    // Version 3 is current (PRODUCT §2.3c); version 1 stays, for results stored with it.
     assert_eq!(RulesVersion::CURRENT, RulesVersion::V3);
     assert_eq!(RulesVersion::V1.as_str(), "1");
     assert_eq!(RulesVersion::V1.to_string(), "1");
@@ -1129,7 +1137,7 @@ fn band(answers: &Answers) -> Band {
     score(answers).band
 }
 
-/// SPEC §2.3 rules 1–3, written independently of the crate.
+/// PRODUCT §2.3 rules 1–3, written independently of the crate.
 fn expected_band(answers: &Answers) -> Band {
     let lost = answers.control == Control::Lost;
     let compulsive = answers.pattern == Some(Pattern::Compulsive);

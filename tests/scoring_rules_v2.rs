@@ -1,10 +1,10 @@
-//! Scoring rules, version 2 (SPEC §2.3b), kept for the results scored with it.
+//! Scoring rules, version 2 (PRODUCT §2.3b), kept for the results scored with it.
 //!
 //! First a table of named cases covering every clause of every rule and each boundary, each
 //! asserting the whole outcome (band, red flags, declined, the four derived flags and the
 //! exact reasons in order). Then where version 2 parts from version 1, and why. Then
 //! properties over arbitrary valid answers: monotone, deterministic and total, explained, and
-//! derived flags matching their definitions, against an independent reading of the SPEC.
+//! derived flags matching their definitions, against an independent reading of the product contract (docs/PRODUCT.md).
 
 #[path = "common/arbitrary_answers.rs"]
 mod arbitrary_answers;
@@ -631,7 +631,7 @@ fn band(answers: &Answers) -> Band {
     score(answers).band
 }
 
-/// SPEC §2.3b `signs`, written independently of the crate.
+/// PRODUCT §2.3b `signs`, written independently of the crate.
 fn has_signs(answers: &Answers) -> bool {
     matches!(
         answers.pattern,
@@ -642,7 +642,7 @@ fn has_signs(answers: &Answers) -> bool {
         .any(|indicator| indicator.code() != "secrecy")
 }
 
-/// SPEC §2.3b rules 1–3, written independently of the crate.
+/// PRODUCT §2.3b rules 1–3, written independently of the crate.
 fn expected_band(answers: &Answers) -> Band {
     let lost = answers.control == Control::Lost;
     let secrecy = answers.observed.contains(&Indicator::Secrecy);
@@ -697,7 +697,7 @@ fn the_answers_strategy_reaches_every_band_and_flag() {
 }
 
 proptest! {
-    // (a) Monotone (SPEC §2.3, the same properties for version 2).
+    // (a) Monotone (PRODUCT §2.3, the same properties for version 2).
 
     #[test]
     fn monotone_yes_instead_of_no(answers in arb_answers()) {

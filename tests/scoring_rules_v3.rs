@@ -1,10 +1,10 @@
-//! Scoring rules, version 3 (SPEC §2.3c), the current version.
+//! Scoring rules, version 3 (PRODUCT §2.3c), the current version.
 //!
 //! First a table of named cases covering every clause of every rule, every contradiction
 //! (a)–(d) and each boundary, each asserting the whole outcome (band, red flags, declined, the
-//! four derived flags and the exact reasons in order), the SPEC's public conformance cases for
+//! four derived flags and the exact reasons in order), the product owner's public conformance cases for
 //! version 3 among them. Then properties over arbitrary valid answers against an independent
-//! reading of SPEC §2.3c: deterministic and total, explained (every contradiction that holds
+//! reading of PRODUCT §2.3c: deterministic and total, explained (every contradiction that holds
 //! is a reason, and no other), every observation named saying whether it counted, monotone
 //! over screened results, not screened exactly when rule 1 holds, derived flags matching their
 //! definitions, and version 2's bands kept.
@@ -1059,7 +1059,7 @@ fn derived_flags_boundaries() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The public conformance cases with "rules": "3" (/work/shared/conformance/score-cases.jsonl),
+// The public conformance cases with "rules": "3" (the product owner's score-cases.jsonl, run in full by .ci/run),
 // their expectations completed with the reasons.
 // ---------------------------------------------------------------------------------------------
 
@@ -1304,7 +1304,7 @@ fn arb_v3_answers() -> impl Strategy<Value = Answers> {
     ]
 }
 
-/// SPEC §2.3b `signs`, written independently of the crate.
+/// PRODUCT §2.3b `signs`, written independently of the crate.
 fn signs(answers: &Answers) -> bool {
     matches!(
         answers.pattern,
@@ -1323,19 +1323,19 @@ fn lost(answers: &Answers) -> bool {
     answers.control.code() == "lost"
 }
 
-/// SPEC §2.3c `recorded`: the pattern assessed, control not `not_assessed`, or any indicator.
+/// PRODUCT §2.3c `recorded`: the pattern assessed, control not `not_assessed`, or any indicator.
 fn recorded(answers: &Answers) -> bool {
     answers.pattern.is_some()
         || answers.control.code() != "not_assessed"
         || !answers.observed.is_empty()
 }
 
-/// SPEC §2.3c rule 1.
+/// PRODUCT §2.3c rule 1.
 fn rule_1_holds(answers: &Answers) -> bool {
     expected_declined(answers).len() == 6 && !recorded(answers)
 }
 
-/// SPEC §2.3c (a)–(d), each read independently: which contradictions hold.
+/// PRODUCT §2.3c (a)–(d), each read independently: which contradictions hold.
 fn expected_inconsistencies(answers: &Answers) -> Vec<Inconsistency> {
     let pattern = answers.pattern.map(|pattern| pattern.code());
     let mut found = Vec::new();
@@ -1354,7 +1354,7 @@ fn expected_inconsistencies(answers: &Answers) -> Vec<Inconsistency> {
     found
 }
 
-/// SPEC §2.3c rules 1–4, written independently of the crate.
+/// PRODUCT §2.3c rules 1–4, written independently of the crate.
 fn expected_band(answers: &Answers) -> Band {
     if rule_1_holds(answers) {
         Band::NotScreened
@@ -1367,9 +1367,9 @@ fn expected_band(answers: &Answers) -> Band {
     }
 }
 
-/// The reasons version 3 gives, read from SPEC §2.3c and §2.4c ("every inconsistency is a
+/// The reasons version 3 gives, read from PRODUCT §2.3c and §2.4c ("every inconsistency is a
 /// reason"; "every observation appears in Why, secrecy included, saying whether it counted")
-/// and the meaning of each [`ReasonV3`]: the contradictions first in the SPEC's order, then
+/// and the meaning of each [`ReasonV3`]: the contradictions first in the product contract's order, then
 /// the deciding clauses, then the observations that did not count.
 fn expected_reasons(answers: &Answers) -> Vec<ReasonV3> {
     let mut reasons: Vec<ReasonV3> = expected_inconsistencies(answers)
@@ -1438,7 +1438,7 @@ fn band(answers: &Answers) -> Band {
     score(answers).band
 }
 
-/// SPEC §2.3 monotone, over pairs neither of which is not screened (SPEC §2.3c).
+/// PRODUCT §2.3 monotone, over pairs neither of which is not screened (PRODUCT §2.3c).
 fn assert_not_lower(before: &Answers, after: &Answers, change: &str) -> Result<(), TestCaseError> {
     // casual < at_risk < addicted; not screened is no level and outside the order.
     let level = |band: Band| match band {
@@ -1557,7 +1557,7 @@ proptest! {
                 "{:?} in the reasons {:?}", inconsistency, reasons
             );
         }
-        // They lead, in the SPEC's order.
+        // They lead, in the product contract's order.
         let leading: Vec<ReasonV3> = reasons.iter().copied().take(expected.len()).collect();
         let want: Vec<ReasonV3> = expected.iter().copied().map(R::Inconsistent).collect();
         prop_assert_eq!(leading, want);
@@ -1579,7 +1579,7 @@ proptest! {
         prop_assert_eq!(&reasons, &expected_reasons(&answers));
     }
 
-    // Every observation appears in the reasons, saying whether it counted (SPEC §2.4c).
+    // Every observation appears in the reasons, saying whether it counted (PRODUCT §2.4c).
 
     #[test]
     fn every_observation_is_named_saying_whether_it_counted(answers in arb_v3_answers()) {
@@ -1619,7 +1619,7 @@ proptest! {
         }
     }
 
-    // Derived flags (SPEC §2.3c), read independently.
+    // Derived flags (PRODUCT §2.3c), read independently.
 
     #[test]
     fn derived_flags_match_their_definitions(answers in arb_v3_answers()) {
@@ -1652,7 +1652,7 @@ proptest! {
         prop_assert_eq!(v3.incomplete, v2.incomplete);
     }
 
-    // Monotone (SPEC §2.3, over pairs neither of which is not screened).
+    // Monotone (PRODUCT §2.3, over pairs neither of which is not screened).
 
     #[test]
     fn monotone_yes_instead_of_no(answers in arb_v3_answers()) {

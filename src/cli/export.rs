@@ -18,7 +18,7 @@ use crate::store::{AuditAction, AuditEntry};
 pub enum Format {
     /// One CSV row per screening, with a header.
     Csv,
-    /// A JSON array: per screening its review code, year, answers (SPEC §3.2) and result (§3.3).
+    /// A JSON array: per screening its review code, year, answers (PRODUCT §3.2) and result (§3.3).
     Json,
     /// A FHIR R4 Bundle (collection): the Questionnaire, then one QuestionnaireResponse per
     /// screening.

@@ -1,4 +1,4 @@
-//! The `screener` command line (SPEC §3.1).
+//! The `screener` command line (PRODUCT §3.1).
 
 mod export;
 mod ops;

@@ -12,10 +12,10 @@ use crate::screening::{Answers, RulesVersion};
 /// Arguments of `screener score`.
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
-    /// The answers document (SPEC §3.2); standard input when absent or `-`.
+    /// The answers document (PRODUCT §3.2); standard input when absent or `-`.
     file: Option<PathBuf>,
 
-    /// The scoring rules version: 1, 2 or 3 (SPEC §2.3, §2.3b, §2.3c). Default: the current
+    /// The scoring rules version: 1, 2 or 3 (PRODUCT §2.3, §2.3b, §2.3c). Default: the current
     /// version, 3.
     #[arg(long, value_name = "VERSION", value_parser = parse_rules)]
     rules: Option<RulesVersion>,

@@ -68,7 +68,7 @@ fn shown_address(addr: SocketAddr) -> SocketAddr {
     }
 }
 
-/// Dependencies' targets and the most they may log, whatever `RUST_LOG` asks for (SPEC §4).
+/// Dependencies' targets and the most they may log, whatever `RUST_LOG` asks for (PRODUCT §4).
 /// Below these levels they log per request or per connection: concrete paths (which carry
 /// review codes, tokens and draft ids), peer addresses, or lines whose mere presence counts
 /// and dates requests (tower-sessions' `saving session` and `get_record`, sqlx's slow
@@ -121,7 +121,7 @@ pub(super) fn init_tracing(json: bool) {
 
 /// Panics are reported through the log, not by Rust's default hook straight to stderr, so the
 /// log policy holds: a panic during a counted request is kept for the hourly count instead of
-/// being written with its time (SPEC §4).
+/// being written with its time (PRODUCT §4).
 fn log_panics_through_tracing() {
     std::panic::set_hook(Box::new(|info| {
         let message = info

@@ -1,6 +1,6 @@
 //! FHIR R4: the instrument as a `Questionnaire`, and a stored screening as a
 //! `QuestionnaireResponse` with its result in a contained `Observation`. Dates are the year
-//! only and there is no subject (SPEC §4).
+//! only and there is no subject (PRODUCT §4).
 
 use serde_json::{Value, json};
 
@@ -22,7 +22,7 @@ pub const QUESTIONNAIRE_VERSION: &str = "1";
 pub const INTAKE_GROUP: &str = "intake";
 /// The group of the details.
 pub const DETAILS_GROUP: &str = "details";
-/// The extension coding how the intake answers were given (SPEC §6).
+/// The extension coding how the intake answers were given (PRODUCT §6).
 pub const ADMINISTRATION_EXTENSION: &str =
     "urn:intake-screener:fhir:StructureDefinition:administration";
 /// The extension saying the clinician corrected some of the client's own answers.
@@ -181,7 +181,7 @@ pub fn questionnaire_response(screening: &StoredScreening) -> Value {
     let observation = json!({
         "resourceType": "Observation",
         "id": "result",
-        // Provisional results rest on details not assessed or inconsistent (SPEC §2.4c).
+        // Provisional results rest on details not assessed or inconsistent (PRODUCT §2.4c).
         "status": if outcome.provisional { "preliminary" } else { "final" },
         "code": result_code("band", "Level of cybersex use (Intake Screener)"),
         "effectiveDateTime": year,

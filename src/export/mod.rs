@@ -25,7 +25,7 @@ pub fn json_document(screening: &StoredScreening) -> serde_json::Value {
     })
 }
 
-/// The client's own answers to the six intake questions (SPEC §6.1), as in the answers
+/// The client's own answers to the six intake questions (PRODUCT §6.1), as in the answers
 /// document (§3.2) but without the details, which are the clinician's.
 fn client_answers(answers: &crate::screening::Answers) -> serde_json::Value {
     let mut document = answers.to_document();

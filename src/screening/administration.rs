@@ -1,4 +1,4 @@
-//! How the six intake answers were given (SPEC §6): asked by the clinician, or answered by the
+//! How the six intake answers were given (PRODUCT §6): asked by the clinician, or answered by the
 //! client on the clinician's device or on their own, and in which language.
 
 use std::fmt;

@@ -1,4 +1,4 @@
-//! A client's answers (SPEC §3.2) and their parsing from the JSON answers document or the
+//! A client's answers (PRODUCT §3.2) and their parsing from the JSON answers document or the
 //! form's field pairs. Every value in [`Answers`] is valid by its type (a [`Reply`], an
 //! [`EscapeAnswer`] that is never empty nor mixes `declined`, …): it is built by parsing here, or
 //! by the store from stored codes decoded into the same types.
@@ -76,7 +76,7 @@ impl Answers {
         }
     }
 
-    /// True when the answer to this question raises a red flag (SPEC §2.1).
+    /// True when the answer to this question raises a red flag (PRODUCT §2.1).
     pub fn raises_red_flag(&self, question: IntakeQuestion) -> bool {
         match self.intake(question) {
             IntakeAnswer::Reply(reply) => reply == Reply::Yes,
@@ -92,7 +92,7 @@ impl Answers {
         }
     }
 
-    /// The questions whose answer raises a red flag, in question order (SPEC §2.3).
+    /// The questions whose answer raises a red flag, in question order (PRODUCT §2.3).
     pub fn red_flags(&self) -> Vec<IntakeQuestion> {
         IntakeQuestion::ALL
             .into_iter()
@@ -100,7 +100,7 @@ impl Answers {
             .collect()
     }
 
-    /// The questions the client declined, in question order (SPEC §2.3).
+    /// The questions the client declined, in question order (PRODUCT §2.3).
     pub fn declined(&self) -> Vec<IntakeQuestion> {
         IntakeQuestion::ALL
             .into_iter()
@@ -113,7 +113,7 @@ impl Answers {
         self.observed.contains(&indicator)
     }
 
-    /// The answers as the JSON answers document (SPEC §3.2), every field present.
+    /// The answers as the JSON answers document (PRODUCT §3.2), every field present.
     pub fn to_document(&self) -> serde_json::Value {
         let mut document = serde_json::Map::new();
         for question in IntakeQuestion::ALL {
@@ -134,7 +134,7 @@ impl Answers {
         serde_json::Value::Object(document)
     }
 
-    /// Parses the JSON answers document (SPEC §3.2). Strict: `q3_escape` is a list, the
+    /// Parses the JSON answers document (PRODUCT §3.2). Strict: `q3_escape` is a list, the
     /// indicators are booleans, and no field may appear twice.
     pub fn from_json(text: &str) -> Result<Answers, AnswerErrors> {
         let JsonFields(fields) = serde_json::from_str(text).map_err(|error| {
@@ -158,7 +158,7 @@ impl Answers {
         parse(raw, Source::Json)
     }
 
-    /// Parses form fields (SPEC §3.4): the §3.2 names, checkboxes `on`/`yes`/`true`,
+    /// Parses form fields (PRODUCT §3.4): the §3.2 names, checkboxes `on`/`yes`/`true`,
     /// `q3_escape` repeated.
     pub fn from_form<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
@@ -223,7 +223,7 @@ pub const DOCUMENT: &str = "document";
 /// One problem with one field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
-    /// The field name (SPEC §3.2), or [`DOCUMENT`].
+    /// The field name (PRODUCT §3.2), or [`DOCUMENT`].
     pub field: String,
     /// What is wrong and what is accepted, in plain words.
     pub message: String,
@@ -312,12 +312,12 @@ impl RawValue {
     }
 }
 
-/// True for the values a form sends for a ticked checkbox (SPEC §3.4).
+/// True for the values a form sends for a ticked checkbox (PRODUCT §3.4).
 pub fn is_ticked(value: &str) -> bool {
     matches!(value, "on" | "yes" | "true")
 }
 
-/// True for the field names of the answers document (SPEC §3.2).
+/// True for the field names of the answers document (PRODUCT §3.2).
 pub fn is_answer_field(field: &str) -> bool {
     IntakeQuestion::from_field(field).is_some()
         || field == PATTERN_FIELD
@@ -531,7 +531,7 @@ fn parse_pattern(raw: Option<RawValue>) -> Result<Option<Pattern>, String> {
 
 fn parse_control(raw: Option<RawValue>, source: Source) -> Result<Control, String> {
     match raw {
-        // SPEC §3.2: in JSON, control is given or left out; null and "" are not values.
+        // PRODUCT §3.2: in JSON, control is given or left out; null and "" are not values.
         Some(RawValue::Null) if source == Source::Json => Err(format!(
             "must be one of: {} (leave it out when not assessed; got null)",
             Control::accepted_codes()
@@ -548,7 +548,7 @@ fn parse_indicator(raw: Option<RawValue>, source: Source) -> Result<bool, String
     match raw {
         Some(RawValue::Repeated) => Err(GIVEN_TWICE.to_owned()),
         Some(RawValue::List(_)) if source == Source::Form => Err(GIVEN_TWICE.to_owned()),
-        // SPEC §3.2: in JSON, an indicator is true, false or left out.
+        // PRODUCT §3.2: in JSON, an indicator is true, false or left out.
         Some(RawValue::Null) if source == Source::Json => {
             Err("must be true or false (leave it out when not observed; got null)".to_owned())
         }

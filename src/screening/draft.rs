@@ -1,4 +1,4 @@
-//! The answers of an interrupted intake, kept as a draft (SPEC §6.1): coded values only, any
+//! The answers of an interrupted intake, kept as a draft (PRODUCT §6.1): coded values only, any
 //! of them possibly missing. The same codes as a screening's answers; a draft is never scored.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,7 +20,7 @@ pub struct DraftAnswers {
 }
 
 impl DraftAnswers {
-    /// Reads the answer fields of the screening form (SPEC §3.4), as far as they are given.
+    /// Reads the answer fields of the screening form (PRODUCT §3.4), as far as they are given.
     /// A question not answered (absent or empty) is simply missing; a value that is given
     /// but is not one of the form's codes (or a field the form does not have, or one given
     /// twice) is refused with the same message the screening form would give, so a draft

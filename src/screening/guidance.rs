@@ -1,4 +1,4 @@
-//! What a result tells the therapist beyond the level (SPEC §2.4c, for every rules version's
+//! What a result tells the therapist beyond the level (PRODUCT §2.4c, for every rules version's
 //! results): the level named as the article's level of use, never as a diagnosis; a
 //! description built only from what was recorded and attributed to the article; the
 //! contradictions in the record first; the notes; and next steps that follow the record, in
@@ -120,7 +120,7 @@ fn join_words(words: &[&str]) -> String {
     }
 }
 
-/// What this result means, built only from what was recorded (SPEC §2.4c): never an article
+/// What this result means, built only from what was recorded (PRODUCT §2.4c): never an article
 /// phrase for a pattern or indicator that was not recorded, the article's casual description
 /// only when occasional use was recorded. `None` for a result not screened, which has no
 /// level to describe.
@@ -270,7 +270,7 @@ pub fn inconsistency_lines(answers: &Answers) -> Vec<&'static str> {
         .collect()
 }
 
-/// Any red flag, or a level that raises concern by itself (SPEC §2.3c `concern`).
+/// Any red flag, or a level that raises concern by itself (PRODUCT §2.3c `concern`).
 fn concern(outcome: &Outcome) -> bool {
     !outcome.red_flags.is_empty() || outcome.band.is_concern()
 }
@@ -442,7 +442,7 @@ impl NextStep {
 }
 
 /// The next steps for a result, in order: the record first, then a deeper investigation, then
-/// referral (SPEC §2.4c), then the declined questions and co-occurring concerns. Never asks to
+/// referral (PRODUCT §2.4c), then the declined questions and co-occurring concerns. Never asks to
 /// record a detail that is recorded.
 pub fn next_steps(answers: &Answers, outcome: &Outcome) -> Vec<NextStep> {
     let mut steps = Vec::new();

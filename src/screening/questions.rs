@@ -1,9 +1,9 @@
 //! The instrument: the six intake questions, the coping codes of question 3 and the details a
-//! therapist records when red flags come up (SPEC §2.1–2.2). Every other part of the app — the
+//! therapist records when red flags come up (PRODUCT §2.1–2.2). Every other part of the app — the
 //! form, the result page, the command line, exports — reads question text, field names and
 //! answer options from here.
 
-/// A closed set of coded values with a stable code (the field value of SPEC §3.2).
+/// A closed set of coded values with a stable code (the field value of PRODUCT §3.2).
 pub trait Coded: Copy + Sized + 'static {
     /// Every value, in the order the form shows them.
     const ALL: &'static [Self];
@@ -49,7 +49,7 @@ impl IntakeQuestion {
         IntakeQuestion::Shame,
     ];
 
-    /// The field name (SPEC §3.2).
+    /// The field name (PRODUCT §3.2).
     pub fn field(self) -> &'static str {
         match self {
             IntakeQuestion::ConcernExpressed => "q1_concern_expressed",
@@ -103,7 +103,7 @@ impl IntakeQuestion {
     }
 
     /// A neutral short name, for lists of declined questions: "Q1 · concern from others".
-    /// Never in red-flag wording (SPEC §2.4b).
+    /// Never in red-flag wording (PRODUCT §2.4b).
     pub fn short_name(self) -> String {
         let words = match self {
             IntakeQuestion::ConcernExpressed => "concern from others",

@@ -1,5 +1,5 @@
 //! Review codes: the random, de-identified handle a therapist writes in their own chart
-//! (SPEC §4). Eight Crockford base32 symbols (40 bits from a CSPRNG), shown as `K7QF-29MX`.
+//! (PRODUCT §4). Eight Crockford base32 symbols (40 bits from a CSPRNG), shown as `K7QF-29MX`.
 
 use std::fmt;
 use std::str::FromStr;

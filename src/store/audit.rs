@@ -1,6 +1,6 @@
 //! The audit trail: an append-only record of clinician actions with their time. Creating or
 //! viewing a screening is never recorded, and a deletion is recorded without the review code,
-//! so no time is ever tied to a review code (SPEC §4). A failed sign-in names the account
+//! so no time is ever tied to a review code (PRODUCT §4). A failed sign-in names the account
 //! only when the typed name is one; anything else typed is never stored.
 
 use super::rows::StoredRow;

@@ -1,4 +1,4 @@
-//! Drafts of an interrupted intake (SPEC §6.1): the coded answers recorded so far, owned by
+//! Drafts of an interrupted intake (PRODUCT §6.1): the coded answers recorded so far, owned by
 //! the clinician, with no review code and no time but an expiry on the whole hour, at most
 //! 24 hours after the draft was (last) saved. The same rules as an answered invitation:
 //! deleted when the screening is saved (in the same transaction, see the screening writer),

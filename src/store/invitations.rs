@@ -1,4 +1,4 @@
-//! Invitations for the client to answer the six intake questions themselves (SPEC §6).
+//! Invitations for the client to answer the six intake questions themselves (PRODUCT §6).
 //!
 //! An invitation holds its owner, how it is answered (handed-over device or link), two match
 //! words, its expiry, and — once the client has answered — the coded intake answers and the
@@ -7,7 +7,7 @@
 //! invitation is answered, saved, cancelled or expired its hash moves to `spent_tokens` with
 //! the reason, so the link answers 410 Gone (for a week) saying why, instead of 404.
 //!
-//! An invitation's life (SPEC §6.1): open until its expiry; a form opened before then is
+//! An invitation's life (PRODUCT §6.1): open until its expiry; a form opened before then is
 //! still taken for [`EXPIRY_GRACE_SECS`] more; an expired one stays in its owner's list,
 //! holding no answers, until dismissed or [`EXPIRED_LISTED_SECS`] after its expiry.
 
@@ -143,7 +143,7 @@ impl Invitation {
 
     /// True once it can bring no answers any more: its expiry has passed and, for one not
     /// answered, the grace period too (a form the client opened before the expiry may still
-    /// come in: SPEC §6.1). An expired invitation holds no answers.
+    /// come in: PRODUCT §6.1). An expired invitation holds no answers.
     pub fn is_expired(&self, now: i64) -> bool {
         let grace = if self.is_answered() {
             0

@@ -284,7 +284,7 @@ async fn without_sessions(path: &Path) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM tower_sessions")
         .execute(&mut connection)
         .await?;
-    // Nor drafts (SPEC §6.1): kept 24 hours at most, they must not outlive that in a backup.
+    // Nor drafts (PRODUCT §6.1): kept 24 hours at most, they must not outlive that in a backup.
     // (A database an older release made, not migrated yet, has none.)
     let has_drafts: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'drafts')",

@@ -1,7 +1,7 @@
 //! Storage: every SQL statement of the app lives below this module.
 //!
 //! Two engines, one store. SQLite (the default: one file, nothing else to run) and
-//! PostgreSQL (several instances on one database, SPEC §7). The shape: [`Store`] holds an
+//! PostgreSQL (several instances on one database, PRODUCT §7). The shape: [`Store`] holds an
 //! engine enum of sqlx pools, and each statement is written once and run on the engine's own
 //! pool through the [`on_pool!`]/[`on_tx!`] macros, which expand the same code once per
 //! engine with that engine's concrete types. So every query is type-checked against both

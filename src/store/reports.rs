@@ -170,7 +170,7 @@ impl Store {
     }
 }
 
-/// An SQL expression that is 1 when a stored answer raises a red flag (SPEC §2.1), built from
+/// An SQL expression that is 1 when a stored answer raises a red flag (PRODUCT §2.1), built from
 /// the instrument so it cannot drift from the rules.
 fn red_flag_sql(question: IntakeQuestion) -> String {
     let column = question.field();

@@ -75,8 +75,8 @@ const RESULT_COLUMNS: [&str; 6] = [
     "incomplete",
 ];
 
-/// How the intake answers were given (SPEC §6), and the client's own answers when the client
-/// gave them (SPEC §6.1: the result shows what the clinician corrected).
+/// How the intake answers were given (PRODUCT §6), and the client's own answers when the client
+/// gave them (PRODUCT §6.1: the result shows what the clinician corrected).
 pub(super) const ORIGIN_COLUMNS: [&str; 9] = [
     "administration",
     "client_language",
@@ -167,7 +167,7 @@ async fn commit_batch(
                         stored
                     }
                     Err(_) => {
-                        // Not logged: a line with a time during a save would date it (SPEC §4).
+                        // Not logged: a line with a time during a save would date it (PRODUCT §4).
                         savepoint.rollback().await?;
                         vec![None; batch.len()]
                     }

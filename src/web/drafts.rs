@@ -1,4 +1,4 @@
-//! Drafts of an interrupted intake (SPEC §6.1), the clinician's side: *Save as draft* on the
+//! Drafts of an interrupted intake (PRODUCT §6.1), the clinician's side: *Save as draft* on the
 //! screening form (`POST /drafts`), the open drafts on the list of results, resuming one
 //! (`GET /screenings/new?draft={id}`, in `screenings`), and discarding one.
 //!

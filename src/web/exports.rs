@@ -94,7 +94,7 @@ async fn questionnaire_response(
         .find_screening(signed_in.id, &code)
         .await?
         .ok_or(WebError::NotFound)?;
-    // Audited like any export, with its count and never its review code (SPEC §4).
+    // Audited like any export, with its count and never its review code (PRODUCT §4).
     state
         .store
         .record(

@@ -1,5 +1,5 @@
 //! The web layer: parses requests into clinical types at the boundary, calls the store and
-//! renders templates. One module per resource (the client view, SPEC §6, in `client`, apart from
+//! renders templates. One module per resource (the client view, PRODUCT §6, in `client`, apart from
 //! the clinician's pages); the plumbing every page shares in `plumbing`, which needs no page;
 //! [`routes`] is the table of them all.
 
@@ -115,7 +115,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(counting, mark_unlogged))
         .layer(
             // Logs name the matched route (`/admin/clinicians/{username}/active`), never the
-            // concrete path, a query, a header, an address or a body (SPEC §4). Routes that
+            // concrete path, a query, a header, an address or a body (PRODUCT §4). Routes that
             // concern a client are counted, never logged with a time: see `activity` and the
             // route table.
             TraceLayer::new_for_http()

@@ -1,5 +1,5 @@
 //! Arbitrary answers for the scoring rules' property tests, and the red flags and declined
-//! questions as SPEC §2.1 and §2.3 define them, written independently of the crate. Shared by
+//! questions as PRODUCT §2.1 and §2.3 define them, written independently of the crate. Shared by
 //! `tests/scoring_rules.rs` (version 1) and `tests/scoring_rules_v2.rs` (version 2).
 
 use std::collections::BTreeSet;
@@ -87,7 +87,7 @@ pub fn reply_mut(answers: &mut Answers, question: IntakeQuestion) -> Option<&mut
     }
 }
 
-/// SPEC §2.1, written independently of the crate: the questions raising a red flag.
+/// PRODUCT §2.1, written independently of the crate: the questions raising a red flag.
 pub fn expected_red_flags(answers: &Answers) -> Vec<IntakeQuestion> {
     IntakeQuestion::ALL
         .into_iter()
@@ -113,7 +113,7 @@ pub fn expected_red_flags(answers: &Answers) -> Vec<IntakeQuestion> {
         .collect()
 }
 
-/// SPEC §2.3: the questions declined.
+/// PRODUCT §2.3: the questions declined.
 pub fn expected_declined(answers: &Answers) -> Vec<IntakeQuestion> {
     IntakeQuestion::ALL
         .into_iter()

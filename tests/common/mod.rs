@@ -35,7 +35,7 @@ pub struct TestApp {
     pub db: TestDatabase,
 }
 
-/// The answers of SPEC §3.2's example, as form pairs.
+/// The answers of PRODUCT §3.2's example, as form pairs.
 pub const EXAMPLE_FORM: &[(&str, &str)] = &[
     ("q1_concern_expressed", "yes"),
     ("q2_self_concern", "no"),

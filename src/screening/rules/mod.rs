@@ -1,4 +1,4 @@
-//! Scoring rules (SPEC §2.3, §2.3b, §2.3c). Each version of the rules is a pure function from
+//! Scoring rules (PRODUCT §2.3, §2.3b, §2.3c). Each version of the rules is a pure function from
 //! answers to an [`Outcome`], in a file of its own that imports only from here and the
 //! answers; a stored result keeps the version it was scored with, and a version, once
 //! released, is never changed: a change to the rules is a new version.
@@ -19,11 +19,11 @@ use super::questions::{Coded, Control, Indicator, IntakeQuestion, Pattern};
 /// A version of the scoring rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RulesVersion {
-    /// Rules v1 (SPEC §2.3).
+    /// Rules v1 (PRODUCT §2.3).
     V1,
-    /// Rules v2 (SPEC §2.3b).
+    /// Rules v2 (PRODUCT §2.3b).
     V2,
-    /// Rules v3 (SPEC §2.3c).
+    /// Rules v3 (PRODUCT §2.3c).
     V3,
 }
 
@@ -136,7 +136,7 @@ pub const AT_RISK_RED_FLAGS: usize = 3;
 /// The number of declined questions from which a result is incomplete.
 pub const INCOMPLETE_DECLINED: usize = 2;
 
-/// A contradiction in the details the clinician recorded (SPEC §2.3c (a)–(d)). Rules version
+/// A contradiction in the details the clinician recorded (PRODUCT §2.3c (a)–(d)). Rules version
 /// 3 makes such a result provisional and names each one; every version's result page leads
 /// with them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -152,7 +152,7 @@ pub enum Inconsistency {
 }
 
 impl Inconsistency {
-    /// Every contradiction, in the order of the SPEC's list.
+    /// Every contradiction, in the order of the product contract's list.
     pub const ALL: [Inconsistency; 4] = [
         Inconsistency::NoneYetSigns,
         Inconsistency::CompulsiveYetRetained,
@@ -202,7 +202,7 @@ impl Inconsistency {
     }
 }
 
-/// The contradictions in a record's details, in the SPEC's order.
+/// The contradictions in a record's details, in the product contract's order.
 pub fn inconsistencies(answers: &Answers) -> Vec<Inconsistency> {
     Inconsistency::ALL
         .into_iter()
@@ -210,7 +210,7 @@ pub fn inconsistencies(answers: &Answers) -> Vec<Inconsistency> {
         .collect()
 }
 
-/// True when the record shows *signs* (SPEC §2.3b): a pattern of intense periods or
+/// True when the record shows *signs* (PRODUCT §2.3b): a pattern of intense periods or
 /// compulsive use, or any observed indicator but secrecy.
 pub fn has_signs(answers: &Answers) -> bool {
     matches!(
@@ -222,7 +222,7 @@ pub fn has_signs(answers: &Answers) -> bool {
         .any(|&indicator| indicator != Indicator::Secrecy)
 }
 
-/// True when the clinician recorded any detail (SPEC §2.3c `recorded`): the pattern, control,
+/// True when the clinician recorded any detail (PRODUCT §2.3c `recorded`): the pattern, control,
 /// or an indicator.
 pub fn details_recorded(answers: &Answers) -> bool {
     answers.pattern.is_some()
@@ -230,7 +230,7 @@ pub fn details_recorded(answers: &Answers) -> bool {
         || !answers.observed.is_empty()
 }
 
-/// The result of scoring one set of answers (SPEC §3.3).
+/// The result of scoring one set of answers (PRODUCT §3.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     pub band: Band,
@@ -315,7 +315,7 @@ impl Reasons {
 }
 
 impl Outcome {
-    /// The result document (SPEC §3.3).
+    /// The result document (PRODUCT §3.3).
     pub fn to_document(&self) -> serde_json::Value {
         let fields = |questions: &[IntakeQuestion]| -> Vec<&'static str> {
             questions.iter().map(|question| question.field()).collect()

@@ -1,4 +1,4 @@
-//! Scoring rules, version 1 (SPEC §2.3). Never changed: results scored with it are shown
+//! Scoring rules, version 1 (PRODUCT §2.3). Never changed: results scored with it are shown
 //! with its bands and reasons.
 
 use std::fmt;

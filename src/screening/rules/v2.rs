@@ -1,4 +1,4 @@
-//! Scoring rules, version 2 (SPEC §2.3b), kept for the results scored with it.
+//! Scoring rules, version 2 (PRODUCT §2.3b), kept for the results scored with it.
 //!
 //! Version 1 contradicted the article in three places: it called a client who cannot stop
 //! "at-risk", it let secrecy alone make a client at-risk, and it did not warn when control —
@@ -91,7 +91,7 @@ impl fmt::Display for ReasonV2 {
     }
 }
 
-/// The signs of at-risk-like use that hold (SPEC §2.3b `signs`), as reasons, in rule order.
+/// The signs of at-risk-like use that hold (PRODUCT §2.3b `signs`), as reasons, in rule order.
 fn signs(answers: &Answers) -> Vec<ReasonV2> {
     let mut signs = Vec::new();
     if let Some(pattern @ (Pattern::IntensePeriods | Pattern::Compulsive)) = answers.pattern {

@@ -1,4 +1,4 @@
-//! Scoring rules, version 3 (SPEC §2.3c), the current version.
+//! Scoring rules, version 3 (PRODUCT §2.3c), the current version.
 //!
 //! Version 2 let a contradictory or thin record reach "addicted" unremarked, never questioned
 //! compulsive use with control retained, and called a client who declined all six questions

@@ -226,7 +226,7 @@ pub(super) mod tests {
         texts.extend(catalogue.coping);
         for text in &texts {
             assert!(!text.trim().is_empty(), "{}: an empty text", catalogue.code);
-            // SPEC §6.2's "encuentros casuales" (hook-ups) is no band.
+            // PRODUCT §6.2's "encuentros casuales" (hook-ups) is no band.
             let lower = text
                 .to_lowercase()
                 .replace("encuentros casuales", "encuentros");

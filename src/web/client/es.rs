@@ -87,7 +87,7 @@ pub const ES: Catalogue = Catalogue {
 mod tests {
     use super::ES;
 
-    /// Every row of SPEC §6.2 (reviewed for Mexico, Spain and Colombia).
+    /// Every row of PRODUCT §6.2 (reviewed for Mexico, Spain and Colombia).
     #[test]
     fn spanish_follows_the_reviewed_wording() {
         let all: Vec<&str> = ES

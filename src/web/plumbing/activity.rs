@@ -1,4 +1,4 @@
-//! The request log, minus every request whose time must not be kept (SPEC §4).
+//! The request log, minus every request whose time must not be kept (PRODUCT §4).
 //!
 //! The n-th logged `POST /screenings` would be the n-th screening stored, so its line's time
 //! would date a screening; so would the n-th result opened, form shown, invitation answered,

@@ -124,7 +124,7 @@ impl IntoResponse for WebError {
             }
             WebError::Store(_) | WebError::Session(_) | WebError::Internal => {
                 // During a counted request the message waits for the hourly count: a line now
-                // would date the request (SPEC §4).
+                // would date the request (PRODUCT §4).
                 if !super::activity::keep_failure_for_count(&self) {
                     tracing::error!(error = %self, "request failed");
                 }

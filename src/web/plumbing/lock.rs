@@ -1,4 +1,4 @@
-//! The lock of a handed-over device (SPEC §6): while a session is locked, every request but
+//! The lock of a handed-over device (PRODUCT §6): while a session is locked, every request but
 //! the client view, `/unlock` (with its way back to the questions), `/logout` and static
 //! files is sent to `/unlock` — unknown addresses included, so nothing of the clinician's
 //! app shows, not even its 404 page.

@@ -16,7 +16,7 @@ pub enum Access {
     Admin,
 }
 
-/// Whether a route's requests may be logged one by one (SPEC §4).
+/// Whether a route's requests may be logged one by one (PRODUCT §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Log {
     /// A line per request (route, status, duration): the route concerns no client, so its

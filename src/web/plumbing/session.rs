@@ -38,7 +38,7 @@ struct SessionData {
     /// beside a screening. A session from before it was kept reads 0 and has ended.
     #[serde(default)]
     signed_in: i64,
-    /// Set while the device is handed to a client (SPEC §6).
+    /// Set while the device is handed to a client (PRODUCT §6).
     #[serde(default)]
     lock: Option<Lock>,
 }

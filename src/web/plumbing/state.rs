@@ -26,7 +26,7 @@ pub struct AppState {
     pub form_tokens: FormTokens,
     /// Counts of requests not logged one by one (screening submissions).
     pub activity: Arc<Activity>,
-    /// Invitation settings (SPEC §6).
+    /// Invitation settings (PRODUCT §6).
     pub invitations: InvitationConfig,
     /// Unknown client tokens, by address.
     pub client_throttle: Arc<TokenThrottle>,

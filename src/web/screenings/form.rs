@@ -80,7 +80,7 @@ pub struct QuestionView {
     pub input_type: &'static str,
     pub groups: Vec<OptionGroup>,
     pub error: Option<String>,
-    /// What the client answered themselves, in words (SPEC §6), when they did.
+    /// What the client answered themselves, in words (PRODUCT §6), when they did.
     pub client_answer: Option<String>,
 }
 

@@ -25,7 +25,7 @@ impl BandView {
     }
 
     /// A result's band styled by its tone: neutral when not screened, incomplete or
-    /// provisional, never a green all-clear (SPEC §2.4c).
+    /// provisional, never a green all-clear (PRODUCT §2.4c).
     pub fn of(outcome: &crate::screening::Outcome) -> BandView {
         BandView {
             code: guidance::tone(outcome),
@@ -53,7 +53,7 @@ pub struct ResultPage {
     pub level_name: &'static str,
     /// `neutral` for a result not screened, incomplete or provisional; else the band's code.
     pub tone: &'static str,
-    /// What this level means here, built from what was recorded (SPEC §2.4c); none for a
+    /// What this level means here, built from what was recorded (PRODUCT §2.4c); none for a
     /// result not screened.
     pub description: Option<String>,
     /// The contradictions in the record, which lead the page.
@@ -79,7 +79,7 @@ pub struct ResultPage {
     pub new_flags: Vec<&'static str>,
     /// Red flags the prior screening raised that are gone now.
     pub cleared_flags: Vec<&'static str>,
-    /// How the intake answers were given (SPEC §6).
+    /// How the intake answers were given (PRODUCT §6).
     pub administration: &'static str,
     /// The client answered in another language than English: its name, and whether the
     /// wording is this app's own translation.
@@ -92,7 +92,7 @@ pub struct ResultPage {
     pub changes: Vec<String>,
 }
 
-/// One intake answer the clinician corrected (SPEC §6.1), in the app's answer labels.
+/// One intake answer the clinician corrected (PRODUCT §6.1), in the app's answer labels.
 pub struct Correction {
     /// "Question 4 · secrets".
     pub question: String,
