@@ -115,7 +115,10 @@ pub async fn off_runtime<T: Send + 'static>(
     let (answer, answered) = tokio::sync::oneshot::channel();
     hashing_queue()
         .send(Box::new(move || {
-            let _ = answer.send(work());
+            // The requester has gone (its request was dropped): no hash for nobody.
+            if !answer.is_closed() {
+                let _ = answer.send(work());
+            }
         }))
         .map_err(|_| HashingInterrupted)?;
     answered.await.map_err(|_| HashingInterrupted)
@@ -227,6 +230,26 @@ pub enum AccountError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_job_whose_requester_has_gone_is_skipped() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let blocker = tokio::spawn(off_runtime(move || {
+            let _ = held.recv();
+        }));
+        let ran = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&ran);
+        let gone = tokio::spawn(off_runtime(move || flag.store(true, Ordering::SeqCst)));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        gone.abort();
+        let _ = gone.await;
+        release.send(()).unwrap();
+        blocker.await.unwrap().unwrap();
+        off_runtime(|| ()).await.unwrap();
+        assert!(!ran.load(Ordering::SeqCst), "no work for a requester gone");
+    }
 
     #[test]
     fn usernames_fold_case_and_refuse_odd_characters() {

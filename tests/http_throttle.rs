@@ -3,7 +3,10 @@
 //! valid link or the right unlock password; a stranger's wrong passwords for an account do
 //! not keep its clinician out from another address; correct sign-ins are never counted as
 //! failures, however many run at once; one address guessing one account is still stopped;
-//! and on PostgreSQL nothing derived from a client address is stored.
+//! a browser that signed in before (device cookie) gets in through a stranger's address lock
+//! and an attack from many addresses, which delays every untrusted attempt; IPv6 addresses
+//! count by their /64; failed password checks on the account page are audited; and on
+//! PostgreSQL nothing derived from a client address is stored.
 
 mod common;
 
@@ -17,6 +20,10 @@ use intake_screener::store::{AccountSubject, THROTTLE_KEY};
 const PAIR_FAILURES: u32 = 5;
 /// Unknown client tokens from one address before they are answered 429.
 const TOKEN_GUESSES: u32 = 20;
+/// Failed sign-ins from one address before it is locked.
+const ADDRESS_FAILURES: u32 = 20;
+/// Words of the audit entry written when an account reaches five untrusted failures.
+const ACCOUNT_DELAYED: &str = "%from browsers it has not signed in on%";
 
 /// Makes a link invitation for `name` in the store; returns the client's token.
 async fn link_token(app: &TestApp, name: &str) -> String {
@@ -147,6 +154,12 @@ async fn parallel_wrong_unlock_passwords_are_each_counted(engine: Engine) {
 async fn a_strangers_wrong_passwords_do_not_keep_alice_out(engine: Engine) {
     let app = behind_proxy(engine).await;
     app.create_account("alice", false).await;
+    // Alice has signed in on her browser before: it carries her device cookie.
+    let mut alice = app.browser();
+    assert_eq!(
+        sign_in_from(&mut alice, "203.0.113.5", "alice", PASSWORD).await,
+        303
+    );
     let mut stranger = app.browser();
     let mut statuses = Vec::new();
     for _ in 0..10 {
@@ -156,29 +169,206 @@ async fn a_strangers_wrong_passwords_do_not_keep_alice_out(engine: Engine) {
     let limit = PAIR_FAILURES as usize;
     assert!(statuses[..limit].iter().all(|&s| s == 401), "{statuses:?}");
     assert!(statuses[limit..].iter().all(|&s| s == 429), "{statuses:?}");
-    // From a second address: one free try, then the account's growing delay.
+    // Alice, in the browser she signed in on, gets in, from any address.
     assert_eq!(
-        sign_in_from(&mut stranger, "198.51.100.8", "alice", "wrong again!").await,
-        401
+        sign_in_from(&mut alice, "203.0.113.9", "alice", PASSWORD).await,
+        303
     );
-    assert_eq!(
-        sign_in_from(&mut stranger, "198.51.100.8", "alice", "wrong again!").await,
-        429
+    assert_eq!(app.count_audit("signed_in").await, 2);
+    assert_eq!(app.count_audit("sign_in_failed").await, 5);
+    // The fifth failure locked the stranger's address out of the account and started the
+    // account's delay: one entry says both.
+    let delayed = format!(
+        "SELECT count(*) FROM audit_events WHERE action = 'sign_in_throttled' AND detail LIKE '{ACCOUNT_DELAYED}'"
     );
+    wait_for_count(&app, &delayed, 1).await;
+    assert_eq!(app.count(&delayed).await, 1);
+    assert_eq!(app.count_audit("sign_in_throttled").await, 1);
+}
 
-    // Alice, from an address that has not been failing, gets in.
+/// Waits (up to 5 s) for a counting query to reach `expected`: the shared count, and its audit
+/// entry, are written off the answer's path.
+async fn wait_for_count(app: &TestApp, sql: &str, expected: i64) {
+    for _ in 0..50 {
+        if app.count(sql).await >= expected {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Finding 1: one guess per address, from many addresses at once, is no longer fast. Once the
+/// account has five untrusted failures, every untrusted attempt waits, from any address; the
+/// account's delay is audited once however the failures race.
+async fn guesses_from_many_addresses_are_delayed_account_wide(engine: Engine) {
+    let app = behind_proxy(engine).await;
+    app.create_account("alice", false).await;
     let mut alice = app.browser();
     assert_eq!(
         sign_in_from(&mut alice, "203.0.113.5", "alice", PASSWORD).await,
         303
     );
-    assert_eq!(app.count_audit("signed_in").await, 1);
-    assert_eq!(app.count_audit("sign_in_failed").await, 6);
+    let mut guessers = Vec::new();
+    for _ in 0..12 {
+        let mut guesser = app.browser();
+        guesser.csrf_token = common::csrf_token_in(&guesser.get_html("/login").await);
+        guessers.push(guesser);
+    }
+    let guesses = guessers.iter().enumerate().map(|(n, guesser)| {
+        let body = common::form_body(&[
+            ("username", "alice"),
+            ("password", &format!("wrong password {n}")),
+            ("csrf_token", guesser.csrf_token.as_deref().unwrap()),
+        ]);
+        let request = guesser
+            .client
+            .post(guesser.url("/login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", format!("198.51.100.{}", n + 1))
+            .body(body);
+        async move { request.send().await.unwrap().status().as_u16() }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
     assert_eq!(
-        app.count_audit("sign_in_throttled").await,
-        1,
-        "one entry, when the stranger's address was locked out of the account"
+        statuses.iter().filter(|&&status| status == 401).count(),
+        PAIR_FAILURES as usize,
+        "five checked, from five fresh addresses: {statuses:?}"
     );
+    assert_eq!(statuses.iter().filter(|&&status| status == 429).count(), 7);
+    // A fresh address without the device cookie waits too, even with the right password.
+    let mut untrusted = app.browser();
+    assert_eq!(
+        sign_in_from(&mut untrusted, "192.0.2.200", "alice", PASSWORD).await,
+        429
+    );
+    // Alice's browser is not delayed.
+    assert_eq!(
+        sign_in_from(&mut alice, "192.0.2.201", "alice", PASSWORD).await,
+        303
+    );
+    let delayed = format!(
+        "SELECT count(*) FROM audit_events WHERE action = 'sign_in_throttled' AND detail LIKE '{ACCOUNT_DELAYED}'"
+    );
+    wait_for_count(&app, &delayed, 1).await;
+    assert_eq!(app.count(&delayed).await, 1, "audited once, on crossing");
+}
+
+/// Finding 2: a stranger on the clinic's address locks the address, but not a clinician in
+/// a browser she signed in on; another account's cookie, or a forged one, gives no trust.
+async fn a_locked_address_still_lets_a_trusted_browser_in(engine: Engine) {
+    let app = behind_proxy(engine).await;
+    app.create_account("alice", false).await;
+    app.create_account("bob", false).await;
+    let clinic = "203.0.113.5";
+    let mut alice = app.browser();
+    assert_eq!(
+        sign_in_from(&mut alice, clinic, "alice", PASSWORD).await,
+        303
+    );
+    let mut bobs = app.browser();
+    assert_eq!(sign_in_from(&mut bobs, clinic, "bob", PASSWORD).await, 303);
+    // A stranger on the guest Wi-Fi, behind the same public address.
+    let mut stranger = app.browser();
+    for n in 0..ADDRESS_FAILURES {
+        let name = format!("guess{n}");
+        assert_eq!(
+            sign_in_from(&mut stranger, clinic, &name, "wrong password!").await,
+            401
+        );
+    }
+    assert_eq!(
+        sign_in_from(&mut stranger, clinic, "alice", PASSWORD).await,
+        429,
+        "the address is locked for untrusted attempts"
+    );
+    // Bob's device cookie is not alice's.
+    assert_eq!(
+        sign_in_from(&mut bobs, clinic, "alice", PASSWORD).await,
+        429
+    );
+    // A forged cookie, or alice's with its signature altered, is nobody's.
+    let mut forged = app.browser();
+    let url: reqwest::Url = forged.address.parse().unwrap();
+    let real = alice
+        .cookies()
+        .split("; ")
+        .find_map(|pair| pair.strip_prefix("screener_trusted="))
+        .expect("alice's device cookie")
+        .to_owned();
+    let (nonce, _) = real.split_once('.').unwrap();
+    forged.jar.add_cookie_str(
+        &format!("screener_trusted={nonce}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA; Path=/"),
+        &url,
+    );
+    assert_eq!(
+        sign_in_from(&mut forged, clinic, "alice", PASSWORD).await,
+        429
+    );
+    assert!(!real.contains("alice"), "the cookie names nobody");
+    // Alice, in her own browser, gets in from the locked address; so does Bob in his.
+    assert_eq!(
+        sign_in_from(&mut alice, clinic, "alice", PASSWORD).await,
+        303
+    );
+    assert_eq!(sign_in_from(&mut bobs, clinic, "bob", PASSWORD).await, 303);
+}
+
+/// IPv6 addresses count by their /64: one subscriber's many addresses are one address.
+async fn ipv6_addresses_in_one_64_share_a_count(engine: Engine) {
+    let app = behind_proxy(engine).await;
+    app.create_account("alice", false).await;
+    let mut stranger = app.browser();
+    for n in 0..ADDRESS_FAILURES {
+        let address = format!("2001:db8:1:2::{:x}", n + 1);
+        let name = format!("guess{n}");
+        assert_eq!(
+            sign_in_from(&mut stranger, &address, &name, "wrong password!").await,
+            401
+        );
+    }
+    assert_eq!(
+        sign_in_from(&mut stranger, "2001:db8:1:2:ffff::9", "other", "wrong!").await,
+        429,
+        "the same /64"
+    );
+    assert_eq!(
+        sign_in_from(&mut stranger, "2001:db8:1:3::1", "other", "wrong!").await,
+        401,
+        "another /64"
+    );
+}
+
+/// A wrong current password on the account page is audited as a failed sign-in, and the lock
+/// it starts as a throttled one, as at sign-in.
+async fn wrong_passwords_on_the_account_page_are_audited(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let alice = app.clinician("alice").await;
+    let wrong = alice
+        .post_form(
+            "/account/sign-out-others",
+            &[("others_password", "not it at all")],
+        )
+        .await;
+    assert_eq!(wrong.status(), 422);
+    assert_eq!(app.count_audit("sign_in_failed").await, 1);
+    let mut statuses = Vec::new();
+    for _ in 0..PAIR_FAILURES {
+        let response = alice
+            .post_form(
+                "/account/password",
+                &[
+                    ("current_password", "not it at all"),
+                    ("password", "a brand new password"),
+                    ("password_confirm", "a brand new password"),
+                ],
+            )
+            .await;
+        statuses.push(response.status().as_u16());
+    }
+    // This browser signed in: its own failures (one above, four here) lock it after five.
+    assert_eq!(statuses, vec![422, 422, 422, 422, 429], "{statuses:?}");
+    assert_eq!(app.count_audit("sign_in_failed").await, 5);
+    assert_eq!(app.count_audit("sign_in_throttled").await, 1);
 }
 
 async fn concurrent_correct_sign_ins_all_get_in(engine: Engine) {
@@ -205,6 +395,11 @@ async fn concurrent_correct_sign_ins_all_get_in(engine: Engine) {
 async fn one_address_guessing_one_account_is_still_stopped(engine: Engine) {
     let app = behind_proxy(engine).await;
     app.create_account("alice", false).await;
+    let mut alice = app.browser();
+    assert_eq!(
+        sign_in_from(&mut alice, "203.0.113.5", "alice", PASSWORD).await,
+        303
+    );
     let mut guesser = app.browser();
     guesser.csrf_token = common::csrf_token_in(&guesser.get_html("/login").await);
     let token = guesser.csrf_token.clone().unwrap();
@@ -231,7 +426,8 @@ async fn one_address_guessing_one_account_is_still_stopped(engine: Engine) {
         429,
         "from that address, even the right password waits out the lock"
     );
-    let mut alice = app.browser();
+    // In the browser she signed in on, alice gets in (an untrusted one would wait: the
+    // account has five failures).
     assert_eq!(
         sign_in_from(&mut alice, "203.0.113.5", "alice", PASSWORD).await,
         303
@@ -244,6 +440,10 @@ crate::both_engines!(
     a_strangers_wrong_passwords_do_not_keep_alice_out,
     concurrent_correct_sign_ins_all_get_in,
     one_address_guessing_one_account_is_still_stopped,
+    guesses_from_many_addresses_are_delayed_account_wide,
+    a_locked_address_still_lets_a_trusted_browser_in,
+    ipv6_addresses_in_one_64_share_a_count,
+    wrong_passwords_on_the_account_page_are_audited,
 );
 
 /// On PostgreSQL, after failed sign-ins from several addresses, unknown usernames, token

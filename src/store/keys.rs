@@ -8,6 +8,9 @@ use super::{Store, StoreError};
 /// The name of the key that signs the tokens of forms shown without a session.
 pub const FORM_TOKEN_KEY: &str = "form_tokens";
 
+/// The name of the key that signs device cookies (used for nothing else).
+pub const DEVICE_COOKIE_KEY: &str = "device_cookies";
+
 /// The name of the key that hashes accounts' usernames for sign-in throttling.
 pub const THROTTLE_KEY: &str = "sign_in_throttle";
 

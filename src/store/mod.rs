@@ -79,7 +79,7 @@ mod throttle;
 /// Creates an empty file readable by this account alone (mode 0600), for backups made
 /// outside the store (`pg_dump`).
 pub use files::create_private;
-pub use keys::{FORM_TOKEN_KEY, THROTTLE_KEY};
+pub use keys::{DEVICE_COOKIE_KEY, FORM_TOKEN_KEY, THROTTLE_KEY};
 pub use session_cache::SessionCache;
 pub use sessions::{EngineSessions, SessionStore};
 

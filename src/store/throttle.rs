@@ -1,5 +1,5 @@
 //! Failed sign-ins of accounts in the database, so that every instance on a PostgreSQL
-//! database agrees on an account's count (SPEC §7). Only accounts are counted here, each under
+//! database agrees on an account's count (PRODUCT §7). Only accounts are counted here, each under
 //! a keyed hash (HMAC-SHA-256 under a server key) of its username: nothing keyed by a client
 //! address is ever stored, since an address's hash falls to brute force by anyone who reads
 //! the key from `server_keys` (counts by address stay in each process's memory). Each row
@@ -43,24 +43,26 @@ fn keyed_hash(key: &[u8; 32], text: &str) -> String {
 }
 
 impl Store {
-    /// The failures counted against `subject` that have not expired at `now` (unix seconds).
-    /// PostgreSQL only.
+    /// The failures counted against `subject` that have not expired at `now` (unix seconds),
+    /// and when the count expires (0 when there is none). PostgreSQL only.
     pub async fn account_failures(
         &self,
         subject: &AccountSubject,
         now: i64,
-    ) -> Result<u32, StoreError> {
+    ) -> Result<(u32, i64), StoreError> {
         let Engine::Postgres { pool } = &self.engine else {
             return Err(not_here());
         };
-        let failures: Option<i64> = sqlx::query_scalar(
-            "SELECT failures FROM sign_in_failures WHERE subject = $1 AND expires > $2",
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT failures, expires FROM sign_in_failures WHERE subject = $1 AND expires > $2",
         )
         .bind(&subject.0)
         .bind(now)
         .fetch_optional(pool)
         .await?;
-        Ok(failures.map_or(0, |failures| u32::try_from(failures).unwrap_or(u32::MAX)))
+        Ok(row.map_or((0, 0), |(failures, expires)| {
+            (u32::try_from(failures).unwrap_or(u32::MAX), expires)
+        }))
     }
 
     /// Counts one more failure against `subject` (a count that had expired starts again at

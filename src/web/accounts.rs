@@ -112,7 +112,12 @@ pub async fn change_password(
     let address = super::plumbing::throttle::client_address(&state, peer, &headers);
     let attempt = match state
         .throttle
-        .begin(Some(&signed_in.username), true, address)
+        .begin(
+            Some(&signed_in.username),
+            true,
+            address,
+            state.device_cookies.verify(&headers, &signed_in.username),
+        )
         .await
     {
         Ok(attempt) => attempt,
@@ -126,7 +131,8 @@ pub async fn change_password(
     if current_ok {
         attempt.succeeded();
     } else {
-        attempt.failed().await;
+        let failure = attempt.failed().await;
+        super::auth::audit_failure(&state, signed_in.username.as_str(), failure).await?;
     }
     let mut errors = Vec::new();
     if !current_ok {
@@ -194,7 +200,12 @@ pub async fn sign_out_others(
     let address = super::plumbing::throttle::client_address(&state, peer, &headers);
     let attempt = match state
         .throttle
-        .begin(Some(&signed_in.username), true, address)
+        .begin(
+            Some(&signed_in.username),
+            true,
+            address,
+            state.device_cookies.verify(&headers, &signed_in.username),
+        )
         .await
     {
         Ok(attempt) => attempt,
@@ -205,7 +216,8 @@ pub async fn sign_out_others(
         }
     };
     if !clinician.password_hash.verify_off_runtime(password).await {
-        attempt.failed().await;
+        let failure = attempt.failed().await;
+        super::auth::audit_failure(&state, signed_in.username.as_str(), failure).await?;
         let errors = vec![(
             "others_password",
             "The password is not right, so no session was ended.".to_owned(),

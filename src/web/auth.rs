@@ -198,11 +198,15 @@ pub async fn login(
         Some(username) => state.store.find_clinician_by_username(username).await?,
         None => None,
     };
-    // Failures are counted once the password is checked; this address's next attempt
-    // waits until then (ASVS 5.0 V6.3.1).
+    // A browser that signed in to this account before is trusted (device cookie).
+    let device = username
+        .as_ref()
+        .and_then(|username| state.device_cookies.verify(&headers, username));
+    // Failures are counted once the password is checked; this address's (or device's) next
+    // attempt waits until then (ASVS 5.0 V6.3.1).
     let attempt = match state
         .throttle
-        .begin(username.as_ref(), clinician.is_some(), address)
+        .begin(username.as_ref(), clinician.is_some(), address, device)
         .await
     {
         Ok(attempt) => attempt,
@@ -231,8 +235,10 @@ pub async fn login(
                 ))
                 .await?;
             let done = state.form_tokens.clear_cookie();
+            // A fresh device cookie each time: its year runs from the last sign-in.
+            let trusted = state.device_cookies.issue(&clinician.username);
             if carried.is_empty() {
-                return Ok((done, Redirect::to(&next)).into_response());
+                return Ok((done, trusted, Redirect::to(&next)).into_response());
             }
             let signed_in = SignedIn {
                 id: clinician.id,
@@ -242,6 +248,7 @@ pub async fn login(
             };
             Ok((
                 done,
+                trusted,
                 screenings::resumed_form(&state, &signed_in, carried).await?,
             )
                 .into_response())
@@ -252,19 +259,30 @@ pub async fn login(
             let actor = clinician
                 .as_ref()
                 .map_or(UNKNOWN_USERNAME, |clinician| clinician.username.as_str());
-            state
-                .store
-                .record(AuditEntry::new(actor, AuditAction::SignInFailed))
-                .await?;
-            if let Some(detail) = failure.describe() {
-                state
-                    .store
-                    .record(AuditEntry::new(actor, AuditAction::SignInThrottled).detail(detail))
-                    .await?;
-            }
+            audit_failure(&state, actor, failure).await?;
             Ok(refuse(StatusCode::UNAUTHORIZED, SIGN_IN_REFUSED.to_owned()))
         }
     }
+}
+
+/// Audits a failed password check (`sign_in_failed`) and any lock or delay it started
+/// (`sign_in_throttled`), for a sign-in or a check of the current password (ASVS 5.0 V16.3.1).
+pub async fn audit_failure(
+    state: &AppState,
+    actor: &str,
+    failure: throttle::Failure,
+) -> Result<(), WebError> {
+    state
+        .store
+        .record(AuditEntry::new(actor, AuditAction::SignInFailed))
+        .await?;
+    if let Some(detail) = failure.describe() {
+        state
+            .store
+            .record(AuditEntry::new(actor, AuditAction::SignInThrottled).detail(detail))
+            .await?;
+    }
+    Ok(())
 }
 
 pub async fn logout(

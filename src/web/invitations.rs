@@ -1,4 +1,4 @@
-//! Invitations, the clinician's side (SPEC §6): making one (a link and QR code for the
+//! Invitations, the clinician's side (PRODUCT §6): making one (a link and QR code for the
 //! client's phone, or the device handed over and the session locked), seeing whether the
 //! answers have arrived, cancelling one, and unlocking the handed-over device.
 

@@ -1,4 +1,4 @@
-//! The client view (SPEC §6): a client answers the six intake questions on their own phone
+//! The client view (PRODUCT §6): a client answers the six intake questions on their own phone
 //! through a one-time link, or on the clinician's device handed over. A room of its own: it
 //! uses the app's plumbing (errors, limits, throttle, store, the screening parser) and
 //! nothing of the clinician's pages. Its words come from one catalogue per language.
@@ -35,7 +35,7 @@ pub const ANSWERED_KEEP_SECS: i64 = 24 * 60 * 60;
 /// The field carrying the chosen language through the form.
 const LANG_FIELD: &str = "lang";
 /// The language switch: a submit button of the questions' own form, so the answers given so
-/// far come along without JavaScript (SPEC §6.1).
+/// far come along without JavaScript (PRODUCT §6.1).
 const SWITCH_FIELD: &str = "switch_lang";
 /// How the client pages cite the questions' source: short, since the clinician's pages carry
 /// the full reference.

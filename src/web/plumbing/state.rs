@@ -6,6 +6,7 @@ use rand::distr::{Alphanumeric, SampleString};
 use subtle::ConstantTimeEq;
 
 use super::activity::Activity;
+use super::device_cookie::DeviceCookies;
 use super::form_token::FormTokens;
 use super::throttle::{SignInThrottle, TokenThrottle, UnlockThrottle};
 use crate::config::{InvitationConfig, SecurityConfig};
@@ -24,6 +25,8 @@ pub struct AppState {
     pub throttle: Arc<SignInThrottle>,
     /// CSRF tokens for forms shown without a session (sign-in, setup, the client view).
     pub form_tokens: FormTokens,
+    /// Device cookies: a browser that signed in before is trusted by the sign-in throttle.
+    pub device_cookies: DeviceCookies,
     /// Counts of requests not logged one by one (screening submissions).
     pub activity: Arc<Activity>,
     /// Invitation settings (PRODUCT §6).
@@ -56,6 +59,10 @@ impl AppState {
             store.server_key(crate::store::FORM_TOKEN_KEY).await?,
             security.secure_cookies,
         );
+        let device_cookies = DeviceCookies::with_key(
+            store.server_key(crate::store::DEVICE_COOKIE_KEY).await?,
+            security.secure_cookies,
+        );
         let throttle = Arc::new(SignInThrottle::for_store(&store).await?);
         Ok(AppState {
             store,
@@ -63,6 +70,7 @@ impl AppState {
             setup: Arc::new(setup),
             throttle,
             form_tokens,
+            device_cookies,
             activity: Arc::default(),
             invitations: InvitationConfig::default(),
             client_throttle: Arc::default(),

@@ -1,0 +1,164 @@
+//! Device cookies (OWASP Authentication Cheat Sheet, "Slow Down Online Guessing Attacks with
+//! Device Cookies"; ASVS 5.0 V6.3.1 without the lock-out V6.1.1 warns of): a browser that has
+//! signed in to an account gets a long-lived cookie, and a later sign-in to that account
+//! carrying it is *trusted*: it is never refused by its address's lock or by the account-wide
+//! delay that untrusted attempts meet, so a stranger sharing the clinic's address, or an attack
+//! on the account from many addresses, does not lock the clinician out.
+//!
+//! The value is `nonce.mac`: 16 random bytes and an HMAC-SHA-256, under a server key used for
+//! nothing else, over a purpose string, the account's (folded) username and the nonce. Nothing
+//! is stored server-side. The username is not in the value, so the cookie names nobody; it is
+//! checked against the name typed. The purpose keeps the MAC from verifying as anything else
+//! (form tokens, throttle subjects use other keys and purposes). A password change, a
+//! deactivation or "sign out everywhere" does not revoke it: it grants no access, only the
+//! right to try a password without the account-wide delay (its own failures are still counted
+//! against it, five lock it for 15 minutes).
+
+use std::time::Duration;
+
+use axum::http::HeaderMap;
+use axum::http::HeaderValue;
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::response::{IntoResponseParts, ResponseParts};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+
+use crate::accounts::Username;
+
+/// The cookie's name (not `screener_device`, the handed-over device's client token).
+pub const DEVICE_COOKIE: &str = "screener_trusted";
+/// How long a device stays trusted after its last sign-in.
+pub const DEVICE_LIFETIME: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+/// What the MAC is for: a device cookie's value verifies as nothing else.
+const PURPOSE: &str = "intake-screener device cookie v1";
+const NONCE_BYTES: usize = 16;
+
+/// A device cookie's nonce, once verified for an account: what its failures count under.
+pub type DeviceId = [u8; NONCE_BYTES];
+
+/// Issues and checks device cookies under one server key.
+#[derive(Clone)]
+pub struct DeviceCookies {
+    key: [u8; 32],
+    secure_cookie: bool,
+}
+
+impl std::fmt::Debug for DeviceCookies {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("DeviceCookies")
+            .field("key", &"(secret)")
+            .field("secure_cookie", &self.secure_cookie)
+            .finish()
+    }
+}
+
+/// A `Set-Cookie` for the device cookie, usable as response parts.
+#[derive(Debug, Clone)]
+pub struct DeviceCookie(HeaderValue);
+
+impl IntoResponseParts for DeviceCookie {
+    type Error = std::convert::Infallible;
+
+    fn into_response_parts(self, mut parts: ResponseParts) -> Result<ResponseParts, Self::Error> {
+        parts.headers_mut().append(SET_COOKIE, self.0);
+        Ok(parts)
+    }
+}
+
+impl DeviceCookies {
+    /// Cookies under `key`; `secure_cookie` marks them `Secure` (behind HTTPS).
+    pub fn with_key(key: [u8; 32], secure_cookie: bool) -> DeviceCookies {
+        DeviceCookies { key, secure_cookie }
+    }
+
+    /// A fresh cookie for `username`, to set after a successful sign-in.
+    pub fn issue(&self, username: &Username) -> DeviceCookie {
+        let mut nonce = [0u8; NONCE_BYTES];
+        rand::rng().fill_bytes(&mut nonce);
+        let value = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(nonce),
+            URL_SAFE_NO_PAD.encode(self.mac(username, &nonce).finalize().into_bytes())
+        );
+        let secure = if self.secure_cookie { "; Secure" } else { "" };
+        let header = format!(
+            "{DEVICE_COOKIE}={value}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{secure}",
+            DEVICE_LIFETIME.as_secs()
+        );
+        DeviceCookie(HeaderValue::from_str(&header).expect("a cookie of base64 text"))
+    }
+
+    /// The device of the request's cookie when it was issued for `username`.
+    pub fn verify(&self, headers: &HeaderMap, username: &Username) -> Option<DeviceId> {
+        headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .filter(|(name, _)| *name == DEVICE_COOKIE)
+            .find_map(|(_, value)| self.verify_value(value, username))
+    }
+
+    fn verify_value(&self, value: &str, username: &Username) -> Option<DeviceId> {
+        let (nonce, mac) = value.split_once('.')?;
+        let nonce: DeviceId = URL_SAFE_NO_PAD.decode(nonce).ok()?.try_into().ok()?;
+        let mac = URL_SAFE_NO_PAD.decode(mac).ok()?;
+        self.mac(username, &nonce)
+            .verify_slice(&mac)
+            .ok()
+            .map(|()| nonce)
+    }
+
+    fn mac(&self, username: &Username, nonce: &DeviceId) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(PURPOSE.as_bytes());
+        mac.update(b"\0");
+        mac.update(username.as_str().as_bytes());
+        mac.update(b"\0");
+        mac.update(nonce);
+        mac
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request_with(cookie: &DeviceCookie) -> HeaderMap {
+        let set = cookie.0.to_str().unwrap();
+        let pair = set.split(';').next().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(COOKIE, HeaderValue::from_str(pair).unwrap());
+        headers
+    }
+
+    #[test]
+    fn a_cookie_verifies_only_for_its_account_and_key() {
+        let cookies = DeviceCookies::with_key([1; 32], true);
+        let alice = Username::parse("alice").unwrap();
+        let bob = Username::parse("bob").unwrap();
+        let issued = cookies.issue(&alice);
+        let set = issued.0.to_str().unwrap();
+        assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Secure"));
+        assert!(!set.contains("alice"));
+        let headers = request_with(&issued);
+        assert!(cookies.verify(&headers, &alice).is_some());
+        assert!(cookies.verify(&headers, &bob).is_none());
+        assert!(
+            DeviceCookies::with_key([2; 32], true)
+                .verify(&headers, &alice)
+                .is_none()
+        );
+        let mut forged = HeaderMap::new();
+        forged.insert(
+            COOKIE,
+            HeaderValue::from_static("screener_trusted=AAAA.BBBB"),
+        );
+        assert!(cookies.verify(&forged, &alice).is_none());
+    }
+}
