@@ -328,12 +328,18 @@ async fn serve_prints_a_setup_link_and_logs_routes_never_codes_or_answers() {
     let made = browser.post_form("/invitations", &[("mode", "link")]).await;
     assert_eq!(made.status(), 303);
     let target = common::location(&made);
-    let (invitation, client_token) = target
-        .trim_start_matches("/invitations/")
-        .split_once("?token=")
-        .expect("the invitation with its token");
-    let (invitation, client_token) = (invitation.to_owned(), client_token.to_owned());
-    browser.get_html(&target).await;
+    let invitation = target
+        .strip_prefix("/invitations/")
+        .expect("the invitation's page")
+        .to_owned();
+    // The link reaches the page in a cookie, never in the address (PRODUCT §6).
+    let page = browser.get_html(&target).await;
+    let shown = &page[page.find("id=\"client-link\">").expect("the link is shown")..];
+    let client_token = shown[..shown.find("</code>").expect("the link's end")]
+        .split_once("/c/")
+        .expect("a client link")
+        .1
+        .to_owned();
     let phone = Browser::new(&format!("http://127.0.0.1:{port}"));
     let questions = phone.get_html(&format!("/c/{client_token}")).await;
     let form_token = common::csrf_token_in(&questions).expect("the form's token");
