@@ -333,13 +333,7 @@ async fn serve_prints_a_setup_link_and_logs_routes_never_codes_or_answers() {
         .expect("the invitation's page")
         .to_owned();
     // The link reaches the page in a cookie, never in the address (PRODUCT §6).
-    let page = browser.get_html(&target).await;
-    let shown = &page[page.find("id=\"client-link\">").expect("the link is shown")..];
-    let client_token = shown[..shown.find("</code>").expect("the link's end")]
-        .split_once("/c/")
-        .expect("a client link")
-        .1
-        .to_owned();
+    let client_token = common::client_token_on(&browser.get_html(&target).await);
     let phone = Browser::new(&format!("http://127.0.0.1:{port}"));
     let questions = phone.get_html(&format!("/c/{client_token}")).await;
     let form_token = common::csrf_token_in(&questions).expect("the form's token");

@@ -1,5 +1,5 @@
 -- The schema of migrations/sqlite/0001–0004 as it stands after them, for PostgreSQL: the same
--- tables, columns, CHECK constraints and de-identification (PRODUCT §4). Booleans are BOOLEAN
+-- tables, columns, CHECK constraints and de-identification (SPEC §4). Booleans are BOOLEAN
 -- (SQLite's are 0/1 integers checked IN (0, 1)); row ids and counts are BIGINT.
 
 -- Clinician accounts. Account data is about clinicians, never clients.
@@ -14,7 +14,7 @@ CREATE TABLE clinicians (
     session_epoch BIGINT NOT NULL DEFAULT 0
 );
 
--- One row per screening, de-identified (PRODUCT §4): the random review code, the coded answers,
+-- One row per screening, de-identified (SPEC §4): the random review code, the coded answers,
 -- the computed result, the rules version and the year. No names, dates finer than the year,
 -- free text or addresses. `id` is random, in [2^32, 2^62), internal and never shown, so the
 -- order of rows says nothing of the order screenings were taken in.
@@ -49,7 +49,7 @@ CREATE TABLE screenings (
     incomplete BOOLEAN NOT NULL,
     -- Re-screening: the earlier screening this one follows; deleting it unlinks.
     prior_id BIGINT REFERENCES screenings (id) ON DELETE SET NULL,
-    -- How the intake answers were given (PRODUCT §6), coded.
+    -- How the intake answers were given (SPEC §6), coded.
     administration TEXT NOT NULL DEFAULT 'clinician'
         CHECK (administration IN ('clinician', 'client_device', 'client_link')),
     client_language TEXT CHECK (client_language IS NULL OR client_language ~ '^[a-z][a-z]$'),
@@ -60,7 +60,7 @@ CREATE TABLE screenings (
 CREATE INDEX screenings_by_owner_band ON screenings (clinician_id, band, year, seq_in_year);
 CREATE INDEX screenings_by_prior ON screenings (prior_id);
 
--- Append-only trail of clinician actions (PRODUCT §4: account events, exports and deletions
+-- Append-only trail of clinician actions (SPEC §4: account events, exports and deletions
 -- carry a time; creating or viewing a screening is never recorded here, and a deletion is
 -- recorded without its review code).
 CREATE TABLE audit_events (
@@ -99,7 +99,7 @@ CREATE TABLE server_keys (
     secret BYTEA NOT NULL CHECK (length(secret) = 32)
 );
 
--- An invitation for the client to answer the six questions (PRODUCT §6); see the SQLite schema.
+-- An invitation for the client to answer the six questions (SPEC §6); see the SQLite schema.
 CREATE TABLE invitations (
     id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 16),
     token_hash TEXT NOT NULL UNIQUE CHECK (length(token_hash) = 64),
@@ -125,7 +125,7 @@ CREATE TABLE spent_tokens (
     forget_after BIGINT NOT NULL
 );
 
--- Failed sign-ins, counted across every instance (PRODUCT §7). `subject` is a keyed hash
+-- Failed sign-ins, counted across every instance (SPEC §7). `subject` is a keyed hash
 -- (HMAC-SHA-256 with a server key) of a username or a client address, never either in
 -- clear; `expires` (unix seconds) is when the row may be swept.
 CREATE TABLE sign_in_failures (

@@ -1,4 +1,4 @@
--- Rules version 3 (PRODUCT §2.3c): a screening may be "not screened", a fourth outcome that is no
+-- Rules version 3 (SPEC §2.3c): a screening may be "not screened", a fourth outcome that is no
 -- level of use, never counted as casual.
 ALTER TABLE screenings DROP CONSTRAINT screenings_band_check;
 ALTER TABLE screenings ADD CONSTRAINT screenings_band_check

@@ -1,4 +1,4 @@
--- Drafts of an interrupted intake (PRODUCT §6.1); see the SQLite migration of the same number.
+-- Drafts of an interrupted intake (SPEC §6.1); see the SQLite migration of the same number.
 -- No review code, no time but the expiry (unix seconds, a whole hour); deleted on save (in the
 -- same transaction), on discard, or by the sweep once expired.
 CREATE TABLE drafts (

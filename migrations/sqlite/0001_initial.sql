@@ -10,7 +10,7 @@ CREATE TABLE clinicians (
     session_epoch INTEGER NOT NULL DEFAULT 0
 );
 
--- One row per screening, de-identified (PRODUCT §4): the random review code, the coded answers,
+-- One row per screening, de-identified (SPEC §4): the random review code, the coded answers,
 -- the computed result, the rules version and the year. No names, dates finer than the year,
 -- free text or addresses. `id` is internal (keyset pagination, newest first) and never shown.
 CREATE TABLE screenings (
@@ -45,7 +45,7 @@ CREATE TABLE screenings (
 CREATE INDEX screenings_by_owner ON screenings (clinician_id, id);
 CREATE INDEX screenings_by_owner_band ON screenings (clinician_id, band, id);
 
--- Append-only trail of clinician actions (PRODUCT §4: account events, exports and deletions
+-- Append-only trail of clinician actions (SPEC §4: account events, exports and deletions
 -- carry a time; creating or viewing a screening is never recorded here).
 CREATE TABLE audit_events (
     id INTEGER PRIMARY KEY,

@@ -1,4 +1,4 @@
--- The client answers the six intake questions themselves (PRODUCT §6).
+-- The client answers the six intake questions themselves (SPEC §6).
 
 -- How a screening's intake answers were given, coded; the language the client answered in
 -- (NULL when the clinician asked); and whether the clinician changed any of the client's

@@ -1,4 +1,4 @@
--- Rules version 3 (PRODUCT §2.3c): a screening may be "not screened", a fourth outcome that is no
+-- Rules version 3 (SPEC §2.3c): a screening may be "not screened", a fourth outcome that is no
 -- level of use. SQLite cannot change a CHECK constraint in place, so the table is rebuilt with
 -- the same columns, rows, ids and order numbers; only the band's CHECK is wider.
 
@@ -34,7 +34,7 @@ CREATE TABLE screenings_v3 (
     incomplete INTEGER NOT NULL CHECK (incomplete IN (0, 1)),
     -- Re-screening: the earlier screening this one follows; deleting it unlinks.
     prior_id INTEGER REFERENCES screenings (id) ON DELETE SET NULL,
-    -- How the intake answers were given (PRODUCT §6), coded (migration 0004).
+    -- How the intake answers were given (SPEC §6), coded (migration 0004).
     administration TEXT NOT NULL DEFAULT 'clinician'
         CHECK (administration IN ('clinician', 'client_device', 'client_link')),
     client_language TEXT

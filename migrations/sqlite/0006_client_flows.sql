@@ -1,4 +1,4 @@
--- Client flows that never lose an answer (PRODUCT §6.1).
+-- Client flows that never lose an answer (SPEC §6.1).
 
 -- Why a client's link stopped working, so its page can say so: 'used' (the client answered),
 -- 'cancelled' (the clinician cancelled it or made a new link) or 'expired'. Hashes spent

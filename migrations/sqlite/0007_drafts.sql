@@ -1,4 +1,4 @@
--- Drafts of an interrupted intake (PRODUCT §6.1, "an intake is interrupted").
+-- Drafts of an interrupted intake (SPEC §6.1, "an intake is interrupted").
 --
 -- A draft holds what the clinician had recorded when the intake stopped: the coded answers
 -- given so far (any of them may be missing), owned by the clinician. It holds no review code

@@ -295,6 +295,17 @@ impl Browser {
     }
 }
 
+/// The client's token in the link an invitation page shows (the link reaches the page in a
+/// cookie, never in its address).
+pub fn client_token_on(page: &str) -> String {
+    let shown = &page[page.find("id=\"client-link\">").expect("the link is shown")..];
+    shown[..shown.find("</code>").expect("the link's end")]
+        .split_once("/c/")
+        .expect("a client link")
+        .1
+        .to_owned()
+}
+
 pub fn location(response: &reqwest::Response) -> String {
     response
         .headers()
