@@ -121,8 +121,8 @@ impl Store {
     }
 
     /// Deletes every screening taken before `year` and records it in the audit log, in one
-    /// transaction; returns how many were deleted, once they are in no file (see
-    /// [`Store::checkpoint`]).
+    /// transaction; returns how many were deleted, once they are in no file (the
+    /// write-ahead log is checkpointed after the commit).
     pub async fn purge_screenings_before(&self, year: i32, actor: &str) -> Result<u64, StoreError> {
         let mut deletion = self.begin_deletion().await?;
         let deleted = on_tx!(deletion.tx(), connection => sqlx::query(

@@ -3,7 +3,7 @@
 //! Two engines, one store. SQLite (the default: one file, nothing else to run) and
 //! PostgreSQL (several instances on one database, PRODUCT §7). The shape: [`Store`] holds an
 //! engine enum of sqlx pools, and each statement is written once and run on the engine's own
-//! pool through the [`on_pool!`]/[`on_tx!`] macros, which expand the same code once per
+//! pool through the `on_pool!`/`on_tx!` macros (below), which expand the same code once per
 //! engine with that engine's concrete types. So every query is type-checked against both
 //! drivers, the shared logic (batching, savepoints, audit entries in the same transaction,
 //! decoding) exists once, and where the engines truly differ (SQLite's single writer and WAL
@@ -11,9 +11,10 @@
 //! the database) it is a visible `match`. Fixed statements use `$1`-style placeholders, which
 //! both drivers bind by number; a statement assembled at run time (optional filters, column
 //! lists) is built with [`sqlx::QueryBuilder::push_bind`], which numbers its own placeholders
-//! for each engine. Client data is deleted only through [`deletion::Deletion`], which
-//! checkpoints SQLite's write-ahead log after the commit. Not `sqlx::Any`: it erases the types the two drivers disagree on
-//! (booleans, blobs, timestamps, 32/64-bit integers) and checks nothing at compile time.
+//! for each engine. Client data is deleted only through `deletion::Deletion`, which
+//! checkpoints SQLite's write-ahead log after the commit. Not `sqlx::Any`: it erases the
+//! types the two drivers disagree on (booleans, blobs, timestamps, 32/64-bit integers) and
+//! checks nothing at compile time.
 //!
 //! SQLite keeps in-memory read paths (a copy of sessions, recently read accounts, sign-in
 //! throttling in memory): one server process per file. On PostgreSQL nothing that decides

@@ -165,7 +165,7 @@ impl Store {
     /// Deletes the owner's screening with this code and records, in the same transaction,
     /// that `actor` deleted a screening (without its code: a code with a time would date
     /// it); false when there is none. Returns once no file of a SQLite database holds the
-    /// row any more (see [`Store::checkpoint`]).
+    /// row any more (the write-ahead log is checkpointed after the commit).
     pub async fn delete_screening(
         &self,
         owner: ClinicianId,
