@@ -106,7 +106,7 @@ fn hashing_queue() -> &'static std::sync::mpsc::Sender<HashJob> {
 
 /// Runs a password hash or check on the one hashing thread and waits for it without
 /// blocking the async runtime. Each Argon2id hash takes 12 MiB for its duration
-/// ([`ARGON2_MEMORY_KIB`]); running them one at a time, in arrival order, bounds the
+/// (`ARGON2_MEMORY_KIB`); running them one at a time, in arrival order, bounds the
 /// memory that simultaneous sign-ins take to one hash's worth, at the cost of queueing them
 /// (a few tens of milliseconds each).
 pub async fn off_runtime<T: Send + 'static>(

@@ -109,6 +109,8 @@ pub struct InvitationConfig {
     /// (e.g. https://screener.clinic.example). Default: the address the clinician's browser
     /// used.
     #[arg(long, env = "SCREENER_PUBLIC_URL", value_name = "URL", value_parser = public_url)]
+    // The comment above is also clap's help text, where the address reads best bare.
+    #[allow(rustdoc::bare_urls)]
     pub public_url: Option<String>,
 }
 

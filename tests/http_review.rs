@@ -565,7 +565,93 @@ async fn the_command_line_exports_csv_json_and_fhir() {
     assert_eq!(app.count_audit("exported").await, 4);
 }
 
+/// A stored record that does not read back (the database changed outside the app) is a
+/// clear error page: never a panic, never the wrong level, never a silently dropped value.
+async fn assert_unreadable(response: reqwest::Response, what: &str) {
+    assert_eq!(response.status(), 500, "{what}");
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Stored record unreadable"), "{what}: {html}");
+    assert!(!html.contains("Something went wrong"), "{what}: {html}");
+    for level in ["Level:", "band-"] {
+        assert!(!html.contains(level), "{what} shows a level: {html}");
+    }
+}
+
+/// The level is re-scored from the stored answers on every read and compared with the stored
+/// one: a stored level they do not score is an error, not a pick of either.
+async fn a_stored_level_its_answers_do_not_score_is_a_clear_error(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let alice = app.clinician("alice").await;
+    let code = code_of(&alice.submit(EXAMPLE_FORM).await);
+    let page = alice.get_html(&format!("/screenings/{code}")).await;
+    assert!(page.contains("Level: at-risk use"), "{page}");
+    app.db
+        .execute(&format!(
+            "UPDATE screenings SET band = 'casual' WHERE review_code = '{code}'"
+        ))
+        .await;
+    assert_unreadable(
+        alice.get(&format!("/screenings/{code}")).await,
+        "the result",
+    )
+    .await;
+    assert_unreadable(alice.get("/screenings").await, "the list").await;
+}
+
+/// Runs `sql` past the tables' CHECK constraints, as a hand-edited database might have it.
+async fn execute_unchecked(app: &common::TestApp, sql: &str) {
+    match app.db.engine() {
+        Engine::Sqlite => {
+            let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect(&common::database_url(&app.db_path))
+                .await
+                .unwrap();
+            sqlx::query("PRAGMA ignore_check_constraints = ON")
+                .execute(&pool)
+                .await
+                .unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+        Engine::Postgres => {
+            for table in ["screenings", "invitations"] {
+                app.db
+                    .execute(&format!(
+                        "ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {table}_client_language_check"
+                    ))
+                    .await;
+            }
+            app.db.execute(sql).await;
+        }
+    }
+}
+
+/// A stored language that is not a language code (the schema's CHECK bypassed) is an error on
+/// every path (the result, the invitations), never dropped and never guessed.
+async fn a_stored_language_that_does_not_decode_is_a_clear_error(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let alice = app.clinician("alice").await;
+    let code = code_of(&alice.submit(EXAMPLE_FORM).await);
+    execute_unchecked(
+        &app,
+        &format!("UPDATE screenings SET client_language = 'XX' WHERE review_code = '{code}'"),
+    )
+    .await;
+    assert_unreadable(
+        alice.get(&format!("/screenings/{code}")).await,
+        "the result",
+    )
+    .await;
+    let response = alice.post_form("/invitations", &[("mode", "link")]).await;
+    assert_eq!(response.status(), 303);
+    execute_unchecked(&app, "UPDATE invitations SET client_language = 'english'").await;
+    assert_unreadable(alice.get("/invitations").await, "the invitations").await;
+}
+
 crate::both_engines!(
+    a_stored_level_its_answers_do_not_score_is_a_clear_error,
+    a_stored_language_that_does_not_decode_is_a_clear_error,
     csv_export_streams_many_rows_in_batches,
     the_questionnaire_follows_fhir_r4,
     a_questionnaire_response_matches_its_questionnaire,

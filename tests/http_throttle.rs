@@ -39,6 +39,7 @@ async fn link_token(app: &TestApp, name: &str) -> String {
         .await
         .expect("invitation")
         .token
+        .into()
 }
 
 /// A random well-formed token that opens nothing.

@@ -179,7 +179,7 @@ impl Store {
     }
 
     /// The account with this id, active or not. Asked on every signed-in request, so on
-    /// SQLite it is reused for up to [`CLINICIAN_CACHE_TTL`]; on PostgreSQL it is read every
+    /// SQLite it is reused for up to `CLINICIAN_CACHE_TTL`; on PostgreSQL it is read every
     /// time, so that a change made through any instance holds at once on all.
     pub async fn find_clinician(&self, id: ClinicianId) -> Result<Option<Clinician>, StoreError> {
         let cache = self.clinician_cache();

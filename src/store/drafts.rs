@@ -5,10 +5,13 @@
 //! when it is discarded, or by the sweep once it expires; and, on SQLite, once deleted it is
 //! in no file of the database (`secure_delete` and a checkpoint after every delete).
 
+use std::sync::LazyLock;
+
 use rand::Rng;
+use sqlx::QueryBuilder;
 
 use super::invitations::InvitationId;
-use super::rows::{StoredRow, coded, escape_from_codes};
+use super::rows::{StoredRow, answer_columns, coded, escape_from_codes};
 use super::{ClinicianId, Store, StoreError, Tx};
 use crate::screening::questions::{CONTROL_FIELD, PATTERN_FIELD};
 use crate::screening::{Coded, DraftAnswers, Indicator, IntakeQuestion, Reply, ReviewCode};
@@ -87,38 +90,58 @@ pub struct NewDraft<'a> {
     pub expiry: i64,
 }
 
-/// The answer columns in the order [`bind_answers`] binds them.
-fn answer_columns() -> Vec<&'static str> {
+/// Selects drafts as `d`, each with its prior's code as `prior_code`.
+static SELECT: LazyLock<String> = LazyLock::new(|| {
+    let answers: Vec<String> = answer_columns()
+        .map(|column| format!("d.{column}"))
+        .collect();
+    format!(
+        "SELECT d.id, d.clinician_id, d.expiry, d.invitation_id, \
+         p.review_code AS prior_code, {} \
+         FROM drafts d LEFT JOIN screenings p ON p.id = d.prior_id AND p.clinician_id = d.clinician_id",
+        answers.join(", ")
+    )
+});
+
+/// One stored answer of a draft: a code (or none yet), or an indicator's flag.
+enum StoredAnswer {
+    Code(Option<String>),
+    Flag(bool),
+}
+
+/// A draft's answers as stored, in the order of [`answer_columns`].
+fn stored_answers(answers: &DraftAnswers) -> Vec<StoredAnswer> {
     IntakeQuestion::ALL
         .into_iter()
-        .map(IntakeQuestion::field)
-        .chain([PATTERN_FIELD, CONTROL_FIELD])
-        .chain(Indicator::ALL.iter().map(|indicator| indicator.code()))
+        .map(|question| StoredAnswer::Code(answers.intake_code(question)))
+        .chain([
+            StoredAnswer::Code(answers.pattern.map(|pattern| pattern.code().to_owned())),
+            StoredAnswer::Code(Some(answers.control.code().to_owned())),
+        ])
+        .chain(
+            Indicator::ALL
+                .iter()
+                .map(|indicator| StoredAnswer::Flag(answers.observed.contains(indicator))),
+        )
         .collect()
 }
 
-const SELECT: &str = "SELECT d.id, d.clinician_id, d.expiry, d.invitation_id, \
-     p.review_code AS prior_code, d.q1_concern_expressed, d.q2_self_concern, d.q3_escape, \
-     d.q4_secrets, d.q5_others_disturbed, d.q6_shame, d.pattern, d.control, d.escape_use, \
-     d.secrecy, d.escalation, d.despite_consequences, d.functioning_impaired, \
-     d.minimizes_or_blames \
-     FROM drafts d LEFT JOIN screenings p ON p.id = d.prior_id AND p.clinician_id = d.clinician_id";
-
-/// Binds the answers (as [`answer_columns`] lists them) onto a query, for both engines.
-macro_rules! bind_answers {
-    ($query:expr, $answers:expr) => {{
-        let mut query = $query;
-        for question in IntakeQuestion::ALL {
-            query = query.bind($answers.intake_code(question));
+/// Pushes a draft's answers onto a separated list of a [`QueryBuilder`], for both engines: as
+/// values, or (`assign: true`) as `column = value` assignments.
+macro_rules! push_answers {
+    ($list:expr, $answers:expr, assign: $assign:expr) => {
+        for (column, value) in answer_columns().zip(stored_answers($answers)) {
+            $list.push(if $assign {
+                format!("{column} = ")
+            } else {
+                String::new()
+            });
+            match value {
+                StoredAnswer::Code(code) => $list.push_bind_unseparated(code),
+                StoredAnswer::Flag(flag) => $list.push_bind_unseparated(flag),
+            };
         }
-        query = query
-            .bind($answers.pattern.map(|pattern| pattern.code()))
-            .bind($answers.control.code());
-        for &indicator in Indicator::ALL {
-            query = query.bind($answers.observed.contains(&indicator));
-        }
-        query
-    }};
+    };
 }
 
 fn decode(row: &impl StoredRow) -> Result<Draft, StoreError> {
@@ -189,27 +212,35 @@ pub(super) async fn take(
 impl Store {
     /// Saves a new draft and returns its id.
     pub async fn create_draft(&self, draft: &NewDraft<'_>) -> Result<DraftId, StoreError> {
-        let columns = answer_columns();
-        let placeholders: Vec<String> = (6..6 + columns.len()).map(|i| format!("${i}")).collect();
-        // The prior and the invitation are kept only when they are the owner's own.
-        let sql = format!(
-            "INSERT INTO drafts (id, clinician_id, expiry, prior_id, invitation_id, {}) VALUES \
-             ($1, $2, $3, (SELECT id FROM screenings WHERE review_code = $4 AND clinician_id = $2), \
-             (SELECT id FROM invitations WHERE id = $5 AND clinician_id = $2), {}) \
-             ON CONFLICT DO NOTHING",
-            columns.join(", "),
-            placeholders.join(", ")
+        let columns: Vec<&str> = answer_columns().collect();
+        let head = format!(
+            "INSERT INTO drafts (id, clinician_id, expiry, prior_id, invitation_id, {}) VALUES (",
+            columns.join(", ")
         );
         for _ in 0..4 {
             let id = DraftId::generate();
+            // The prior and the invitation are kept only when they are the owner's own.
             let inserted = on_pool!(self.writer(), pool => {
-                let query = sqlx::query(&sql)
-                    .bind(id.as_str())
-                    .bind(draft.owner.0)
-                    .bind(draft.expiry)
-                    .bind(draft.prior.map(ReviewCode::as_str))
-                    .bind(draft.invitation.map(InvitationId::as_str));
-                bind_answers!(query, draft.answers)
+                let mut query = QueryBuilder::new(&head);
+                let mut values = query.separated(", ");
+                values
+                    .push_bind(id.as_str())
+                    .push_bind(draft.owner.0)
+                    .push_bind(draft.expiry)
+                    .push("(SELECT id FROM screenings WHERE review_code = ")
+                    .push_bind_unseparated(draft.prior.map(ReviewCode::as_str))
+                    .push_unseparated(" AND clinician_id = ")
+                    .push_bind_unseparated(draft.owner.0)
+                    .push_unseparated(")")
+                    .push("(SELECT id FROM invitations WHERE id = ")
+                    .push_bind_unseparated(draft.invitation.map(InvitationId::as_str))
+                    .push_unseparated(" AND clinician_id = ")
+                    .push_bind_unseparated(draft.owner.0)
+                    .push_unseparated(")");
+                push_answers!(values, draft.answers, assign: false);
+                query
+                    .push(") ON CONFLICT DO NOTHING")
+                    .build()
                     .execute(pool)
                     .await?
                     .rows_affected()
@@ -232,28 +263,30 @@ impl Store {
         draft: &NewDraft<'_>,
         now: i64,
     ) -> Result<DraftLookup, StoreError> {
-        let columns = answer_columns();
-        let sets: Vec<String> = columns
-            .iter()
-            .enumerate()
-            .map(|(i, column)| format!("{column} = ${}", i + 7))
-            .collect();
-        let sql = format!(
-            "UPDATE drafts SET expiry = $3, \
-             prior_id = (SELECT id FROM screenings WHERE review_code = $4 AND clinician_id = $2), \
-             invitation_id = (SELECT id FROM invitations WHERE id = $5 AND clinician_id = $2), {} \
-             WHERE id = $1 AND clinician_id = $2 AND expiry > $6",
-            sets.join(", ")
-        );
         let updated = on_pool!(self.writer(), pool => {
-            let query = sqlx::query(&sql)
-                .bind(id.as_str())
-                .bind(draft.owner.0)
-                .bind(draft.expiry)
-                .bind(draft.prior.map(ReviewCode::as_str))
-                .bind(draft.invitation.map(InvitationId::as_str))
-                .bind(now);
-            bind_answers!(query, draft.answers)
+            let mut query = QueryBuilder::new("UPDATE drafts SET ");
+            let mut sets = query.separated(", ");
+            sets.push("expiry = ")
+                .push_bind_unseparated(draft.expiry)
+                .push("prior_id = (SELECT id FROM screenings WHERE review_code = ")
+                .push_bind_unseparated(draft.prior.map(ReviewCode::as_str))
+                .push_unseparated(" AND clinician_id = ")
+                .push_bind_unseparated(draft.owner.0)
+                .push_unseparated(")")
+                .push("invitation_id = (SELECT id FROM invitations WHERE id = ")
+                .push_bind_unseparated(draft.invitation.map(InvitationId::as_str))
+                .push_unseparated(" AND clinician_id = ")
+                .push_bind_unseparated(draft.owner.0)
+                .push_unseparated(")");
+            push_answers!(sets, draft.answers, assign: true);
+            query
+                .push(" WHERE id = ")
+                .push_bind(id.as_str())
+                .push(" AND clinician_id = ")
+                .push_bind(draft.owner.0)
+                .push(" AND expiry > ")
+                .push_bind(now)
+                .build()
                 .execute(pool)
                 .await?
                 .rows_affected()
@@ -275,11 +308,13 @@ impl Store {
         id: &DraftId,
         now: i64,
     ) -> Result<DraftLookup, StoreError> {
-        let sql = format!("{SELECT} WHERE d.id = $1 AND d.clinician_id = $2");
         let draft = on_pool!(self.readers(), pool => {
-            let row = sqlx::query(&sql)
-                .bind(id.as_str())
-                .bind(owner.0)
+            let row = QueryBuilder::new(&*SELECT)
+                .push(" WHERE d.id = ")
+                .push_bind(id.as_str())
+                .push(" AND d.clinician_id = ")
+                .push_bind(owner.0)
+                .build()
                 .fetch_optional(pool)
                 .await?;
             row.as_ref().map(decode).transpose()?
@@ -297,13 +332,14 @@ impl Store {
         owner: ClinicianId,
         now: i64,
     ) -> Result<Vec<Draft>, StoreError> {
-        let sql = format!(
-            "{SELECT} WHERE d.clinician_id = $1 AND d.expiry > $2 ORDER BY d.expiry, d.id LIMIT 100"
-        );
         on_pool!(self.readers(), pool => {
-            let rows = sqlx::query(&sql)
-                .bind(owner.0)
-                .bind(now)
+            let rows = QueryBuilder::new(&*SELECT)
+                .push(" WHERE d.clinician_id = ")
+                .push_bind(owner.0)
+                .push(" AND d.expiry > ")
+                .push_bind(now)
+                .push(" ORDER BY d.expiry, d.id LIMIT 100")
+                .build()
                 .fetch_all(pool)
                 .await?;
             rows.iter().map(decode).collect()
@@ -322,35 +358,36 @@ impl Store {
         if !matches!(found, DraftLookup::Open(_)) {
             return Ok(found);
         }
-        let deleted = on_pool!(self.writer(), pool => sqlx::query(
+        let mut deletion = self.begin_deletion().await?;
+        let deleted = on_tx!(deletion.tx(), connection => sqlx::query(
             "DELETE FROM drafts WHERE id = $1 AND clinician_id = $2 AND expiry > $3",
         )
         .bind(id.as_str())
         .bind(owner.0)
         .bind(now)
-        .execute(pool)
+        .execute(&mut *connection)
         .await?
         .rows_affected());
         if deleted == 0 {
             // Saved or discarded meanwhile (another tab, another instance).
             return Ok(DraftLookup::NotFound);
         }
-        // Deleted is deleted: not left readable in the write-ahead log either.
-        self.checkpoint().await;
+        deletion.commit().await?;
         Ok(found)
     }
 
     /// Deletes expired drafts; returns how many.
     pub async fn sweep_drafts(&self, now: i64) -> Result<u64, StoreError> {
-        let deleted = on_pool!(self.writer(), pool => sqlx::query(
+        let mut deletion = self.begin_deletion().await?;
+        let deleted = on_tx!(deletion.tx(), connection => sqlx::query(
             "DELETE FROM drafts WHERE expiry <= $1",
         )
         .bind(now)
-        .execute(pool)
+        .execute(&mut *connection)
         .await?
         .rows_affected());
         if deleted > 0 {
-            self.checkpoint().await;
+            deletion.commit().await?;
         }
         Ok(deleted)
     }

@@ -11,19 +11,19 @@
 //! still taken for [`EXPIRY_GRACE_SECS`] more; an expired one stays in its owner's list,
 //! holding no answers, until dismissed or [`EXPIRED_LISTED_SECS`] after its expiry.
 
+use std::sync::LazyLock;
+
 use rand::Rng;
-use rand::distr::{Alphanumeric, SampleString};
-use sha2::{Digest, Sha256};
+use sqlx::QueryBuilder;
 use subtle::ConstantTimeEq;
 
-use super::rows::{self, StoredRow, intake_code};
+use super::client_token::ClientToken;
+use super::rows::{self, StoredRow, intake_code, intake_columns};
 use super::{ClinicianId, Store, StoreError, Tx};
 use crate::screening::{Administration, Answers, Coded, IntakeQuestion, LanguageCode, ReviewCode};
 
 /// How long the hash of a spent token is kept, so its link answers 410 rather than 404.
 const SPENT_TOKEN_DAYS: i64 = 7;
-/// Characters of a client token: 32 alphanumerics, about 190 random bits.
-const TOKEN_CHARS: usize = 32;
 /// Attempts at match words no open invitation of the owner uses.
 const WORD_ATTEMPTS: usize = 16;
 
@@ -67,14 +67,6 @@ impl std::fmt::Display for InvitationId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
-}
-
-/// The SHA-256 of a client token, in hex: all the database ever holds of it.
-fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
 }
 
 /// Words that read the same in English and Spanish, so the client and the clinician see the
@@ -195,12 +187,12 @@ impl Spent {
 pub struct NewInvitation {
     pub invitation: Invitation,
     /// The token for `/c/{token}`; only its hash is stored.
-    pub token: String,
+    pub token: ClientToken,
 }
 
 /// What a client token opens.
 #[derive(Debug, Clone)]
-pub enum ClientToken {
+pub enum TokenLookup {
     /// An invitation waiting for the client's answers.
     Open(Invitation),
     /// Expired less than [`EXPIRY_GRACE_SECS`] ago and unanswered: a page load says it
@@ -212,20 +204,36 @@ pub enum ClientToken {
     Unknown,
 }
 
-const INTAKE_COLUMNS: [&str; 6] = [
-    "q1_concern_expressed",
-    "q2_self_concern",
-    "q3_escape",
-    "q4_secrets",
-    "q5_others_disturbed",
-    "q6_shame",
-];
+/// Selects invitations, each with its prior's code as `prior_code`.
+static SELECT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT id, token_hash, clinician_id, administration, match_words, expiry, \
+         client_language, {}, \
+         (SELECT p.review_code FROM screenings p WHERE p.id = invitations.prior_id) AS prior_code \
+         FROM invitations",
+        intake_columns().collect::<Vec<_>>().join(", ")
+    )
+});
 
-const SELECT: &str = "SELECT id, token_hash, clinician_id, administration, match_words, expiry, \
-     client_language, q1_concern_expressed, q2_self_concern, q3_escape, q4_secrets, \
-     q5_others_disturbed, q6_shame, \
-     (SELECT p.review_code FROM screenings p WHERE p.id = invitations.prior_id) AS prior_code \
-     FROM invitations";
+/// `client_language = NULL` and every intake answer `= NULL`: an invitation holding no answers.
+static NO_ANSWERS: LazyLock<String> = LazyLock::new(|| {
+    std::iter::once("client_language")
+        .chain(intake_columns())
+        .map(|column| format!("{column} = NULL"))
+        .collect::<Vec<_>>()
+        .join(", ")
+});
+
+/// Deletes the owner's answered invitation `id` if unexpired at `now`, returning what the
+/// screening saved from it keeps.
+static TAKE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "DELETE FROM invitations WHERE id = $1 AND clinician_id = $2 AND expiry > $3 \
+         AND q1_concern_expressed IS NOT NULL \
+         RETURNING token_hash, administration, client_language, {}",
+        intake_columns().collect::<Vec<_>>().join(", ")
+    )
+});
 
 fn decode(row: &impl StoredRow) -> Result<Invitation, StoreError> {
     let corrupt = |what: String| StoreError::Corrupt(format!("invitation: {what}"));
@@ -234,12 +242,7 @@ fn decode(row: &impl StoredRow) -> Result<Invitation, StoreError> {
     let administration = row.text("administration")?;
     let administration = Administration::from_code(&administration)
         .ok_or_else(|| corrupt(format!("administration {administration:?}")))?;
-    let language = match row.maybe_text("client_language")? {
-        None => None,
-        Some(code) => {
-            Some(LanguageCode::parse(&code).ok_or_else(|| corrupt(format!("language {code:?}")))?)
-        }
-    };
+    let language = rows::client_language(row)?;
     let answers = rows::intake_answers(row)?
         .map(|intake| rows::answers(row, intake, false))
         .transpose()?;
@@ -302,12 +305,7 @@ pub(super) async fn take(
 ) -> Result<Option<Taken>, StoreError> {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let taken = on_tx!(transaction, connection => {
-        let row = sqlx::query(
-            "DELETE FROM invitations WHERE id = $1 AND clinician_id = $2 AND expiry > $3 \
-             AND q1_concern_expressed IS NOT NULL \
-             RETURNING token_hash, administration, client_language, q1_concern_expressed, \
-             q2_self_concern, q3_escape, q4_secrets, q5_others_disturbed, q6_shame",
-        )
+        let row = sqlx::query(&TAKE)
         .bind(id.as_str())
         .bind(owner.0)
         .bind(now)
@@ -321,7 +319,7 @@ pub(super) async fn take(
                 Some((
                     row.text("token_hash")?,
                     row.text("administration")?,
-                    row.maybe_text("client_language")?,
+                    rows::client_language(&row)?,
                     rows::answers(&row, intake, false)?,
                 ))
             }
@@ -335,7 +333,7 @@ pub(super) async fn take(
         .ok_or_else(|| StoreError::Corrupt(format!("administration {administration:?}")))?;
     Ok(Some(Taken {
         administration,
-        language: language.as_deref().and_then(LanguageCode::parse),
+        language,
         answers,
     }))
 }
@@ -360,7 +358,7 @@ impl Store {
         expiry: i64,
         prior: Option<&ReviewCode>,
     ) -> Result<NewInvitation, StoreError> {
-        let taken: Vec<String> = on_pool!(self.writer(), pool => sqlx::query_scalar(
+        let taken: Vec<String> = on_pool!(self.readers(), pool => sqlx::query_scalar(
             "SELECT match_words FROM invitations WHERE clinician_id = $1",
         )
         .bind(owner.0)
@@ -373,7 +371,7 @@ impl Store {
             }
             words = match_words();
         }
-        let token = Alphanumeric.sample_string(&mut rand::rng(), TOKEN_CHARS);
+        let token = ClientToken::generate();
         let id = InvitationId::generate();
         // The prior is looked up by code among the owner's own screenings (none: no link).
         on_pool!(self.writer(), pool => sqlx::query(
@@ -382,7 +380,7 @@ impl Store {
              (SELECT id FROM screenings WHERE review_code = $7 AND clinician_id = $3))",
         )
         .bind(id.as_str())
-        .bind(token_hash(&token))
+        .bind(token.hash())
         .bind(owner.0)
         .bind(administration.code())
         .bind(&words)
@@ -405,17 +403,20 @@ impl Store {
         })
     }
 
-    /// True when `token` is the client token of this invitation (compared in constant time).
+    /// True when `token` is the client token of this invitation (compared in constant time);
+    /// false for anything not shaped like a token.
     pub async fn token_matches(&self, id: &InvitationId, token: &str) -> Result<bool, StoreError> {
+        let Some(token) = ClientToken::parse(token) else {
+            return Ok(false);
+        };
         let stored: Option<String> = on_pool!(self.readers(), pool => sqlx::query_scalar(
             "SELECT token_hash FROM invitations WHERE id = $1",
         )
         .bind(id.as_str())
         .fetch_optional(pool)
         .await?);
-        Ok(stored.is_some_and(|stored| {
-            bool::from(stored.as_bytes().ct_eq(token_hash(token).as_bytes()))
-        }))
+        Ok(stored
+            .is_some_and(|stored| bool::from(stored.as_bytes().ct_eq(token.hash().as_bytes()))))
     }
 
     /// The owner's invitation with this id, unexpired; `None` for anyone else's.
@@ -425,16 +426,7 @@ impl Store {
         id: &InvitationId,
         now: i64,
     ) -> Result<Option<Invitation>, StoreError> {
-        let sql = format!("{SELECT} WHERE id = $1 AND clinician_id = $2 AND expiry > $3");
-        on_pool!(self.writer(), pool => {
-            let row = sqlx::query(&sql)
-                .bind(id.as_str())
-                .bind(owner.0)
-                .bind(now)
-                .fetch_optional(pool)
-                .await?;
-            row.as_ref().map(decode).transpose()
-        })
+        self.owned_invitation(owner, id, now).await
     }
 
     /// The owner's invitation with this id, expired or not, while it is still listed; an
@@ -445,17 +437,34 @@ impl Store {
         id: &InvitationId,
         now: i64,
     ) -> Result<Option<Invitation>, StoreError> {
-        let sql = format!("{SELECT} WHERE id = $1 AND clinician_id = $2 AND expiry > $3");
-        let found = on_pool!(self.writer(), pool => {
-            let row = sqlx::query(&sql)
-                .bind(id.as_str())
-                .bind(owner.0)
-                .bind(now - EXPIRED_LISTED_SECS)
+        let found = self
+            .owned_invitation(owner, id, now - EXPIRED_LISTED_SECS)
+            .await?;
+        Ok(found.map(|invitation| without_stale_answers(invitation, now)))
+    }
+
+    /// The owner's invitation with this id that expires after `after`. Read on the readers:
+    /// every write to invitations is committed before its request answers, so a reader sees
+    /// it, and a read never waits for the batch writer's fsyncs.
+    async fn owned_invitation(
+        &self,
+        owner: ClinicianId,
+        id: &InvitationId,
+        after: i64,
+    ) -> Result<Option<Invitation>, StoreError> {
+        on_pool!(self.readers(), pool => {
+            let row = QueryBuilder::new(&*SELECT)
+                .push(" WHERE id = ")
+                .push_bind(id.as_str())
+                .push(" AND clinician_id = ")
+                .push_bind(owner.0)
+                .push(" AND expiry > ")
+                .push_bind(after)
+                .build()
                 .fetch_optional(pool)
                 .await?;
-            row.as_ref().map(decode).transpose()?
-        });
-        Ok(found.map(|invitation| without_stale_answers(invitation, now)))
+            row.as_ref().map(decode).transpose()
+        })
     }
 
     /// The owner's invitations, unexpired and expired ones still listed: answered ones
@@ -465,15 +474,16 @@ impl Store {
         owner: ClinicianId,
         now: i64,
     ) -> Result<Vec<Invitation>, StoreError> {
-        let sql = format!(
-            "{SELECT} WHERE clinician_id = $1 AND expiry > $2 \
-             ORDER BY expiry <= $3, q1_concern_expressed IS NULL, expiry LIMIT 200"
-        );
-        let found: Vec<Invitation> = on_pool!(self.writer(), pool => {
-            let rows = sqlx::query(&sql)
-                .bind(owner.0)
-                .bind(now - EXPIRED_LISTED_SECS)
-                .bind(now)
+        let found: Vec<Invitation> = on_pool!(self.readers(), pool => {
+            let rows = QueryBuilder::new(&*SELECT)
+                .push(" WHERE clinician_id = ")
+                .push_bind(owner.0)
+                .push(" AND expiry > ")
+                .push_bind(now - EXPIRED_LISTED_SECS)
+                .push(" ORDER BY expiry <= ")
+                .push_bind(now)
+                .push(", q1_concern_expressed IS NULL, expiry LIMIT 200")
+                .build()
                 .fetch_all(pool)
                 .await?;
             rows.iter().map(decode).collect::<Result<_, StoreError>>()?
@@ -492,8 +502,8 @@ impl Store {
         id: &InvitationId,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let mut transaction = self.writer().begin().await?;
-        let hash: Option<String> = on_tx!(&mut transaction, connection => sqlx::query_scalar(
+        let mut deletion = self.begin_deletion().await?;
+        let hash: Option<String> = on_tx!(deletion.tx(), connection => sqlx::query_scalar(
             "DELETE FROM invitations WHERE id = $1 AND clinician_id = $2 \
              AND expiry + CASE WHEN q1_concern_expressed IS NULL THEN $4 ELSE 0 END <= $3 \
              RETURNING token_hash",
@@ -507,9 +517,8 @@ impl Store {
         let Some(hash) = hash else {
             return Ok(false);
         };
-        spend(&mut transaction, &hash, now, Spent::Expired).await?;
-        transaction.commit().await?;
-        self.checkpoint().await;
+        spend(deletion.tx(), &hash, now, Spent::Expired).await?;
+        deletion.commit().await?;
         Ok(true)
     }
 
@@ -522,10 +531,11 @@ impl Store {
         id: &InvitationId,
         now: i64,
         expiry: i64,
-    ) -> Result<Option<String>, StoreError> {
-        let token = Alphanumeric.sample_string(&mut rand::rng(), TOKEN_CHARS);
-        let mut transaction = self.writer().begin().await?;
-        let old: Option<String> = on_tx!(&mut transaction, connection => sqlx::query_scalar(
+    ) -> Result<Option<ClientToken>, StoreError> {
+        let token = ClientToken::generate();
+        // Its answers, if the sweep has not cleared them yet, are deleted.
+        let mut deletion = self.begin_deletion().await?;
+        let old: Option<String> = on_tx!(deletion.tx(), connection => sqlx::query_scalar(
             "SELECT token_hash FROM invitations WHERE id = $1 AND clinician_id = $2 \
              AND expiry + CASE WHEN q1_concern_expressed IS NULL THEN $4 ELSE 0 END <= $3",
         )
@@ -538,38 +548,43 @@ impl Store {
         let Some(old) = old else {
             return Ok(None);
         };
-        let sql = format!(
-            "UPDATE invitations SET token_hash = $1, expiry = $2, administration = 'client_link', \
-             client_language = NULL, {} WHERE id = $3 AND token_hash = $4",
-            INTAKE_COLUMNS
-                .iter()
-                .map(|column| format!("{column} = NULL"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let revived = on_tx!(&mut transaction, connection => sqlx::query(&sql)
-            .bind(token_hash(&token))
-            .bind(expiry)
-            .bind(id.as_str())
-            .bind(&old)
+        let revived = on_tx!(deletion.tx(), connection => QueryBuilder::new("UPDATE invitations SET token_hash = ")
+            .push_bind(token.hash())
+            .push(", expiry = ")
+            .push_bind(expiry)
+            .push(", administration = 'client_link', ")
+            .push(&*NO_ANSWERS)
+            .push(" WHERE id = ")
+            .push_bind(id.as_str())
+            .push(" AND token_hash = ")
+            .push_bind(&old)
+            .build()
             .execute(&mut *connection)
             .await?
             .rows_affected());
         if revived != 1 {
             return Ok(None);
         }
-        spend(&mut transaction, &old, now, Spent::Cancelled).await?;
-        transaction.commit().await?;
-        self.checkpoint().await;
+        spend(deletion.tx(), &old, now, Spent::Cancelled).await?;
+        deletion.commit().await?;
         Ok(Some(token))
     }
 
-    /// What a client token opens at `now`.
-    pub async fn client_token(&self, token: &str, now: i64) -> Result<ClientToken, StoreError> {
-        let hash = token_hash(token);
-        let sql = format!("{SELECT} WHERE token_hash = $1");
-        let found = on_pool!(self.writer(), pool => {
-            let row = sqlx::query(&sql).bind(&hash).fetch_optional(pool).await?;
+    /// What a client token opens at `now`. Read on the readers (see
+    /// [`Store::find_invitation`]).
+    pub async fn client_token(
+        &self,
+        token: &ClientToken,
+        now: i64,
+    ) -> Result<TokenLookup, StoreError> {
+        let hash = token.hash();
+        let found = on_pool!(self.readers(), pool => {
+            let row = QueryBuilder::new(&*SELECT)
+                .push(" WHERE token_hash = ")
+                .push_bind(&hash)
+                .build()
+                .fetch_optional(pool)
+                .await?;
             match row {
                 None => None,
                 Some(row) => Some((row.text("token_hash")?, decode(&row)?)),
@@ -579,16 +594,16 @@ impl Store {
             && bool::from(stored.as_bytes().ct_eq(hash.as_bytes()))
         {
             return Ok(if invitation.is_answered() {
-                ClientToken::Gone(Spent::Used)
+                TokenLookup::Gone(Spent::Used)
             } else if invitation.expiry > now {
-                ClientToken::Open(invitation)
+                TokenLookup::Open(invitation)
             } else if invitation.expiry + EXPIRY_GRACE_SECS > now {
-                ClientToken::Grace(invitation)
+                TokenLookup::Grace(invitation)
             } else {
-                ClientToken::Gone(Spent::Expired)
+                TokenLookup::Gone(Spent::Expired)
             });
         }
-        let spent: Option<(String, String)> = on_pool!(self.writer(), pool => sqlx::query_as(
+        let spent: Option<(String, String)> = on_pool!(self.readers(), pool => sqlx::query_as(
             "SELECT token_hash, reason FROM spent_tokens WHERE token_hash = $1",
         )
         .bind(&hash)
@@ -596,9 +611,9 @@ impl Store {
         .await?);
         Ok(match spent {
             Some((stored, reason)) if bool::from(stored.as_bytes().ct_eq(hash.as_bytes())) => {
-                ClientToken::Gone(Spent::from_code(&reason))
+                TokenLookup::Gone(Spent::from_code(&reason))
             }
-            _ => ClientToken::Unknown,
+            _ => TokenLookup::Unknown,
         })
     }
 
@@ -609,32 +624,30 @@ impl Store {
     /// clinician saves it first, and its link is spent.
     pub async fn record_client_answers(
         &self,
-        token: &str,
+        token: &ClientToken,
         answers: &Answers,
         language: LanguageCode,
         now: i64,
         expiry: i64,
     ) -> Result<bool, StoreError> {
-        let hash = token_hash(token);
+        let hash = token.hash();
+        let codes: Vec<String> = IntakeQuestion::ALL
+            .into_iter()
+            .map(|question| intake_code(answers, question))
+            .collect();
         let mut transaction = self.writer().begin().await?;
-        let sql = format!(
-            "UPDATE invitations SET client_language = $1, expiry = $2, {} \
-             WHERE token_hash = $9 AND q1_concern_expressed IS NULL AND expiry > $10",
-            INTAKE_COLUMNS
-                .iter()
-                .enumerate()
-                .map(|(i, column)| format!("{column} = ${}", i + 3))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
         let updated = on_tx!(&mut transaction, connection => {
-            let mut query = sqlx::query(&sql).bind(language.as_str()).bind(expiry);
-            for question in IntakeQuestion::ALL {
-                query = query.bind(intake_code(answers, question));
+            let mut query = QueryBuilder::new("UPDATE invitations SET client_language = ");
+            query.push_bind(language.as_str()).push(", expiry = ").push_bind(expiry);
+            for (column, code) in intake_columns().zip(&codes) {
+                query.push(", ").push(column).push(" = ").push_bind(code);
             }
             query
-                .bind(&hash)
-                .bind(now - EXPIRY_GRACE_SECS)
+                .push(" WHERE token_hash = ")
+                .push_bind(&hash)
+                .push(" AND q1_concern_expressed IS NULL AND expiry > ")
+                .push_bind(now - EXPIRY_GRACE_SECS)
+                .build()
                 .execute(&mut *connection)
                 .await?
                 .rows_affected()
@@ -654,8 +667,8 @@ impl Store {
         owner: ClinicianId,
         id: &InvitationId,
         now: i64,
-    ) -> Result<Option<String>, StoreError> {
-        let token = Alphanumeric.sample_string(&mut rand::rng(), TOKEN_CHARS);
+    ) -> Result<Option<ClientToken>, StoreError> {
+        let token = ClientToken::generate();
         let mut transaction = self.writer().begin().await?;
         let old: Option<String> = on_tx!(&mut transaction, connection => sqlx::query_scalar(
             "SELECT token_hash FROM invitations WHERE id = $1 AND clinician_id = $2 \
@@ -673,7 +686,7 @@ impl Store {
         let renewed = on_tx!(&mut transaction, connection => sqlx::query(
             "UPDATE invitations SET token_hash = $1 WHERE id = $2 AND token_hash = $3",
         )
-        .bind(token_hash(&token))
+        .bind(token.hash())
         .bind(id.as_str())
         .bind(&old)
         .execute(&mut *connection)
@@ -694,8 +707,8 @@ impl Store {
         id: &InvitationId,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let mut transaction = self.writer().begin().await?;
-        let hash: Option<String> = on_tx!(&mut transaction, connection => sqlx::query_scalar(
+        let mut deletion = self.begin_deletion().await?;
+        let hash: Option<String> = on_tx!(deletion.tx(), connection => sqlx::query_scalar(
             "DELETE FROM invitations WHERE id = $1 AND clinician_id = $2 RETURNING token_hash",
         )
         .bind(id.as_str())
@@ -706,10 +719,8 @@ impl Store {
             return Ok(false);
         };
         // An answered one's link was spent as "used" already, and stays so.
-        spend(&mut transaction, &hash, now, Spent::Cancelled).await?;
-        transaction.commit().await?;
-        // Deleted is deleted: not left readable in the write-ahead log either.
-        self.checkpoint().await;
+        spend(deletion.tx(), &hash, now, Spent::Cancelled).await?;
+        deletion.commit().await?;
         Ok(true)
     }
 
@@ -718,40 +729,35 @@ impl Store {
     /// links answer 410 "expired"), and forgets spent tokens older than a week; returns how
     /// many invitations lost their answers or were deleted.
     pub async fn sweep_invitations(&self, now: i64) -> Result<u64, StoreError> {
-        let mut transaction = self.writer().begin().await?;
-        let clear = format!(
-            "UPDATE invitations SET client_language = NULL, {} \
-             WHERE expiry <= $1 AND q1_concern_expressed IS NOT NULL",
-            INTAKE_COLUMNS
-                .iter()
-                .map(|column| format!("{column} = NULL"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let cleared = on_tx!(&mut transaction, connection => sqlx::query(&clear)
-            .bind(now)
+        let mut deletion = self.begin_deletion().await?;
+        let cleared = on_tx!(deletion.tx(), connection => QueryBuilder::new("UPDATE invitations SET ")
+            .push(&*NO_ANSWERS)
+            .push(" WHERE q1_concern_expressed IS NOT NULL AND expiry <= ")
+            .push_bind(now)
+            .build()
             .execute(&mut *connection)
             .await?
             .rows_affected());
-        let hashes: Vec<String> = on_tx!(&mut transaction, connection => sqlx::query_scalar(
+        let hashes: Vec<String> = on_tx!(deletion.tx(), connection => sqlx::query_scalar(
             "DELETE FROM invitations WHERE expiry <= $1 RETURNING token_hash",
         )
         .bind(now - EXPIRED_LISTED_SECS)
         .fetch_all(&mut *connection)
         .await?);
         for hash in &hashes {
-            spend(&mut transaction, hash, now, Spent::Expired).await?;
+            spend(deletion.tx(), hash, now, Spent::Expired).await?;
         }
-        on_tx!(&mut transaction, connection => sqlx::query(
+        let forgotten = on_tx!(deletion.tx(), connection => sqlx::query(
             "DELETE FROM spent_tokens WHERE forget_after <= $1",
         )
         .bind(now)
         .execute(&mut *connection)
         .await?.rows_affected());
-        transaction.commit().await?;
-        if cleared > 0 || !hashes.is_empty() {
-            self.checkpoint().await;
+        if cleared == 0 && hashes.is_empty() && forgotten == 0 {
+            // Nothing changed: no commit, no checkpoint.
+            return Ok(0);
         }
+        deletion.commit().await?;
         Ok(cleared + hashes.len() as u64)
     }
 
@@ -773,13 +779,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_and_hashes_have_their_shapes() {
+    fn ids_have_their_shape() {
         let id = InvitationId::generate();
         assert_eq!(InvitationId::parse(id.as_str()), Some(id));
         assert_eq!(InvitationId::parse("0123456789ABCDEF"), None);
         assert_eq!(InvitationId::parse("../../etc/passwd"), None);
-        assert_eq!(token_hash("abc").len(), 64);
-        assert_ne!(token_hash("abc"), token_hash("abd"));
     }
 
     #[test]

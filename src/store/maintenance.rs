@@ -121,11 +121,11 @@ impl Store {
     }
 
     /// Deletes every screening taken before `year` and records it in the audit log, in one
-    /// transaction; returns how many were deleted, once they are in no file (see
-    /// [`Store::checkpoint`]).
+    /// transaction; returns how many were deleted, once they are in no file (the
+    /// write-ahead log is checkpointed after the commit).
     pub async fn purge_screenings_before(&self, year: i32, actor: &str) -> Result<u64, StoreError> {
-        let mut transaction = self.writer().begin().await?;
-        let deleted = on_tx!(&mut transaction, connection => sqlx::query(
+        let mut deletion = self.begin_deletion().await?;
+        let deleted = on_tx!(deletion.tx(), connection => sqlx::query(
             "DELETE FROM screenings WHERE year < $1",
         )
         .bind(year)
@@ -133,13 +133,12 @@ impl Store {
         .await?
         .rows_affected());
         audit::insert(
-            &mut transaction,
+            deletion.tx(),
             AuditEntry::new(actor, AuditAction::ScreeningsPurged)
                 .detail(format!("{deleted} screenings from before {year}")),
         )
         .await?;
-        transaction.commit().await?;
-        self.checkpoint().await;
+        deletion.commit().await?;
         Ok(deleted)
     }
 

@@ -3,14 +3,18 @@
 //! Two engines, one store. SQLite (the default: one file, nothing else to run) and
 //! PostgreSQL (several instances on one database, PRODUCT §7). The shape: [`Store`] holds an
 //! engine enum of sqlx pools, and each statement is written once and run on the engine's own
-//! pool through the [`on_pool!`]/[`on_tx!`] macros, which expand the same code once per
+//! pool through the `on_pool!`/`on_tx!` macros (below), which expand the same code once per
 //! engine with that engine's concrete types. So every query is type-checked against both
 //! drivers, the shared logic (batching, savepoints, audit entries in the same transaction,
 //! decoding) exists once, and where the engines truly differ (SQLite's single writer and WAL
 //! checkpoints, PostgreSQL's per-clinician advisory lock, sessions and sign-in throttling in
-//! the database) it is a visible `match`. Statements use `$1`-style placeholders, which both
-//! drivers bind by number. Not `sqlx::Any`: it erases the types the two drivers disagree on
-//! (booleans, blobs, timestamps, 32/64-bit integers) and checks nothing at compile time.
+//! the database) it is a visible `match`. Fixed statements use `$1`-style placeholders, which
+//! both drivers bind by number; a statement assembled at run time (optional filters, column
+//! lists) is built with [`sqlx::QueryBuilder::push_bind`], which numbers its own placeholders
+//! for each engine. Client data is deleted only through `deletion::Deletion`, which
+//! checkpoints SQLite's write-ahead log after the commit. Not `sqlx::Any`: it erases the
+//! types the two drivers disagree on (booleans, blobs, timestamps, 32/64-bit integers) and
+//! checks nothing at compile time.
 //!
 //! SQLite keeps in-memory read paths (a copy of sessions, recently read accounts, sign-in
 //! throttling in memory): one server process per file. On PostgreSQL nothing that decides
@@ -61,7 +65,9 @@ macro_rules! on_tx {
 }
 
 mod audit;
+mod client_token;
 mod clinicians;
+mod deletion;
 mod drafts;
 mod files;
 mod invitations;
@@ -85,11 +91,12 @@ pub use sessions::{EngineSessions, SessionStore};
 
 pub use crate::accounts::{Clinician, ClinicianId};
 pub use audit::{AUDIT_PAGE_SIZE, AuditAction, AuditEntry, AuditEvent, UNKNOWN_USERNAME};
+pub use client_token::{ClientToken, TOKEN_CHARS};
 pub use clinicians::AccountChangeError;
 pub use drafts::{DRAFT_HOURS, Draft, DraftId, DraftLookup, NewDraft, draft_expiry};
 pub use invitations::{
-    ClientToken, EXPIRED_LISTED_SECS, EXPIRY_GRACE_SECS, Invitation, InvitationId, NewInvitation,
-    Spent,
+    EXPIRED_LISTED_SECS, EXPIRY_GRACE_SECS, Invitation, InvitationId, NewInvitation, Spent,
+    TokenLookup,
 };
 pub use maintenance::{BackupSummary, HealthReport, MigrationState, MigrationStep};
 pub use reports::{ExportExtent, ScreeningSummary};
@@ -544,8 +551,9 @@ impl Store {
     /// (overwritten in the database file by `secure_delete`) are then in no file at all.
     /// Waits for readers through the busy timeout; a checkpoint that cannot finish is tried
     /// again at the next delete, and logged. On PostgreSQL, nothing: its files are the
-    /// server's (VACUUM reclaims deleted rows; see docs/DEPLOYMENT.md).
-    pub async fn checkpoint(&self) {
+    /// server's (VACUUM reclaims deleted rows; see docs/DEPLOYMENT.md). Deletes reach it
+    /// through [`deletion::Deletion`].
+    async fn checkpoint(&self) {
         let Engine::Sqlite { writer, .. } = &self.engine else {
             return;
         };

@@ -10,7 +10,23 @@ use sqlx::sqlite::SqliteRow;
 use super::StoreError;
 use crate::screening::answers::EscapeAnswer;
 use crate::screening::questions::{CONTROL_FIELD, ESCAPE_DECLINED, PATTERN_FIELD};
-use crate::screening::{Answers, Coded, Control, CopingCode, Indicator, IntakeQuestion, Reply};
+use crate::screening::{
+    Answers, Coded, Control, CopingCode, Indicator, IntakeQuestion, LanguageCode, Reply,
+};
+
+/// The columns of the six intake answers, in question order: named after the instrument's
+/// fields (PRODUCT §3.2) in every table that holds them.
+pub(super) fn intake_columns() -> impl Iterator<Item = &'static str> + Clone {
+    IntakeQuestion::ALL.into_iter().map(IntakeQuestion::field)
+}
+
+/// The columns of all coded answers: the intake answers, the pattern, the control and the
+/// observed indicators (a screening and a draft hold them all).
+pub(super) fn answer_columns() -> impl Iterator<Item = &'static str> + Clone {
+    intake_columns()
+        .chain([PATTERN_FIELD, CONTROL_FIELD])
+        .chain(Indicator::ALL.iter().map(|indicator| indicator.code()))
+}
 
 /// A row of either engine, read by column name.
 pub(super) trait StoredRow {
@@ -98,6 +114,18 @@ pub(super) fn intake_answers_in(
         });
     }
     Ok(values.try_into().ok())
+}
+
+/// The stored language the client answered in (`client_language`), if any. A value that is
+/// not a language code is [`StoreError::Corrupt`] on every path: a language is never guessed,
+/// nor silently dropped. The message does not repeat the value.
+pub(super) fn client_language(row: &impl StoredRow) -> Result<Option<LanguageCode>, StoreError> {
+    row.maybe_text("client_language")?
+        .map(|code| {
+            LanguageCode::parse(&code)
+                .ok_or_else(|| corrupt("client_language is not a language code".to_owned()))
+        })
+        .transpose()
 }
 
 /// One stored intake answer.

@@ -1,11 +1,14 @@
 //! Saving screenings: one save path (an optional prior, an optional invitation), through a
 //! batch writer that commits concurrent submissions together.
 
+use std::sync::LazyLock;
+
+use sqlx::QueryBuilder;
 use tokio::sync::{mpsc, oneshot};
 
 use super::drafts::{self, DraftId};
 use super::invitations::{self, InvitationId};
-use super::rows::intake_code;
+use super::rows::{answer_columns, intake_code, intake_columns};
 use super::{ClinicianId, OwnedPool, Store, StoreError, Tx};
 use crate::screening::{
     Administration, Answers, Coded, Indicator, IntakeQuestion, LanguageCode, Outcome, ReviewCode,
@@ -55,16 +58,6 @@ pub(super) struct SaveJob {
     done: oneshot::Sender<Result<ReviewCode, StoreError>>,
 }
 
-/// The columns of the coded answers, named after the instrument's fields.
-pub(super) fn answer_columns() -> impl Iterator<Item = &'static str> {
-    use crate::screening::questions::{CONTROL_FIELD, PATTERN_FIELD};
-    IntakeQuestion::ALL
-        .into_iter()
-        .map(IntakeQuestion::field)
-        .chain([PATTERN_FIELD, CONTROL_FIELD])
-        .chain(Indicator::ALL.iter().map(|indicator| indicator.code()))
-}
-
 /// The result columns, derived from the answers and kept for filtering and counting.
 const RESULT_COLUMNS: [&str; 6] = [
     "band",
@@ -75,55 +68,45 @@ const RESULT_COLUMNS: [&str; 6] = [
     "incomplete",
 ];
 
-/// How the intake answers were given (PRODUCT §6), and the client's own answers when the client
-/// gave them (PRODUCT §6.1: the result shows what the clinician corrected).
-pub(super) const ORIGIN_COLUMNS: [&str; 9] = [
-    "administration",
-    "client_language",
-    "intake_corrected",
-    "client_q1_concern_expressed",
-    "client_q2_self_concern",
-    "client_q3_escape",
-    "client_q4_secrets",
-    "client_q5_others_disturbed",
-    "client_q6_shame",
-];
-
 /// The prefix of the columns holding the client's own intake answers.
 pub(super) const CLIENT_PREFIX: &str = "client_";
 
-fn insert_sql() -> String {
+/// How the intake answers were given (PRODUCT §6), and the client's own answers when the client
+/// gave them (PRODUCT §6.1: the result shows what the clinician corrected): the intake columns
+/// under [`CLIENT_PREFIX`].
+pub(super) fn origin_columns() -> impl Iterator<Item = &'static str> {
+    static CLIENT_COLUMNS: LazyLock<Vec<String>> = LazyLock::new(|| {
+        intake_columns()
+            .map(|column| format!("{CLIENT_PREFIX}{column}"))
+            .collect()
+    });
+    ["administration", "client_language", "intake_corrected"]
+        .into_iter()
+        .chain(CLIENT_COLUMNS.iter().map(String::as_str))
+}
+
+/// The start of a save's statement, up to its values: the columns in the order [`insert`]
+/// binds them, then the prior and `seq_in_year`, which the statement looks up.
+static INSERT: LazyLock<String> = LazyLock::new(|| {
     let columns: Vec<&str> = ["id", "review_code", "clinician_id", "year", "rules_version"]
         .into_iter()
         .chain(answer_columns())
         .chain(RESULT_COLUMNS)
-        .chain(ORIGIN_COLUMNS)
+        .chain(origin_columns())
         .collect();
-    let n = columns.len();
-    let placeholders: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
-    // The prior is looked up by code among the owner's own screenings; `seq_in_year` is the
-    // next number of the owner's year (on SQLite the statement runs on the single writer
-    // connection; on PostgreSQL the batch holds the owner's advisory lock). A clash of
-    // review code or random id inserts nothing, and is tried again.
     format!(
-        "INSERT INTO screenings ({}, prior_id, seq_in_year) VALUES ({}, \
-         (SELECT id FROM screenings WHERE review_code = ${} AND clinician_id = $3), \
-         (SELECT coalesce(max(seq_in_year), 0) + 1 FROM screenings WHERE clinician_id = $3 AND year = $4)) \
-         ON CONFLICT DO NOTHING",
-        columns.join(", "),
-        placeholders.join(", "),
-        n + 1
+        "INSERT INTO screenings ({}, prior_id, seq_in_year) VALUES (",
+        columns.join(", ")
     )
-}
+});
 
 /// Group commit: takes every screening waiting, writes them in one transaction, and answers
 /// each once the transaction is durably committed (one fsync for the batch instead of one
 /// per screening). Under light load a batch is one screening.
 pub(super) async fn write_batches(pool: OwnedPool, mut jobs: mpsc::Receiver<SaveJob>) {
-    let sql = insert_sql();
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let results = commit_batch(&pool, &sql, &batch).await;
+        let results = commit_batch(&pool, &batch).await;
         for (job, result) in batch.drain(..).zip(results) {
             // The request may have gone away meanwhile; its screening is stored all the same.
             let _ = job.done.send(result);
@@ -132,11 +115,7 @@ pub(super) async fn write_batches(pool: OwnedPool, mut jobs: mpsc::Receiver<Save
 }
 
 /// One result per job: a review code only when the whole transaction committed.
-async fn commit_batch(
-    pool: &OwnedPool,
-    sql: &str,
-    batch: &[SaveJob],
-) -> Vec<Result<ReviewCode, StoreError>> {
+async fn commit_batch(pool: &OwnedPool, batch: &[SaveJob]) -> Vec<Result<ReviewCode, StoreError>> {
     let attempt = async {
         let mut transaction = pool.pool().begin().await?;
         if let Tx::Postgres(connection) = &mut transaction {
@@ -187,11 +166,11 @@ async fn commit_batch(
                 // invitation or a draft is deleted only with its screening stored.
                 let mut savepoint = transaction.savepoint().await?;
                 let result = if screening.takes_anything() {
-                    insert_taking(&mut savepoint, sql, screening)
+                    insert_taking(&mut savepoint, screening)
                         .await
                         .and_then(|taken| taken)
                 } else {
-                    insert(&mut savepoint, sql, screening, Origin::default()).await
+                    insert(&mut savepoint, screening, Origin::default()).await
                 };
                 if result.is_ok() {
                     savepoint.commit().await?;
@@ -329,48 +308,60 @@ async fn insert_many(
         ("incomplete", "boolean"),
     ]);
     let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
-    let arrays: Vec<String> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, (_, kind))| format!("${}::{kind}[]", i + 1))
-        .collect();
-    let prior = columns.len() + 1;
     let selected: Vec<String> = names.iter().map(|name| format!("u.{name}")).collect();
-    let sql = format!(
+    let mut query = QueryBuilder::<sqlx::Postgres>::new(format!(
         "INSERT INTO screenings ({columns}, prior_id) \
          SELECT {selected}, (SELECT p.id FROM screenings p \
                       WHERE p.review_code = x.prior AND p.clinician_id = u.clinician_id) \
-         FROM unnest({arrays}) WITH ORDINALITY AS u({columns}, n) \
-         JOIN unnest(${prior}::text[]) WITH ORDINALITY AS x(prior, n) USING (n) \
-         ON CONFLICT DO NOTHING RETURNING review_code",
+         FROM unnest(",
         columns = names.join(", "),
         selected = selected.join(", "),
-        arrays = arrays.join(", "),
-    );
-    let mut query = sqlx::query_scalar::<_, String>(&sql)
-        .bind(&ids)
-        .bind(&codes)
-        .bind(&owners)
-        .bind(&years)
-        .bind(&seqs)
-        .bind(&rules);
+    ));
+    // One array per column, typed as `columns` says, in its order.
+    let mut kinds = columns.iter().map(|(_, kind)| *kind);
+    let mut arrays = query.separated(", ");
+    macro_rules! array {
+        ($values:expr) => {{
+            let kind = kinds.next().expect("a type for every column");
+            arrays
+                .push_bind($values)
+                .push_unseparated(format!("::{kind}[]"));
+        }};
+    }
+    array!(&ids);
+    array!(&codes);
+    array!(&owners);
+    array!(&years);
+    array!(&seqs);
+    array!(&rules);
     for column in &intake {
-        query = query.bind(column);
+        array!(column);
     }
-    query = query.bind(&patterns).bind(&controls);
+    array!(&patterns);
+    array!(&controls);
     for column in &observed {
-        query = query.bind(column);
+        array!(column);
     }
-    query = query.bind(&bands).bind(&flag_counts);
+    array!(&bands);
+    array!(&flag_counts);
     for column in &flags {
-        query = query.bind(column);
+        array!(column);
     }
+    debug_assert!(kinds.next().is_none(), "an array for every column");
+    query
+        .push(format!(
+            ") WITH ORDINALITY AS u({}, n) JOIN unnest(",
+            names.join(", ")
+        ))
+        .push_bind(&priors)
+        .push("::text[]) WITH ORDINALITY AS x(prior, n) USING (n) ON CONFLICT DO NOTHING RETURNING review_code");
     let inserted: std::collections::HashSet<String> = query
-        .bind(&priors)
+        .build_query_scalar::<String>()
         .fetch_all(&mut *connection)
         .await?
         .into_iter()
         .collect();
+    drop(query);
     let mut codes = codes.into_iter();
     Ok(batch
         .iter()
@@ -391,7 +382,6 @@ async fn insert_many(
 /// [`StoreError::InvitationGone`]) means nothing is to be kept; the outer one fails the batch.
 async fn insert_taking(
     savepoint: &mut Tx<'_>,
-    sql: &str,
     screening: &NewScreening,
 ) -> Result<Result<ReviewCode, StoreError>, StoreError> {
     if let Some(id) = &screening.draft {
@@ -412,7 +402,7 @@ async fn insert_taking(
             },
         },
     };
-    Ok(insert(savepoint, sql, screening, origin).await)
+    Ok(insert(savepoint, screening, origin).await)
 }
 
 /// How a screening's intake answers were given.
@@ -425,10 +415,13 @@ pub(super) struct Origin {
     pub client_answers: Option<Answers>,
 }
 
-/// Inserts one screening under a fresh review code (inside the batch's transaction).
+/// Inserts one screening under a fresh review code (inside the batch's transaction). The
+/// prior is looked up by code among the owner's own screenings; `seq_in_year` is the next
+/// number of the owner's year (on SQLite the statement runs on the single writer connection;
+/// on PostgreSQL the batch holds the owner's advisory lock). A clash of review code or random
+/// id inserts nothing, and is tried again.
 async fn insert(
     transaction: &mut Tx<'_>,
-    sql: &str,
     screening: &NewScreening,
     origin: Origin,
 ) -> Result<ReviewCode, StoreError> {
@@ -436,41 +429,56 @@ async fn insert(
     for _ in 0..CODE_ATTEMPTS {
         let code = ReviewCode::generate();
         let inserted = on_tx!(transaction, connection => {
-            let mut query = sqlx::query(sql)
-                .bind(random_row_id())
-                .bind(code.as_str())
-                .bind(screening.owner.0)
-                .bind(screening.year)
-                .bind(outcome.rules_version.as_str());
+            let mut query = QueryBuilder::new(&*INSERT);
+            let mut values = query.separated(", ");
+            values
+                .push_bind(random_row_id())
+                .push_bind(code.as_str())
+                .push_bind(screening.owner.0)
+                .push_bind(screening.year)
+                .push_bind(outcome.rules_version.as_str());
             for question in IntakeQuestion::ALL {
-                query = query.bind(intake_code(answers, question));
+                values.push_bind(intake_code(answers, question));
             }
-            query = query
-                .bind(answers.pattern.map(|pattern| pattern.code()))
-                .bind(answers.control.code());
+            values
+                .push_bind(answers.pattern.map(|pattern| pattern.code()))
+                .push_bind(answers.control.code());
             for &indicator in Indicator::ALL {
-                query = query.bind(answers.observed(indicator));
+                values.push_bind(answers.observed(indicator));
             }
-            query = query
-                .bind(outcome.band.code())
-                .bind(outcome.red_flags.len() as i64)
-                .bind(outcome.further_investigation)
-                .bind(outcome.referral)
-                .bind(outcome.provisional)
-                .bind(outcome.incomplete)
-                .bind(origin.administration.code())
-                .bind(origin.client_language.map(|code| code.to_string()))
-                .bind(origin.corrected);
+            values
+                .push_bind(outcome.band.code())
+                .push_bind(outcome.red_flags.len() as i64)
+                .push_bind(outcome.further_investigation)
+                .push_bind(outcome.referral)
+                .push_bind(outcome.provisional)
+                .push_bind(outcome.incomplete)
+                .push_bind(origin.administration.code())
+                .push_bind(origin.client_language.map(|code| code.to_string()))
+                .push_bind(origin.corrected);
             for question in IntakeQuestion::ALL {
-                query = query.bind(
+                values.push_bind(
                     origin
                         .client_answers
                         .as_ref()
                         .map(|given| intake_code(given, question)),
                 );
             }
+            values
+                .push("(SELECT id FROM screenings WHERE review_code = ")
+                .push_bind_unseparated(screening.prior.as_ref().map(ReviewCode::as_str))
+                .push_unseparated(" AND clinician_id = ")
+                .push_bind_unseparated(screening.owner.0)
+                .push_unseparated(")");
+            values
+                .push("(SELECT coalesce(max(seq_in_year), 0) + 1 FROM screenings WHERE clinician_id = ")
+                .push_bind_unseparated(screening.owner.0)
+                .push_unseparated(" AND year = ")
+                .push_bind_unseparated(screening.year)
+                .push_unseparated(")");
             query
-                .bind(screening.prior.as_ref().map(ReviewCode::as_str))
+                .push(") ON CONFLICT DO NOTHING")
+                .build()
                 .execute(&mut *connection)
                 .await?
                 .rows_affected()

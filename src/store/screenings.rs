@@ -2,8 +2,10 @@
 //! review code. Saving is [`super::screening_writer`]'s; exports and counts are
 //! [`super::reports`]'.
 
-use super::rows::{self, StoredRow};
-use super::screening_writer::{CLIENT_PREFIX, ORIGIN_COLUMNS, answer_columns};
+use sqlx::QueryBuilder;
+
+use super::rows::{self, StoredRow, answer_columns};
+use super::screening_writer::{CLIENT_PREFIX, origin_columns};
 use super::{ClinicianId, Store, StoreError};
 use crate::screening::{
     Administration, Answers, Band, Coded, LanguageCode, Outcome, ReviewCode, RulesVersion,
@@ -56,12 +58,19 @@ pub struct ScreeningPage {
 /// Selects screenings as `s`, each with its prior's code as `prior_code` and its owner's
 /// username as `owner`.
 pub(super) fn select_sql() -> String {
-    let columns: Vec<String> = ["id", "review_code", "year", "seq_in_year", "rules_version"]
-        .into_iter()
-        .chain(answer_columns())
-        .chain(ORIGIN_COLUMNS)
-        .map(|column| format!("s.{column}"))
-        .collect();
+    let columns: Vec<String> = [
+        "id",
+        "review_code",
+        "year",
+        "seq_in_year",
+        "rules_version",
+        "band",
+    ]
+    .into_iter()
+    .chain(answer_columns())
+    .chain(origin_columns())
+    .map(|column| format!("s.{column}"))
+    .collect();
     format!(
         "SELECT {}, p.review_code AS prior_code, c.username AS owner FROM screenings s \
          LEFT JOIN screenings p ON p.id = s.prior_id \
@@ -123,33 +132,23 @@ impl Store {
             }
             None => None,
         };
-        let mut sql = format!("{} WHERE s.clinician_id = $1", select_sql());
-        let mut next_parameter = 2;
-        if query.band.is_some() {
-            sql.push_str(&format!(" AND s.band = ${next_parameter}"));
-            next_parameter += 1;
-        }
-        if cursor.is_some() {
-            sql.push_str(&format!(
-                " AND (s.year, s.seq_in_year) < (${}, ${})",
-                next_parameter,
-                next_parameter + 1
-            ));
-            next_parameter += 2;
-        }
-        sql.push_str(&format!(
-            " ORDER BY s.year DESC, s.seq_in_year DESC LIMIT ${next_parameter}"
-        ));
         let mut screenings = on_pool!(self.readers(), pool => {
-            let mut statement = sqlx::query(&sql).bind(query.owner.0);
+            let mut sql = QueryBuilder::new(select_sql());
+            sql.push(" WHERE s.clinician_id = ").push_bind(query.owner.0);
             if let Some(band) = query.band {
-                statement = statement.bind(band.code());
+                sql.push(" AND s.band = ").push_bind(band.code());
             }
             if let Some((year, seq_in_year)) = cursor {
-                statement = statement.bind(year).bind(seq_in_year);
+                sql.push(" AND (s.year, s.seq_in_year) < (")
+                    .push_bind(year)
+                    .push(", ")
+                    .push_bind(seq_in_year)
+                    .push(")");
             }
-            let rows = statement
-                .bind(i64::from(PAGE_SIZE) + 1)
+            let rows = sql
+                .push(" ORDER BY s.year DESC, s.seq_in_year DESC LIMIT ")
+                .push_bind(i64::from(PAGE_SIZE) + 1)
+                .build()
                 .fetch_all(pool)
                 .await?;
             rows.iter().map(decode).collect::<Result<Vec<_>, _>>()?
@@ -166,15 +165,15 @@ impl Store {
     /// Deletes the owner's screening with this code and records, in the same transaction,
     /// that `actor` deleted a screening (without its code: a code with a time would date
     /// it); false when there is none. Returns once no file of a SQLite database holds the
-    /// row any more (see [`Store::checkpoint`]).
+    /// row any more (the write-ahead log is checkpointed after the commit).
     pub async fn delete_screening(
         &self,
         owner: ClinicianId,
         code: &ReviewCode,
         actor: &str,
     ) -> Result<bool, StoreError> {
-        let mut transaction = self.writer().begin().await?;
-        let deleted = on_tx!(&mut transaction, connection => sqlx::query(
+        let mut deletion = self.begin_deletion().await?;
+        let deleted = on_tx!(deletion.tx(), connection => sqlx::query(
             "DELETE FROM screenings WHERE review_code = $1 AND clinician_id = $2",
         )
         .bind(code.as_str())
@@ -186,13 +185,12 @@ impl Store {
             return Ok(false);
         }
         super::audit::insert(
-            &mut transaction,
+            deletion.tx(),
             super::AuditEntry::new(actor, super::AuditAction::ScreeningDeleted)
                 .detail("1 screening".to_owned()),
         )
         .await?;
-        transaction.commit().await?;
-        self.checkpoint().await;
+        deletion.commit().await?;
         Ok(true)
     }
 }
@@ -258,7 +256,10 @@ impl Store {
     }
 }
 
-/// Reads a stored screening from its stored codes, and re-scores it by its rules version.
+/// Reads a stored screening from its stored codes, and re-scores it by its rules version. The
+/// stored band must be the one the re-scoring gives: a screening whose stored band differs
+/// (changed outside the app, or a rules version that no longer scores as it did) is
+/// [`StoreError::Corrupt`], never shown at either level.
 pub(super) fn decode(row: &impl StoredRow) -> Result<StoredScreening, StoreError> {
     let corrupt = StoreError::Corrupt;
     let code = row.text("review_code")?;
@@ -272,6 +273,13 @@ pub(super) fn decode(row: &impl StoredRow) -> Result<StoredScreening, StoreError
         .ok_or_else(|| corrupt("an intake answer is missing".to_owned()))?;
     let answers = rows::answers(row, intake, true)?;
     let outcome = rules_version.score(&answers);
+    let stored_band = row.text("band")?;
+    if Band::from_code(&stored_band) != Some(outcome.band) {
+        // Neither level is named: the message reaches the log, which holds no results.
+        return Err(corrupt(
+            "the stored level is not the level its answers score by its rules version".to_owned(),
+        ));
+    }
     let administration = row.text("administration")?;
     let administration = Administration::from_code(&administration)
         .ok_or_else(|| corrupt(format!("administration {administration:?}")))?;
@@ -285,10 +293,7 @@ pub(super) fn decode(row: &impl StoredRow) -> Result<StoredScreening, StoreError
             .and_then(|code| code.parse().ok()),
         owner: row.text("owner")?,
         administration,
-        client_language: row
-            .maybe_text("client_language")?
-            .as_deref()
-            .and_then(LanguageCode::parse),
+        client_language: rows::client_language(row)?,
         intake_corrected: row.flag("intake_corrected")?,
         client_answers: rows::intake_answers_in(row, CLIENT_PREFIX)?
             .map(|intake| rows::answers(row, intake, false))

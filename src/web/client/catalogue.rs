@@ -32,8 +32,9 @@ pub struct Catalogue {
     pub prefer_not: &'static str,
     /// Under question 3.
     pub escape_hint: &'static str,
-    /// The ways of escaping of question 3, in [`CopingCode::ALL`] order.
-    pub coping: [&'static str; 14],
+    /// The ways of escaping of question 3, each with its code: labels are found by code, so
+    /// the order here is free (the client sees them in their own order, `COPING_ORDER`).
+    pub coping: [(CopingCode, &'static str); 14],
     pub submit: &'static str,
 
     pub errors_heading: &'static str,
@@ -82,13 +83,13 @@ impl Catalogue {
         self.questions[usize::from(question.number() - 1)]
     }
 
-    /// The words for one way of escaping.
+    /// The words for one way of escaping. Every catalogue labels every code (a test holds
+    /// each to it); were one missing, the stored code would show, never another way's words.
     pub fn coping(&self, code: CopingCode) -> &'static str {
-        let index = CopingCode::ALL
+        self.coping
             .iter()
-            .position(|each| *each == code)
-            .unwrap_or(0);
-        self.coping[index]
+            .find(|(each, _)| *each == code)
+            .map_or(code.code(), |(_, words)| words)
     }
 
     /// "Question 3".
@@ -223,7 +224,7 @@ pub(super) mod tests {
         ];
         texts.extend(catalogue.intro);
         texts.extend(catalogue.questions);
-        texts.extend(catalogue.coping);
+        texts.extend(catalogue.coping.map(|(_, words)| words));
         for text in &texts {
             assert!(!text.trim().is_empty(), "{}: an empty text", catalogue.code);
             // PRODUCT §6.2's "encuentros casuales" (hook-ups) is no band.
@@ -251,7 +252,7 @@ pub(super) mod tests {
             "{}: {gone:?}",
             catalogue.code
         );
-        let mut coping = catalogue.coping.to_vec();
+        let mut coping = catalogue.coping.map(|(_, words)| words).to_vec();
         coping.sort_unstable();
         coping.dedup();
         assert_eq!(
@@ -260,6 +261,18 @@ pub(super) mod tests {
             "{}: two ways read the same",
             catalogue.code
         );
+        for &code in CopingCode::ALL {
+            let labels = catalogue
+                .coping
+                .iter()
+                .filter(|(each, _)| *each == code)
+                .count();
+            assert_eq!(
+                labels, 1,
+                "{}: {code:?} has {labels} labels",
+                catalogue.code
+            );
+        }
         for question in catalogue.questions {
             assert!(question.ends_with('?'), "{}: {question:?}", catalogue.code);
         }
@@ -273,6 +286,27 @@ pub(super) mod tests {
         let mut codes: Vec<&str> = ALL.iter().map(|catalogue| catalogue.code).collect();
         codes.dedup();
         assert_eq!(codes.len(), ALL.len());
+    }
+
+    #[test]
+    fn coping_labels_follow_their_codes_in_any_order() {
+        for catalogue in ALL {
+            let mut reordered = Catalogue { ..**catalogue };
+            reordered.coping.reverse();
+            reordered.coping.swap(0, 7);
+            for (code, words) in catalogue.coping {
+                assert_eq!(
+                    reordered.coping(code),
+                    words,
+                    "{}: {code:?}",
+                    catalogue.code
+                );
+            }
+        }
+        assert_eq!(
+            super::super::es::ES.coping(CopingCode::SexualChatOrWebcam),
+            "Chat o videollamadas sexuales (webcam)"
+        );
     }
 
     #[test]

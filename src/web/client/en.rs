@@ -1,6 +1,7 @@
 //! The client view in English: the article's own questions, and plain words around them.
 
 use super::catalogue::Catalogue;
+use crate::screening::CopingCode;
 
 /// English.
 pub const EN: Catalogue = Catalogue {
@@ -32,20 +33,23 @@ pub const EN: Catalogue = Catalogue {
     prefer_not: "Prefer not to answer",
     escape_hint: "Choose all that you do, or \u{201c}Prefer not to answer\u{201d} on its own.",
     coping: [
-        "Masturbation",
-        "Pornography",
-        "Sexual chat or webcam",
-        "Dating or hook-up apps",
-        "Romantic or sexual fantasy",
-        "Eating",
-        "Exercise",
-        "Alcohol or drugs",
-        "Gaming or social media",
-        "Shopping or gambling",
-        "Work",
-        "Sleep",
-        "Talking to someone",
-        "Something else",
+        (CopingCode::Masturbation, "Masturbation"),
+        (CopingCode::Pornography, "Pornography"),
+        (CopingCode::SexualChatOrWebcam, "Sexual chat or webcam"),
+        (CopingCode::DatingOrHookupApps, "Dating or hook-up apps"),
+        (
+            CopingCode::RomanticOrSexualFantasy,
+            "Romantic or sexual fantasy",
+        ),
+        (CopingCode::Eating, "Eating"),
+        (CopingCode::Exercise, "Exercise"),
+        (CopingCode::AlcoholOrDrugs, "Alcohol or drugs"),
+        (CopingCode::GamingOrSocialMedia, "Gaming or social media"),
+        (CopingCode::ShoppingOrGambling, "Shopping or gambling"),
+        (CopingCode::Work, "Work"),
+        (CopingCode::Sleep, "Sleep"),
+        (CopingCode::TalkingToSomeone, "Talking to someone"),
+        (CopingCode::Other, "Something else"),
     ],
     submit: "Send my answers",
 

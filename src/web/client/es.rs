@@ -2,6 +2,7 @@
 //! plain, respectful words that address the client as "usted".
 
 use super::catalogue::Catalogue;
+use crate::screening::CopingCode;
 
 /// Español.
 pub const ES: Catalogue = Catalogue {
@@ -33,20 +34,35 @@ pub const ES: Catalogue = Catalogue {
     prefer_not: "Prefiero no responder",
     escape_hint: "Marque todo lo que hace, o marque solo \u{ab}Prefiero no responder\u{bb}.",
     coping: [
-        "Masturbación",
-        "Pornografía",
-        "Chat o videollamadas sexuales (webcam)",
-        "Apps de citas o de encuentros casuales",
-        "Fantasías amorosas o sexuales",
-        "Comer",
-        "Hacer ejercicio",
-        "Alcohol o drogas",
-        "Videojuegos o redes sociales",
-        "Compras, apuestas o juegos de azar",
-        "Trabajar",
-        "Dormir",
-        "Hablar con alguien",
-        "Otra cosa",
+        (CopingCode::Masturbation, "Masturbación"),
+        (CopingCode::Pornography, "Pornografía"),
+        (
+            CopingCode::SexualChatOrWebcam,
+            "Chat o videollamadas sexuales (webcam)",
+        ),
+        (
+            CopingCode::DatingOrHookupApps,
+            "Apps de citas o de encuentros casuales",
+        ),
+        (
+            CopingCode::RomanticOrSexualFantasy,
+            "Fantasías amorosas o sexuales",
+        ),
+        (CopingCode::Eating, "Comer"),
+        (CopingCode::Exercise, "Hacer ejercicio"),
+        (CopingCode::AlcoholOrDrugs, "Alcohol o drogas"),
+        (
+            CopingCode::GamingOrSocialMedia,
+            "Videojuegos o redes sociales",
+        ),
+        (
+            CopingCode::ShoppingOrGambling,
+            "Compras, apuestas o juegos de azar",
+        ),
+        (CopingCode::Work, "Trabajar"),
+        (CopingCode::Sleep, "Dormir"),
+        (CopingCode::TalkingToSomeone, "Hablar con alguien"),
+        (CopingCode::Other, "Otra cosa"),
     ],
     submit: "Enviar mis respuestas",
 
@@ -95,7 +111,7 @@ mod tests {
             .iter()
             .copied()
             .chain(ES.questions)
-            .chain(ES.coping)
+            .chain(ES.coping.map(|(_, words)| words))
             .chain([
                 ES.escape_hint,
                 ES.form_expired,
@@ -125,7 +141,7 @@ mod tests {
             "Apps de citas o de encuentros casuales",
             "Compras, apuestas o juegos de azar",
         ] {
-            assert!(ES.coping.contains(&way), "{way}");
+            assert!(ES.coping.iter().any(|(_, words)| *words == way), "{way}");
         }
         assert!(
             ES.escape_hint

@@ -28,7 +28,7 @@ use crate::screening::questions::ESCAPE_DECLINED;
 use crate::screening::{
     Administration, AnswerErrors, Answers, CopingCode, IntakeQuestion, LanguageCode,
 };
-use crate::store::{ClientToken, Invitation, Spent};
+use crate::store::{ClientToken, Invitation, Spent, TokenLookup};
 
 /// Answered invitations wait this long for the clinician to complete them.
 pub const ANSWERED_KEEP_SECS: i64 = 24 * 60 * 60;
@@ -40,8 +40,6 @@ const SWITCH_FIELD: &str = "switch_lang";
 /// How the client pages cite the questions' source: short, since the clinician's pages carry
 /// the full reference.
 const CLIENT_CITATION: &str = "Weiss (2015)";
-/// Characters of a client token (see the store).
-const TOKEN_CHARS: usize = 32;
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -232,10 +230,10 @@ fn language(asked: Option<&str>, headers: &HeaderMap) -> &'static Catalogue {
 
 /// The answer for a token that opens nothing: 410 saying calmly why (used, expired or
 /// cancelled), or 404 for a token never made.
-fn refusal(words: &'static Catalogue, token: &ClientToken) -> Response {
+fn refusal(words: &'static Catalogue, token: &TokenLookup) -> Response {
     match token {
-        ClientToken::Gone(spent) => gone(words, *spent),
-        ClientToken::Grace(_) => gone(words, Spent::Expired),
+        TokenLookup::Gone(spent) => gone(words, *spent),
+        TokenLookup::Grace(_) => gone(words, Spent::Expired),
         _ => (
             StatusCode::NOT_FOUND,
             MessagePage::plain(words, words.unknown_title, words.unknown_text),
@@ -259,6 +257,7 @@ fn gone(words: &'static Catalogue, spent: Spent) -> Response {
 struct Opened {
     invitation: Invitation,
     in_grace: bool,
+    token: ClientToken,
 }
 
 /// Looks the token up. A token that opens an invitation (or says why it stopped working) is
@@ -275,30 +274,30 @@ async fn open_invitation(
     headers: &HeaderMap,
     token: &str,
 ) -> Result<Result<Opened, Response>, WebError> {
-    let well_formed =
-        token.len() == TOKEN_CHARS && token.bytes().all(|byte| byte.is_ascii_alphanumeric());
-    let found = if well_formed {
-        state.store.client_token(token, now()).await?
-    } else {
-        ClientToken::Unknown
+    let token = ClientToken::parse(token);
+    let found = match &token {
+        Some(token) => state.store.client_token(token, now()).await?,
+        None => TokenLookup::Unknown,
     };
-    if matches!(found, ClientToken::Unknown) {
+    if matches!(found, TokenLookup::Unknown) {
         let address = super::plumbing::throttle::client_address(state, peer, headers);
         if state.client_throttle.unknown(address) {
             let page = MessagePage::plain(words, words.too_many_title, words.too_many_text);
             return Ok(Err((StatusCode::TOO_MANY_REQUESTS, page).into_response()));
         }
     }
-    Ok(match found {
-        ClientToken::Open(invitation) => Ok(Opened {
+    Ok(match (found, token) {
+        (TokenLookup::Open(invitation), Some(token)) => Ok(Opened {
             invitation,
             in_grace: false,
+            token,
         }),
-        ClientToken::Grace(invitation) => Ok(Opened {
+        (TokenLookup::Grace(invitation), Some(token)) => Ok(Opened {
             invitation,
             in_grace: true,
+            token,
         }),
-        other => Err(refusal(words, &other)),
+        (other, _) => Err(refusal(words, &other)),
     })
 }
 
@@ -401,6 +400,7 @@ async fn answer_questions(
     let Opened {
         invitation,
         in_grace,
+        token,
     } = match open_invitation(&state, words, peer, &headers, &token).await? {
         Ok(opened) => opened,
         Err(refused) => return Ok(refused),
@@ -468,8 +468,8 @@ async fn answer_questions(
         // Answered meanwhile in another tab, cancelled, or past the grace: say which.
         let now_found = state.store.client_token(&token, now).await?;
         return Ok(match now_found {
-            ClientToken::Gone(spent) => gone(words, spent),
-            ClientToken::Unknown => refusal(words, &ClientToken::Unknown),
+            TokenLookup::Gone(spent) => gone(words, spent),
+            TokenLookup::Unknown => refusal(words, &TokenLookup::Unknown),
             _ => gone(words, Spent::Expired),
         });
     }
@@ -661,7 +661,7 @@ fn questions_page(
 /// The 404 page for an address under `/c/` that is no client link at all (a mistyped or
 /// cut-off link): in the client's words, with nothing of the clinician's app.
 pub fn not_found(headers: &HeaderMap) -> Response {
-    let mut response = refusal(language(None, headers), &ClientToken::Unknown);
+    let mut response = refusal(language(None, headers), &TokenLookup::Unknown);
     response.extensions_mut().insert(ClientPage);
     response
 }

@@ -122,6 +122,16 @@ impl IntoResponse for WebError {
                 )
                     .into_response();
             }
+            WebError::Store(StoreError::Corrupt(_)) => {
+                if !super::activity::keep_failure_for_count(&self) {
+                    tracing::error!(error = %self, "a stored record does not read back");
+                }
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Stored record unreadable",
+                    "A record this page needs does not read back as it was saved: the database was changed outside the app. Nothing is shown rather than something wrong, and nothing was changed. Tell your administrator; the record may need restoring from a backup.".to_owned(),
+                )
+            }
             WebError::Store(_) | WebError::Session(_) | WebError::Internal => {
                 // During a counted request the message waits for the hourly count: a line now
                 // would date the request (PRODUCT §4).
