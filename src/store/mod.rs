@@ -95,7 +95,7 @@ pub use maintenance::{BackupSummary, HealthReport, MigrationState, MigrationStep
 pub use reports::{ExportExtent, ScreeningSummary};
 pub use screening_writer::NewScreening;
 pub use screenings::{PAGE_SIZE, ScreeningPage, ScreeningQuery, StoredScreening};
-pub use throttle::AccountSubject;
+pub use throttle::{AccountSubject, SharedFailures};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]

@@ -7,18 +7,16 @@ pub mod catalogue;
 mod en;
 mod es;
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use self::catalogue::Catalogue;
+use super::plumbing::client_address::ClientAddress;
 use super::plumbing::error::WebError;
 use super::plumbing::form_token::{IssuedToken, PublicForm};
 use super::plumbing::route::{Access, Category, Route};
@@ -45,14 +43,12 @@ const TOKEN_CHARS: usize = 32;
 
 pub fn routes() -> Vec<Route> {
     vec![
-        Route::new(
-            "/c/{token}",
-            Access::Public,
-            get(show_questions)
-                .post(answer_questions)
-                .route_layer(axum::middleware::from_fn(own_pages)),
-        )
-        .counted(Category::Client),
+        Route::get("/c/{token}", Access::Public, show_questions)
+            .counted(Category::Client)
+            .open_while_locked(),
+        Route::post("/c/{token}", Access::Public, answer_questions)
+            .counted(Category::Client)
+            .open_while_locked(),
     ]
 }
 
@@ -60,14 +56,19 @@ pub fn routes() -> Vec<Route> {
 #[derive(Debug, Clone, Copy)]
 pub struct ClientPage;
 
-/// True for the addresses of the client view.
+/// Where the client view is nested in the app.
+pub const PREFIX: &str = "/c";
+
+/// True for the addresses of the client view: for the layers outside the router (the
+/// timeout, the body limit, the cross-site check), which answer before any route matches.
 pub fn is_client_path(path: &str) -> bool {
-    path == "/c" || path.starts_with("/c/")
+    path.strip_prefix(PREFIX)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// Every answer of the client view is its own page: a failure the handlers could not turn
 /// into one (the database failed) becomes the client's "something did not work" page.
-async fn own_pages(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+pub async fn own_pages(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let headers = request.headers().clone();
     let mut response = next.run(request).await;
     if response.status().is_server_error() {
@@ -271,8 +272,7 @@ struct Opened {
 async fn open_invitation(
     state: &AppState,
     words: &'static Catalogue,
-    peer: SocketAddr,
-    headers: &HeaderMap,
+    address: ClientAddress,
     token: &str,
 ) -> Result<Result<Opened, Response>, WebError> {
     let well_formed =
@@ -283,8 +283,7 @@ async fn open_invitation(
         ClientToken::Unknown
     };
     if matches!(found, ClientToken::Unknown) {
-        let address = super::plumbing::throttle::client_address(state, peer, headers);
-        if state.client_throttle.unknown(address) {
+        if state.client_throttle.unknown(address.0) {
             let page = MessagePage::plain(words, words.too_many_title, words.too_many_text);
             return Ok(Err((StatusCode::TOO_MANY_REQUESTS, page).into_response()));
         }
@@ -349,7 +348,7 @@ async fn other_invitation_refused(
 async fn show_questions(
     State(state): State<AppState>,
     session: Session,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    address: ClientAddress,
     headers: HeaderMap,
     Path(segment): Path<String>,
     Query(params): Query<LangParam>,
@@ -358,7 +357,7 @@ async fn show_questions(
     let Some(token) = token_for(&segment, &headers) else {
         return Ok(gone(words, Spent::Expired));
     };
-    let invitation = match open_invitation(&state, words, peer, &headers, &token).await? {
+    let invitation = match open_invitation(&state, words, address, &token).await? {
         // A page load after the expiry opens no new form, grace or not.
         Ok(opened) if opened.in_grace => return Ok(gone(words, Spent::Expired)),
         Ok(opened) => opened.invitation,
@@ -381,7 +380,7 @@ async fn show_questions(
 async fn answer_questions(
     State(state): State<AppState>,
     session: Session,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    address: ClientAddress,
     headers: HeaderMap,
     Path(segment): Path<String>,
     form: PublicForm,
@@ -401,7 +400,7 @@ async fn answer_questions(
     let Opened {
         invitation,
         in_grace,
-    } = match open_invitation(&state, words, peer, &headers, &token).await? {
+    } = match open_invitation(&state, words, address, &token).await? {
         Ok(opened) => opened,
         Err(refused) => return Ok(refused),
     };
@@ -658,10 +657,11 @@ fn questions_page(
     }
 }
 
-/// The 404 page for an address under `/c/` that is no client link at all (a mistyped or
-/// cut-off link): in the client's words, with nothing of the clinician's app.
-pub fn not_found(headers: &HeaderMap) -> Response {
-    let mut response = refusal(language(None, headers), &ClientToken::Unknown);
+/// The client view's fallback: the 404 page for an address under `/c/` that is no client
+/// link at all (a mistyped or cut-off link), in the client's words, with nothing of the
+/// clinician's app; a locked device sees it too.
+pub async fn fallback(headers: HeaderMap) -> Response {
+    let mut response = refusal(language(None, &headers), &ClientToken::Unknown);
     response.extensions_mut().insert(ClientPage);
     response
 }

@@ -5,9 +5,11 @@
 
 pub mod activity;
 pub mod assets;
+pub mod client_address;
 pub mod device_cookie;
 pub mod error;
 pub mod form_token;
+pub mod identity;
 pub mod layout;
 pub mod limit;
 pub mod listen;
