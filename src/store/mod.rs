@@ -81,7 +81,7 @@ mod throttle;
 pub use files::create_private;
 pub use keys::{DEVICE_COOKIE_KEY, FORM_TOKEN_KEY, THROTTLE_KEY};
 pub use session_cache::SessionCache;
-pub use sessions::{EngineSessions, SessionStore};
+pub use sessions::{EngineSessions, SessionStore, is_unavailable as session_unavailable};
 
 pub use crate::accounts::{Clinician, ClinicianId};
 pub use audit::{AUDIT_PAGE_SIZE, AuditAction, AuditEntry, AuditEvent, UNKNOWN_USERNAME};

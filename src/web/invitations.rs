@@ -9,12 +9,13 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
+use super::plumbing::cookie::SetCookie;
 use super::plumbing::error::WebError;
 use super::plumbing::layout::Layout;
 use super::plumbing::route::{Access, Category, Route};
 use super::plumbing::session::{self, SignedIn, VerifiedForm};
 use super::plumbing::state::AppState;
-use super::plumbing::token_cookie::{self, TokenCookie};
+use super::plumbing::token_cookie;
 use crate::accounts::PasswordHash;
 use crate::screening::{Administration, LanguageCode, ReviewCode};
 use crate::store::{AuditAction, AuditEntry, EXPIRY_GRACE_SECS, Invitation, InvitationId};
@@ -398,7 +399,7 @@ async fn show_invitation(
     let invitation = own_listed_invitation(&state, &signed_in, &id).await?;
     let now = now();
     let mut link = None;
-    let mut spent_cookie: Option<TokenCookie> = None;
+    let mut spent_cookie: Option<SetCookie> = None;
     if let Some(token) = token_cookie::link_token(&headers) {
         if !invitation.is_answered()
             && !invitation.is_closed(now)

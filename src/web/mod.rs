@@ -189,7 +189,7 @@ async fn explain_edge_refusals(request: Request, next: middleware::Next) -> Resp
         return response;
     }
     match response.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => WebError::TooLarge.into_response(),
+        StatusCode::PAYLOAD_TOO_LARGE => WebError::TooLarge(BODY_LIMIT_BYTES).into_response(),
         StatusCode::REQUEST_TIMEOUT => WebError::TimedOut.into_response(),
         _ => response,
     }

@@ -4,11 +4,12 @@
 //! a handed-over device look up the same table ([`Policies`]); and tests walk it over HTTP
 //! to prove every policy.
 //!
-//! Routers are grouped by guard: the clinician's app, and the client view nested under
-//! [`CLIENT_PREFIX`] with a fallback of its own, so that a locked device or a mistyped client
-//! link meets only the client's pages there.
+//! Routes are grouped by guard: the clinician's app, and the client view under
+//! [`CLIENT_PREFIX`], whose every route answers with the client's own pages and whose
+//! unknown addresses get the client's own 404 page, which a locked device may see.
 
 use axum::Router;
+use axum::http::{HeaderMap, Uri};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
@@ -20,7 +21,7 @@ use super::plumbing::session::{require_admin, require_clinician};
 use super::plumbing::state::AppState;
 use super::plumbing::{error::WebError, lock};
 
-/// Where the client view is nested.
+/// Where the client view's addresses begin.
 pub const CLIENT_PREFIX: &str = super::client::PREFIX;
 
 /// The clinician's app: every route outside the client view.
@@ -52,27 +53,24 @@ pub(super) fn policies() -> Policies {
     Policies::new(table())
 }
 
-/// The router for the table: each route behind its access gate, the client view nested
-/// with its own fallback.
+/// The router for the table: each route behind its access gate, the client view's routes
+/// answering with its own pages.
 pub(super) fn router(state: &AppState) -> Router<AppState> {
-    let client = gated(state, super::client::routes(), CLIENT_PREFIX)
-        .fallback(super::client::fallback)
-        .layer(middleware::from_fn(super::client::own_pages));
-    gated(state, app(), "")
+    let client = super::client::routes().into_iter().map(|mut route| {
+        // On the method's handler only: a method the route does not serve (405) is left to
+        // the edge layer, which gives it the client's page too.
+        route.handler = route
+            .handler
+            .route_layer(middleware::from_fn(super::client::own_pages));
+        route
+    });
+    app()
+        .into_iter()
+        .chain(client)
+        .fold(Router::new(), |router, route| {
+            router.route(route.path, gate(state, route))
+        })
         .fallback(not_found)
-        .nest(CLIENT_PREFIX, client)
-}
-
-/// `routes` (their paths under `prefix`) on one router, each behind the gates its access
-/// says.
-fn gated(state: &AppState, routes: Vec<Route>, prefix: &str) -> Router<AppState> {
-    routes.into_iter().fold(Router::new(), |router, route| {
-        let path = route
-            .path
-            .strip_prefix(prefix)
-            .expect("a route of a nested router lies under its prefix");
-        router.route(path, gate(state, route))
-    })
 }
 
 /// A route's handler behind its access gate (and, for a form kept through a new sign-in,
@@ -102,9 +100,13 @@ fn gate(state: &AppState, route: Route) -> MethodRouter<AppState> {
     }
 }
 
-/// Nothing at this address in the clinician's app: a locked session is sent to `/unlock`,
-/// so not even the app's 404 page shows.
-async fn not_found(session: Session) -> Response {
+/// Nothing at this address. Under the client view's prefix, the client's own 404 page (a
+/// mistyped or cut-off link), which a locked device may see; elsewhere the app's, which a
+/// locked session never sees: it is sent to `/unlock`.
+async fn not_found(uri: Uri, headers: HeaderMap, session: Session) -> Response {
+    if super::client::is_client_path(uri.path()) {
+        return super::client::fallback(headers).await;
+    }
     match lock::redirect_if_locked(&session).await {
         Some(response) => response,
         None => WebError::NotFound.into_response(),
@@ -154,7 +156,7 @@ mod tests {
         );
     }
 
-    /// The client view, nested apart, is open while locked; no administrator's route is.
+    /// The client view is open while locked; no administrator's route is.
     #[test]
     fn the_client_view_is_open_while_locked_and_no_admin_route_is() {
         for route in table() {

@@ -6,6 +6,7 @@
 pub mod catalogue;
 mod en;
 mod es;
+pub mod languages;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -56,11 +57,11 @@ pub fn routes() -> Vec<Route> {
 #[derive(Debug, Clone, Copy)]
 pub struct ClientPage;
 
-/// Where the client view is nested in the app.
+/// Where the client view's addresses begin.
 pub const PREFIX: &str = "/c";
 
-/// True for the addresses of the client view: for the layers outside the router (the
-/// timeout, the body limit, the cross-site check), which answer before any route matches.
+/// True for the addresses of the client view, known or not: for the fallback and for the
+/// layers outside the router (the timeout, the body limit, the cross-site check).
 pub fn is_client_path(path: &str) -> bool {
     path.strip_prefix(PREFIX)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
@@ -222,8 +223,8 @@ struct LangParam {
 
 /// The language asked for by `?lang=` (or the form's field), else by `Accept-Language`.
 fn language(asked: Option<&str>, headers: &HeaderMap) -> &'static Catalogue {
-    asked.and_then(catalogue::find).unwrap_or_else(|| {
-        catalogue::negotiate(
+    asked.and_then(languages::find).unwrap_or_else(|| {
+        languages::negotiate(
             headers
                 .get(header::ACCEPT_LANGUAGE)
                 .and_then(|value| value.to_str().ok()),
@@ -282,11 +283,9 @@ async fn open_invitation(
     } else {
         ClientToken::Unknown
     };
-    if matches!(found, ClientToken::Unknown) {
-        if state.client_throttle.unknown(address.0) {
-            let page = MessagePage::plain(words, words.too_many_title, words.too_many_text);
-            return Ok(Err((StatusCode::TOO_MANY_REQUESTS, page).into_response()));
-        }
+    if matches!(found, ClientToken::Unknown) && state.client_throttle.unknown(address.0) {
+        let page = MessagePage::plain(words, words.too_many_title, words.too_many_text);
+        return Ok(Err((StatusCode::TOO_MANY_REQUESTS, page).into_response()));
     }
     Ok(match found {
         ClientToken::Open(invitation) => Ok(Opened {
@@ -391,7 +390,7 @@ async fn answer_questions(
             .find(|(field, _)| field == name)
             .map(|(_, value)| value.as_str())
     };
-    let switch_to = field(SWITCH_FIELD).and_then(catalogue::find);
+    let switch_to = field(SWITCH_FIELD).and_then(languages::find);
     let switching = field(SWITCH_FIELD).is_some();
     let words = switch_to.unwrap_or_else(|| language(field(LANG_FIELD), &headers));
     let Some(token) = token_for(&segment, &headers) else {
@@ -643,7 +642,7 @@ fn questions_page(
         words,
         action: format!("/c/{segment}"),
         csrf_token: form_token.field().to_owned(),
-        languages: catalogue::ALL
+        languages: languages::ALL
             .iter()
             .map(|each| LanguageLink {
                 code: each.code,
@@ -657,9 +656,8 @@ fn questions_page(
     }
 }
 
-/// The client view's fallback: the 404 page for an address under `/c/` that is no client
-/// link at all (a mistyped or cut-off link), in the client's words, with nothing of the
-/// clinician's app; a locked device sees it too.
+/// The 404 page for an address under `/c/` that is no client link at all (a mistyped or
+/// cut-off link), in the client's words, with nothing of the clinician's app.
 pub async fn fallback(headers: HeaderMap) -> Response {
     let mut response = refusal(language(None, &headers), &ClientToken::Unknown);
     response.extensions_mut().insert(ClientPage);
@@ -669,7 +667,7 @@ pub async fn fallback(headers: HeaderMap) -> Response {
 /// The clinician-facing name of a stored language ("Spanish"), and whether its wording is
 /// this app's own translation.
 pub fn language_for_clinician(code: LanguageCode) -> (&'static str, bool) {
-    catalogue::find(code.as_str()).map_or(("an unknown language", false), |words| {
+    languages::find(code.as_str()).map_or(("an unknown language", false), |words| {
         (words.english_name, words.is_translation)
     })
 }

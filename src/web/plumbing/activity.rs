@@ -3,8 +3,8 @@
 //! The n-th logged `POST /screenings` would be the n-th screening stored, so its line's time
 //! would date a screening; so would the n-th result opened, form shown, invitation answered,
 //! draft saved or device unlocked, joined with the stored `seq_in_year` and `administration`.
-//! The route table says which routes are counted ([`Log::Counted`](super::route::Log::Counted),
-//! the default) and which may be logged ([`Log::Line`](super::route::Log::Line)). A counted request gets no line and no span, nothing at all
+//! The route table says which routes are counted ([`Log::Counted`](super::policy::Log::Counted),
+//! the default) and which may be logged ([`Log::Line`](super::policy::Log::Line)). A counted request gets no line and no span, nothing at all
 //! is logged while it runs (the subscriber asks [`may_log`], so a dependency's
 //! per-request line cannot date it either), and an hourly count per category stands in for
 //! it. OWASP ASVS 5.0 V16.2.5: data is logged according to its protection level.
@@ -17,7 +17,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::route::Category;
+use super::policy::Category;
 
 /// How often the counts are logged.
 pub const REPORT_PERIOD: Duration = Duration::from_secs(60 * 60);

@@ -25,7 +25,7 @@ pub async fn redirect_if_locked(session: &Session) -> Option<Response> {
 }
 
 /// Applies each matched route's lock policy. Requests that matched no route pass to the
-/// fallbacks, which decide for themselves.
+/// fallback, which decides for itself.
 pub async fn enforce(
     State(policies): State<Policies>,
     session: Session,

@@ -11,70 +11,8 @@ use axum::handler::Handler;
 use axum::http::Method;
 use axum::routing::MethodRouter;
 
+pub use super::policy::{Access, Category, Lock, Log};
 use super::state::AppState;
-
-/// Who may use a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone: sign-in, setup, static files, health, the client view.
-    Public,
-    /// A signed-in clinician.
-    Clinician,
-    /// A signed-in administrator; to others the route does not exist (404).
-    Admin,
-}
-
-/// Whether a route's requests may be logged one by one (PRODUCT §4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Log {
-    /// A line per request (route, status, duration): the route concerns no client, so its
-    /// time dates nothing about one.
-    Line,
-    /// Counted hourly, never logged with its time, and nothing logged while it runs: the
-    /// n-th such request could date the n-th stored row (OWASP ASVS 5.0 V16.2.5: no
-    /// sensitive data in logs).
-    Counted(Category),
-}
-
-/// What a session locked while its device is handed to a client (PRODUCT §6) meets at a
-/// route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lock {
-    /// The route answers as usual: the client view, its stylesheet, the unlock page, signing
-    /// out.
-    Open,
-    /// The request is sent to `/unlock`: nothing of the clinician's app shows (the default).
-    RedirectToUnlock,
-}
-
-/// What a counted route concerns; the hourly count gives one number per category.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Category {
-    /// Screenings: the form, saving, results, the list, deleting, exports.
-    Screening,
-    /// Invitations, made and managed by the clinician.
-    Invitation,
-    /// Drafts.
-    Draft,
-    /// Unlocking a handed-over device.
-    Unlock,
-    /// The client view (`/c/{token}`).
-    Client,
-    /// Anything else, including requests that match no route: a browser loading the
-    /// stylesheet or asking for `/favicon.ico` on a client's first page would date its visit.
-    Other,
-}
-
-impl Category {
-    pub const ALL: [Category; 6] = [
-        Category::Screening,
-        Category::Invitation,
-        Category::Draft,
-        Category::Unlock,
-        Category::Client,
-        Category::Other,
-    ];
-}
 
 /// One route of the app: one method on one path.
 pub struct Route {
@@ -221,8 +159,8 @@ impl Policies {
     /// What a locked session meets at a matched path: its route's policy; for a method the
     /// path does not serve (answered 405), open only when every method of the path is; for
     /// a path not in the table, sent to `/unlock`. (A request that matched no route meets
-    /// the fallbacks instead: the app's sends a locked session to `/unlock`, the client
-    /// view's does not.)
+    /// the fallback instead, which sends a locked session to `/unlock` except under the
+    /// client view's prefix.)
     pub fn lock(&self, method: &Method, path: &str) -> Lock {
         if let Some(route) = self.route(method, path) {
             return route.lock;

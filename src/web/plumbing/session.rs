@@ -223,7 +223,7 @@ pub async fn current(state: &AppState, session: &Session) -> Result<Option<Signe
 }
 
 /// Lets only signed-in clinicians through; others are sent to sign in, coming back here after.
-/// (A locked session met the lock first, as the route table says: see [`super::lock`].)
+/// (A locked session met the lock first, as the route table says: see `plumbing/lock.rs`.)
 pub async fn require_clinician(
     State(state): State<AppState>,
     session: Session,

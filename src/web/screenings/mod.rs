@@ -53,7 +53,6 @@ struct NewParams {
     draft: Option<String>,
 }
 
-/// `GET /screenings/new`, optionally pre-filled as a re-screening of `prior_code`.
 /// True for the fields the screening form sends (answers and the earlier screening).
 pub fn is_form_field(field: &str) -> bool {
     crate::screening::answers::is_answer_field(field)
@@ -108,6 +107,7 @@ pub(super) fn mark(page: &mut FormPage, invitation: &Invitation) {
     page.mark_client_answers(invitation, language);
 }
 
+/// `GET /screenings/new`, optionally pre-filled as a re-screening of `prior_code`.
 async fn new_screening(
     State(state): State<AppState>,
     signed_in: SignedIn,
