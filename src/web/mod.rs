@@ -218,7 +218,8 @@ pub async fn serve(
 /// Serves the app on `listener` until `shutdown` completes; then stops accepting and lets the
 /// requests in flight finish. Connections still open `grace` later (a client that never
 /// finishes sending its request would otherwise hold the stop forever) are closed. Idle
-/// connections are bounded by a header-read timeout and a connection cap ([`listen`]).
+/// connections are bounded by a header-read timeout ([`HEADER_READ_TIMEOUT`]) and a
+/// connection cap ([`connection_cap`]).
 pub async fn serve_with_grace(
     listener: TcpListener,
     state: AppState,
