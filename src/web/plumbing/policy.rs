@@ -1,6 +1,6 @@
 //! What the route table says of each route, as types only: who may use it, whether its
 //! requests may be logged, and what a locked session meets there. The table itself and its
-//! lookup are in [`super::route`]; the request counts ([`super::activity`]) need only these.
+//! lookup are in `route.rs`; the request counts (`activity.rs`) need only these types.
 
 /// Who may use a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
