@@ -9,7 +9,7 @@ use common::{
     Browser, CASUAL_FORM, EXAMPLE_FORM, PASSWORD, code_of, location, spawn_app, spawn_app_with,
 };
 use intake_screener::config::SecurityConfig;
-use intake_screener::web::routes::{self, Access, Category, Log};
+use intake_screener::web::routes::{self, Access, Category, Lock, Log, RouteInfo};
 
 async fn first_run_setup_link_creates_the_first_admin_once(engine: Engine) {
     let app = spawn_app_on(engine).await;
@@ -96,6 +96,8 @@ fn concrete(path: &str) -> String {
         .replace("{username}", "alice")
         .replace("{file}", "app.css")
         .replace("{id}", "0123456789abcdef")
+        // A handed-over device's own client view.
+        .replace("{token}", "here")
 }
 
 async fn every_private_route_needs_a_session(engine: Engine) {
@@ -112,33 +114,30 @@ async fn every_private_route_needs_a_session(engine: Engine) {
     let anonymous = app.browser();
     for route in table.iter().filter(|route| route.access != Access::Public) {
         let path = concrete(route.path);
-        for response in [
-            anonymous.get(&path).await,
-            anonymous.post_raw(&path, &[("x", "y")]).await,
-        ] {
-            let status = response.status().as_u16();
+        let response = request(&anonymous, route, &path).await;
+        let status = response.status().as_u16();
+        assert!(
+            [303, 401].contains(&status),
+            "{} {} answered {status} without a session",
+            route.method,
+            route.path
+        );
+        if status == 401 {
+            let html = response.text().await.unwrap();
             assert!(
-                [303, 401, 405].contains(&status),
-                "{} answered {status} without a session",
+                html.contains("action=\"/login\""),
+                "{} {}: 401 is the sign-in form",
+                route.method,
                 route.path
             );
-            if status == 401 {
-                let html = response.text().await.unwrap();
-                assert!(
-                    html.contains("action=\"/login\""),
-                    "{}: 401 is the sign-in form",
-                    route.path
-                );
-                continue;
-            }
-            if status == 303 {
-                assert!(
-                    location(&response).starts_with("/login"),
-                    "{} redirects elsewhere",
-                    route.path
-                );
-            }
+            continue;
         }
+        assert!(
+            location(&response).starts_with("/login"),
+            "{} {} redirects elsewhere",
+            route.method,
+            route.path
+        );
     }
     let response = anonymous.get("/screenings?band=casual").await;
     assert_eq!(
@@ -147,27 +146,84 @@ async fn every_private_route_needs_a_session(engine: Engine) {
     );
 }
 
+/// A route's request, as a browser sends it: a `POST` with the browser's CSRF token.
+async fn request(browser: &Browser, route: &RouteInfo, path: &str) -> reqwest::Response {
+    match route.method.as_str() {
+        "GET" => browser.get(path).await,
+        "POST" => browser.post_form(path, &[]).await,
+        other => panic!("{other} {}: a method the tests do not send", route.path),
+    }
+}
+
 #[tokio::test]
 async fn public_routes_are_only_the_expected_ones() {
-    let public: Vec<&str> = routes::table()
+    let public: Vec<String> = routes::table()
         .iter()
         .filter(|route| route.access == Access::Public)
-        .map(|route| route.path)
+        .map(|route| format!("{} {}", route.method, route.path))
         .collect();
     assert_eq!(
         public,
         [
-            "/",
-            "/login",
-            "/setup",
-            "/unlock",
+            "GET /",
+            "GET /login",
+            "POST /login",
+            "GET /setup",
+            "POST /setup",
+            "GET /unlock",
+            "POST /unlock",
             // Acts only for a locked session: back to its own client's questions.
-            "/unlock/questions",
-            "/c/{token}",
-            "/healthz",
-            "/static/{file}"
+            "POST /unlock/questions",
+            "GET /healthz",
+            "GET /static/{file}",
+            "GET /c/{token}",
+            "POST /c/{token}",
         ]
     );
+}
+
+#[test]
+fn each_route_is_listed_once() {
+    let table = routes::table();
+    for (i, route) in table.iter().enumerate() {
+        assert!(
+            !table[..i]
+                .iter()
+                .any(|other| other.method == route.method && other.path == route.path),
+            "{} {} twice",
+            route.method,
+            route.path
+        );
+    }
+}
+
+/// PRODUCT §4, §6: a path that carries a screening's review code, an invitation's or a
+/// draft's id, or a client's token names what a client gave, so its requests are counted,
+/// never logged with their time; and no route open to anyone is logged with one.
+#[test]
+fn no_route_with_a_code_or_token_in_its_path_is_logged() {
+    let table = routes::table();
+    for route in &table {
+        let carries = ["{code}", "{id}", "{token}"]
+            .iter()
+            .any(|parameter| route.path.contains(parameter));
+        if carries {
+            assert!(
+                matches!(route.log, Log::Counted(_)),
+                "{} {} is logged",
+                route.method,
+                route.path
+            );
+        }
+        assert!(
+            !(carries && route.access == Access::Public && route.log == Log::Line),
+            "{} {} is public and logged",
+            route.method,
+            route.path
+        );
+    }
+    assert!(table.iter().any(|route| route.path.contains("{token}")));
+    assert!(table.iter().any(|route| route.path.contains("{code}")));
 }
 
 /// PRODUCT §4: every route that concerns a screening, an invitation, a draft, an unlock or the
@@ -177,25 +233,29 @@ async fn public_routes_are_only_the_expected_ones() {
 #[test]
 fn no_route_that_concerns_a_client_is_logged() {
     let table = routes::table();
-    let logged: Vec<&str> = table
+    let logged: Vec<String> = table
         .iter()
         .filter(|route| route.log == Log::Line)
-        .map(|route| route.path)
+        .map(|route| format!("{} {}", route.method, route.path))
         .collect();
     assert_eq!(
         logged,
         [
-            "/login",
-            "/logout",
-            "/setup",
-            "/account/password",
-            "/admin/clinicians",
-            "/admin/clinicians/{username}/active",
-            "/admin/clinicians/{username}/password",
-            "/account/sign-out-others",
-            "/admin/clinicians/{username}/sign-out",
-            "/admin/audit",
-            "/healthz",
+            "GET /login",
+            "POST /login",
+            "POST /logout",
+            "GET /setup",
+            "POST /setup",
+            "GET /account/password",
+            "POST /account/password",
+            "GET /admin/clinicians",
+            "POST /admin/clinicians",
+            "POST /admin/clinicians/{username}/active",
+            "POST /admin/clinicians/{username}/password",
+            "POST /account/sign-out-others",
+            "POST /admin/clinicians/{username}/sign-out",
+            "GET /admin/audit",
+            "GET /healthz",
         ]
     );
     let categories = [
@@ -220,6 +280,75 @@ fn no_route_that_concerns_a_client_is_logged() {
             assert!(matches!(route.log, Log::Counted(_)), "{}", route.path);
         }
     }
+}
+
+/// A clinician's browser, locked: the device handed to a client (PRODUCT §6).
+async fn locked_device(app: &common::TestApp, name: &str) -> Browser {
+    let browser = app.clinician(name).await;
+    let response = browser
+        .post_form("/invitations", &[("mode", "device")])
+        .await;
+    assert_eq!(location(&response), "/c/here", "handed over");
+    assert_eq!(location(&browser.get("/").await), "/unlock", "locked");
+    browser
+}
+
+/// True when a response is the lock's: sent to `/unlock`.
+fn sent_to_unlock(response: &reqwest::Response) -> bool {
+    response.status() == 303 && location(response) == "/unlock"
+}
+
+/// PRODUCT §6: every route of the table meets a locked session as its lock policy says,
+/// by its method: [`Lock::RedirectToUnlock`] sends it to `/unlock` (whoever may use the
+/// route otherwise), [`Lock::Open`] answers as usual. Addresses that match no route follow
+/// their router's fallback: the app's is locked, the client view's is not.
+async fn every_route_meets_a_locked_session_as_the_table_says(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let table = routes::table();
+    let locked = locked_device(&app, "alice").await;
+    for route in table
+        .iter()
+        .filter(|route| route.lock == Lock::RedirectToUnlock)
+    {
+        let response = request(&locked, route, &concrete(route.path)).await;
+        assert!(
+            sent_to_unlock(&response),
+            "{} {} answered {} while locked",
+            route.method,
+            route.path,
+            response.status()
+        );
+    }
+    // An open route may end the lock (signing out, unlocking): each gets a device of its own.
+    let open: Vec<&RouteInfo> = table
+        .iter()
+        .filter(|route| route.lock == Lock::Open)
+        .collect();
+    assert!(open.len() >= 5, "{open:?}");
+    for (n, route) in open.into_iter().enumerate() {
+        let device = locked_device(&app, &format!("open{n}")).await;
+        let response = request(&device, route, &concrete(route.path)).await;
+        assert!(
+            !sent_to_unlock(&response) && response.status() != 500,
+            "{} {} answered {} while locked",
+            route.method,
+            route.path,
+            response.status()
+        );
+    }
+    assert!(sent_to_unlock(&locked.get("/no/such/page").await));
+    assert!(sent_to_unlock(&locked.get("/static/no/such.css").await));
+    assert!(sent_to_unlock(
+        &locked.post_form("/screenings/new", &[]).await
+    ));
+    let client_404 = locked.get("/c/no/such/link").await;
+    assert_eq!(client_404.status(), 404, "the client view's own 404");
+    assert_eq!(
+        locked.get("/logout").await.status(),
+        405,
+        "open path, other method"
+    );
+    assert!(sent_to_unlock(&locked.get("/").await), "still locked");
 }
 
 async fn a_result_is_only_its_owners(engine: Engine) {
@@ -919,6 +1048,7 @@ crate::both_engines!(
     an_account_change_whose_audit_entry_fails_is_not_made,
     first_run_setup_link_creates_the_first_admin_once,
     every_private_route_needs_a_session,
+    every_route_meets_a_locked_session_as_the_table_says,
     a_result_is_only_its_owners,
     a_cross_site_post_is_refused_and_stores_nothing,
     pages_carry_the_security_headers,

@@ -8,7 +8,7 @@ mod common;
 use common::{Engine, spawn_app_on};
 
 use common::{Browser, PASSWORD, location};
-use intake_screener::web::routes::{self, Access};
+use intake_screener::web::routes::{self, Lock};
 
 /// The client's answers to the six questions: two red flags, one question declined.
 const CLIENT_ANSWERS: &[(&str, &str)] = &[
@@ -546,8 +546,7 @@ async fn a_handed_over_device_is_locked_until_the_password(engine: Engine) {
 
     // Every clinician route, and any other address, answers 303 /unlock.
     for route in routes::table() {
-        let public_but_locked = ["/", "/login", "/setup", "/healthz"].contains(&route.path);
-        if (route.access == Access::Public && !public_but_locked) || route.path == "/logout" {
+        if route.lock == Lock::Open {
             continue;
         }
         let path = route

@@ -87,7 +87,7 @@ mod throttle;
 pub use files::create_private;
 pub use keys::{DEVICE_COOKIE_KEY, FORM_TOKEN_KEY, THROTTLE_KEY};
 pub use session_cache::SessionCache;
-pub use sessions::{EngineSessions, SessionStore};
+pub use sessions::{EngineSessions, SessionStore, is_unavailable as session_unavailable};
 
 pub use crate::accounts::{Clinician, ClinicianId};
 pub use audit::{AUDIT_PAGE_SIZE, AuditAction, AuditEntry, AuditEvent, UNKNOWN_USERNAME};
@@ -102,7 +102,7 @@ pub use maintenance::{BackupSummary, HealthReport, MigrationState, MigrationStep
 pub use reports::{ExportExtent, ScreeningSummary};
 pub use screening_writer::NewScreening;
 pub use screenings::{PAGE_SIZE, ScreeningPage, ScreeningQuery, StoredScreening};
-pub use throttle::AccountSubject;
+pub use throttle::{AccountSubject, SharedFailures};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]

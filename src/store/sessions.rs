@@ -24,6 +24,16 @@ pub enum EngineSessions {
 }
 
 /// tower-sessions' PostgreSQL store on the `tower_sessions` table of this app's migrations.
+/// True when a session failed because its store, the database, did not answer: the
+/// session store reports only a message for any failure of its backend, which is the
+/// database (the web layer answers 503 with `Retry-After`, as for [`super::StoreError`]).
+pub fn is_unavailable(error: &tower_sessions::session::Error) -> bool {
+    matches!(
+        error,
+        tower_sessions::session::Error::Store(session_store::Error::Backend(_))
+    )
+}
+
 pub(super) fn postgres_store(pool: &PgPool) -> PostgresStore {
     PostgresStore::new(pool.clone())
         .with_schema_name("public")

@@ -42,7 +42,65 @@ fn keyed_hash(key: &[u8; 32], text: &str) -> String {
         .collect()
 }
 
+/// Accounts' failure counts kept in the database for every instance on it, under keyed
+/// hashes of their usernames in one scope. Made by [`Store::shared_failures`]: only where
+/// several instances may share a database.
+#[derive(Debug, Clone)]
+pub struct SharedFailures {
+    store: Store,
+    key: [u8; 32],
+    scope: &'static str,
+}
+
+impl SharedFailures {
+    /// What `username`'s failures are counted under.
+    pub fn subject(&self, username: &Username) -> AccountSubject {
+        AccountSubject::new(&self.key, self.scope, username)
+    }
+
+    /// See [`Store::account_failures`].
+    pub async fn failures(
+        &self,
+        subject: &AccountSubject,
+        now: i64,
+    ) -> Result<(u32, i64), StoreError> {
+        self.store.account_failures(subject, now).await
+    }
+
+    /// See [`Store::count_account_failure`].
+    pub async fn count(
+        &self,
+        subject: &AccountSubject,
+        now: i64,
+        window: i64,
+    ) -> Result<u32, StoreError> {
+        self.store.count_account_failure(subject, now, window).await
+    }
+
+    /// The store the counts are kept in (to audit what they start).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
 impl Store {
+    /// Where accounts' failures in `scope` are counted for every instance: on PostgreSQL,
+    /// which several instances may share; `None` on SQLite, where one process serves a file
+    /// and counts them in memory.
+    pub async fn shared_failures(
+        &self,
+        scope: &'static str,
+    ) -> Result<Option<SharedFailures>, StoreError> {
+        if !matches!(self.engine, Engine::Postgres { .. }) {
+            return Ok(None);
+        }
+        Ok(Some(SharedFailures {
+            store: self.clone(),
+            key: self.server_key(super::THROTTLE_KEY).await?,
+            scope,
+        }))
+    }
+
     /// The failures counted against `subject` that have not expired at `now` (unix seconds),
     /// and when the count expires (0 when there is none). PostgreSQL only.
     pub async fn account_failures(

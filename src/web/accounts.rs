@@ -4,14 +4,13 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::auth::{PasswordForm, capitalize, chosen_password, too_many_attempts};
-use axum::routing::{get, post};
-
+use super::plumbing::client_address::ClientAddress;
 use super::plumbing::error::WebError;
 use super::plumbing::layout::Layout;
 use super::plumbing::route::{Access, Route};
@@ -25,43 +24,35 @@ pub fn routes() -> Vec<Route> {
     // Logged: account and administration pages concern clinicians, not clients, and the audit
     // log records their changes with their time anyway.
     vec![
-        Route::new(
-            "/account/password",
-            Access::Clinician,
-            get(password_page).post(change_password),
-        )
-        .logged(),
-        Route::new(
-            "/admin/clinicians",
-            Access::Admin,
-            get(list_clinicians).post(create_clinician),
-        )
-        .logged(),
-        Route::new(
+        Route::get("/account/password", Access::Clinician, password_page).logged(),
+        Route::post("/account/password", Access::Clinician, change_password).logged(),
+        Route::get("/admin/clinicians", Access::Admin, list_clinicians).logged(),
+        Route::post("/admin/clinicians", Access::Admin, create_clinician).logged(),
+        Route::post(
             "/admin/clinicians/{username}/active",
             Access::Admin,
-            post(set_active),
+            set_active,
         )
         .logged(),
-        Route::new(
+        Route::post(
             "/admin/clinicians/{username}/password",
             Access::Admin,
-            post(reset_password),
+            reset_password,
         )
         .logged(),
-        Route::new(
+        Route::post(
             "/account/sign-out-others",
             Access::Clinician,
-            post(sign_out_others),
+            sign_out_others,
         )
         .logged(),
-        Route::new(
+        Route::post(
             "/admin/clinicians/{username}/sign-out",
             Access::Admin,
-            post(end_clinician_sessions),
+            end_clinician_sessions,
         )
         .logged(),
-        Route::new("/admin/audit", Access::Admin, get(audit_log)).logged(),
+        Route::get("/admin/audit", Access::Admin, audit_log).logged(),
     ]
 }
 
@@ -91,49 +82,68 @@ pub async fn password_page(signed_in: SignedIn) -> PasswordForm {
     own_password_form(&signed_in, Vec::new(), None)
 }
 
-pub async fn change_password(
-    State(state): State<AppState>,
-    session: Session,
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
-    headers: axum::http::HeaderMap,
-    signed_in: SignedIn,
-    form: VerifiedForm,
-) -> Result<Response, WebError> {
+/// Checks the signed-in clinician's password, given again in `field`, throttled as a sign-in
+/// from this address (a stolen session cannot guess at speed; OWASP ASVS 5.0 V6.3.1); a wrong
+/// one is counted and audited like a failed sign-in. `Err` is the 429 page to answer when
+/// the throttle refuses the attempt.
+async fn password_given_again(
+    state: &AppState,
+    ClientAddress(address): ClientAddress,
+    headers: &HeaderMap,
+    signed_in: &SignedIn,
+    form: &VerifiedForm,
+    field: &'static str,
+) -> Result<Result<bool, Response>, WebError> {
     let clinician = state
         .store
         .find_clinician(signed_in.id)
         .await?
         .ok_or(WebError::NotFound)?;
-    let current = form
-        .value("current_password")
-        .unwrap_or_default()
-        .to_owned();
-    // Throttled as a sign-in from this address: a stolen session cannot guess at speed.
-    let address = super::plumbing::throttle::client_address(&state, peer, &headers);
+    let password = form.value(field).unwrap_or_default().to_owned();
+    let device = state.device_cookies.verify(headers, &signed_in.username);
     let attempt = match state
         .throttle
-        .begin(
-            Some(&signed_in.username),
-            true,
-            address,
-            state.device_cookies.verify(&headers, &signed_in.username),
-        )
+        .begin(Some(&signed_in.username), true, address, device)
         .await
     {
         Ok(attempt) => attempt,
         Err(wait) => {
-            let errors = vec![("current_password", too_many_attempts(wait))];
-            let page = own_password_form(&signed_in, errors, None);
-            return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+            let errors = vec![(field, too_many_attempts(wait))];
+            let page = own_password_form(signed_in, errors, None);
+            return Ok(Err((StatusCode::TOO_MANY_REQUESTS, page).into_response()));
         }
     };
-    let current_ok = clinician.password_hash.verify_off_runtime(current).await;
-    if current_ok {
+    if clinician.password_hash.verify_off_runtime(password).await {
         attempt.succeeded();
+        Ok(Ok(true))
     } else {
         let failure = attempt.failed().await;
-        super::auth::audit_failure(&state, signed_in.username.as_str(), failure).await?;
+        super::auth::audit_failure(state, signed_in.username.as_str(), failure).await?;
+        Ok(Ok(false))
     }
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    session: Session,
+    address: ClientAddress,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    form: VerifiedForm,
+) -> Result<Response, WebError> {
+    let current_ok = match password_given_again(
+        &state,
+        address,
+        &headers,
+        &signed_in,
+        &form,
+        "current_password",
+    )
+    .await?
+    {
+        Ok(right) => right,
+        Err(refused) => return Ok(refused),
+    };
     let mut errors = Vec::new();
     if !current_ok {
         errors.push((
@@ -186,46 +196,32 @@ pub async fn change_password(
 pub async fn sign_out_others(
     State(state): State<AppState>,
     session: Session,
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
-    headers: axum::http::HeaderMap,
+    address: ClientAddress,
+    headers: HeaderMap,
     signed_in: SignedIn,
     form: VerifiedForm,
 ) -> Result<Response, WebError> {
-    let clinician = state
-        .store
-        .find_clinician(signed_in.id)
-        .await?
-        .ok_or(WebError::NotFound)?;
-    let password = form.value("others_password").unwrap_or_default().to_owned();
-    let address = super::plumbing::throttle::client_address(&state, peer, &headers);
-    let attempt = match state
-        .throttle
-        .begin(
-            Some(&signed_in.username),
-            true,
-            address,
-            state.device_cookies.verify(&headers, &signed_in.username),
-        )
-        .await
+    match password_given_again(
+        &state,
+        address,
+        &headers,
+        &signed_in,
+        &form,
+        "others_password",
+    )
+    .await?
     {
-        Ok(attempt) => attempt,
-        Err(wait) => {
-            let errors = vec![("others_password", too_many_attempts(wait))];
+        Ok(true) => {}
+        Ok(false) => {
+            let errors = vec![(
+                "others_password",
+                "The password is not right, so no session was ended.".to_owned(),
+            )];
             let page = own_password_form(&signed_in, errors, None);
-            return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
-    };
-    if !clinician.password_hash.verify_off_runtime(password).await {
-        let failure = attempt.failed().await;
-        super::auth::audit_failure(&state, signed_in.username.as_str(), failure).await?;
-        let errors = vec![(
-            "others_password",
-            "The password is not right, so no session was ended.".to_owned(),
-        )];
-        let page = own_password_form(&signed_in, errors, None);
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        Err(refused) => return Ok(refused),
     }
-    attempt.succeeded();
     let epoch = state
         .store
         .end_sessions(

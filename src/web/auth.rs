@@ -1,19 +1,16 @@
 //! Signing in and out, and the first-run setup of the first administrator.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use axum::routing::{get, post};
-
 use axum::extract::Request;
 
+use super::plumbing::client_address::ClientAddress;
 use super::plumbing::error::WebError;
 use super::plumbing::form_token::{self, PublicForm};
 use super::plumbing::layout::Layout;
@@ -27,17 +24,20 @@ use crate::store::{AuditAction, AuditEntry, UNKNOWN_USERNAME};
 
 pub fn routes() -> Vec<Route> {
     vec![
-        Route::new(
-            "/",
-            Access::Public,
-            get(|| async { Redirect::to("/screenings/new") }),
-        )
+        Route::get("/", Access::Public, || async {
+            Redirect::to("/screenings/new")
+        })
         .counted(Category::Other),
         // Logged: signing in and out and setting up concern the clinician, not a client, and
         // the audit log records them with their time anyway.
-        Route::new("/login", Access::Public, get(login_form).post(login)).logged(),
-        Route::new("/logout", Access::Clinician, post(logout)).logged(),
-        Route::new("/setup", Access::Public, get(setup_page).post(setup)).logged(),
+        Route::get("/login", Access::Public, login_form).logged(),
+        Route::post("/login", Access::Public, login).logged(),
+        // Open while locked: whoever holds a locked device may end its session.
+        Route::post("/logout", Access::Clinician, logout)
+            .logged()
+            .open_while_locked(),
+        Route::get("/setup", Access::Public, setup_page).logged(),
+        Route::post("/setup", Access::Public, setup).logged(),
     ]
 }
 
@@ -155,7 +155,7 @@ const SIGN_IN_REFUSED: &str = "The username or password is not right.";
 pub async fn login(
     State(state): State<AppState>,
     session: Session,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     form: PublicForm,
 ) -> Result<Response, WebError> {
@@ -193,7 +193,6 @@ pub async fn login(
         return Ok(refuse(StatusCode::FORBIDDEN, FORM_EXPIRED.to_owned()));
     }
 
-    let address = throttle::client_address(&state, peer, &headers);
     let clinician = match &username {
         Some(username) => state.store.find_clinician_by_username(username).await?,
         None => None,

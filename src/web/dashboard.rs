@@ -5,7 +5,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::routing::get;
 
 use super::plumbing::error::WebError;
 use super::plumbing::layout::Layout;
@@ -16,7 +15,7 @@ use crate::screening::{Band, Coded};
 use crate::store::ScreeningSummary;
 
 pub fn routes() -> Vec<Route> {
-    vec![Route::new("/dashboard", Access::Clinician, get(dashboard)).counted(Category::Screening)]
+    vec![Route::get("/dashboard", Access::Clinician, dashboard).counted(Category::Screening)]
 }
 
 /// Chart geometry, in SVG user units.

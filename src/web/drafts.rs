@@ -11,7 +11,6 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::post;
 
 use super::plumbing::error::WebError;
 use super::plumbing::layout::Layout;
@@ -30,15 +29,11 @@ const DRAFTS_ON_LIST: &str = "/screenings?saved=draft#open-drafts";
 
 pub fn routes() -> Vec<Route> {
     vec![
-        Route::new("/drafts", Access::Clinician, post(save_draft))
+        Route::post("/drafts", Access::Clinician, save_draft)
             .keeping_form_through_sign_in()
             .counted(Category::Draft),
-        Route::new(
-            "/drafts/{id}/discard",
-            Access::Clinician,
-            post(discard_draft),
-        )
-        .counted(Category::Draft),
+        Route::post("/drafts/{id}/discard", Access::Clinician, discard_draft)
+            .counted(Category::Draft),
     ]
 }
 

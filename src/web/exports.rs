@@ -6,7 +6,6 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use futures_util::{StreamExt, stream};
 
 use super::plumbing::error::WebError;
@@ -19,18 +18,18 @@ use crate::store::{AuditAction, AuditEntry};
 
 pub fn routes() -> Vec<Route> {
     vec![
-        Route::new("/screenings/export.csv", Access::Clinician, get(export_csv))
+        Route::get("/screenings/export.csv", Access::Clinician, export_csv)
             .counted(Category::Screening),
-        Route::new(
+        Route::get(
             "/fhir/Questionnaire/intake-screener",
             Access::Clinician,
-            get(questionnaire),
+            questionnaire,
         )
         .counted(Category::Other),
-        Route::new(
+        Route::get(
             "/screenings/{code}/fhir",
             Access::Clinician,
-            get(questionnaire_response),
+            questionnaire_response,
         )
         .counted(Category::Screening),
     ]

@@ -2,14 +2,13 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
 
 use super::plumbing::route::{Access, Route};
 use super::plumbing::state::AppState;
 
 pub fn routes() -> Vec<Route> {
     // Logged: a probe's request concerns no client.
-    vec![Route::new("/healthz", Access::Public, get(healthz)).logged()]
+    vec![Route::get("/healthz", Access::Public, healthz).logged()]
 }
 
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {

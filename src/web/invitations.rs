@@ -7,15 +7,15 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use tower_sessions::Session;
 
+use super::plumbing::cookie::SetCookie;
 use super::plumbing::error::WebError;
 use super::plumbing::layout::Layout;
 use super::plumbing::route::{Access, Category, Route};
 use super::plumbing::session::{self, SignedIn, VerifiedForm};
 use super::plumbing::state::AppState;
-use super::plumbing::token_cookie::{self, TokenCookie};
+use super::plumbing::token_cookie;
 use crate::accounts::PasswordHash;
 use crate::screening::{Administration, LanguageCode, ReviewCode};
 use crate::store::{AuditAction, AuditEntry, EXPIRY_GRACE_SECS, Invitation, InvitationId};
@@ -25,46 +25,43 @@ pub const UNLOCK_FAILURES: u32 = 5;
 
 pub fn routes() -> Vec<Route> {
     vec![
-        Route::new(
-            "/invitations",
-            Access::Clinician,
-            get(list_invitations).post(create_invitation),
-        )
-        .counted(Category::Invitation),
-        Route::new("/invitations/{id}", Access::Clinician, get(show_invitation))
+        Route::get("/invitations", Access::Clinician, list_invitations)
             .counted(Category::Invitation),
-        Route::new(
+        Route::post("/invitations", Access::Clinician, create_invitation)
+            .counted(Category::Invitation),
+        Route::get("/invitations/{id}", Access::Clinician, show_invitation)
+            .counted(Category::Invitation),
+        Route::post(
             "/invitations/{id}/cancel",
             Access::Clinician,
-            post(cancel_invitation),
+            cancel_invitation,
         )
         .counted(Category::Invitation),
-        Route::new(
-            "/invitations/{id}/new-link",
-            Access::Clinician,
-            post(new_link),
-        )
-        .counted(Category::Invitation),
-        Route::new(
+        Route::post("/invitations/{id}/new-link", Access::Clinician, new_link)
+            .counted(Category::Invitation),
+        Route::post(
             "/invitations/{id}/dismiss",
             Access::Clinician,
-            post(dismiss_invitation),
+            dismiss_invitation,
         )
         .counted(Category::Invitation),
-        Route::new(
+        Route::post(
             "/invitations/{id}/hand-over",
             Access::Clinician,
-            post(hand_over_again),
+            hand_over_again,
         )
         .counted(Category::Invitation),
-        Route::new("/unlock", Access::Public, get(unlock_page).post(unlock))
-            .counted(Category::Unlock),
-        Route::new(
-            "/unlock/questions",
-            Access::Public,
-            post(back_to_the_questions),
-        )
-        .counted(Category::Unlock),
+        // Open while locked: the way back for the clinician, and for the client to their own
+        // questions.
+        Route::get("/unlock", Access::Public, unlock_page)
+            .counted(Category::Unlock)
+            .open_while_locked(),
+        Route::post("/unlock", Access::Public, unlock)
+            .counted(Category::Unlock)
+            .open_while_locked(),
+        Route::post("/unlock/questions", Access::Public, back_to_the_questions)
+            .counted(Category::Unlock)
+            .open_while_locked(),
     ]
 }
 
@@ -402,7 +399,7 @@ async fn show_invitation(
     let invitation = own_listed_invitation(&state, &signed_in, &id).await?;
     let now = now();
     let mut link = None;
-    let mut spent_cookie: Option<TokenCookie> = None;
+    let mut spent_cookie: Option<SetCookie> = None;
     if let Some(token) = token_cookie::link_token(&headers) {
         if !invitation.is_answered()
             && !invitation.is_closed(now)

@@ -14,6 +14,7 @@ mod invitations;
 mod plumbing;
 pub mod routes;
 mod screenings;
+mod static_files;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -63,11 +64,13 @@ pub fn router(state: AppState) -> Router {
         .secure_cookies
         .then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
 
-    let policies = routes::log_policies();
+    let policies = routes::policies();
     let counting = (policies.clone(), state.activity.clone());
     routes::router(&state)
-        .fallback(not_found)
-        .layer(middleware::from_fn(lock::enforce))
+        .layer(middleware::from_fn_with_state(
+            policies.clone(),
+            lock::enforce,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::end_old_sessions,
@@ -151,23 +154,14 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Nothing at this address: the client view's own page under `/c/`, else the app's.
-async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
-    if client::is_client_path(uri.path()) {
-        client::not_found(&headers)
-    } else {
-        WebError::NotFound.into_response()
-    }
-}
-
 /// Runs the requests of counted routes with logging off, counts them and marks their
 /// responses (see [`activity`]); the route table says which routes are counted.
 async fn mark_unlogged(
-    State((policies, activity)): State<(activity::Policies, Arc<activity::Activity>)>,
+    State((policies, activity)): State<(routes::Policies, Arc<activity::Activity>)>,
     request: Request,
     next: middleware::Next,
 ) -> Response {
-    match policies.of(&request) {
+    match policies.log(&request) {
         routes::Log::Line => next.run(request).await,
         routes::Log::Counted(category) => activity.run_counted(category, next.run(request)).await,
     }
@@ -195,7 +189,7 @@ async fn explain_edge_refusals(request: Request, next: middleware::Next) -> Resp
         return response;
     }
     match response.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => WebError::TooLarge.into_response(),
+        StatusCode::PAYLOAD_TOO_LARGE => WebError::TooLarge(BODY_LIMIT_BYTES).into_response(),
         StatusCode::REQUEST_TIMEOUT => WebError::TimedOut.into_response(),
         _ => response,
     }
@@ -224,7 +218,8 @@ pub async fn serve(
 /// Serves the app on `listener` until `shutdown` completes; then stops accepting and lets the
 /// requests in flight finish. Connections still open `grace` later (a client that never
 /// finishes sending its request would otherwise hold the stop forever) are closed. Idle
-/// connections are bounded by a header-read timeout and a connection cap ([`listen`]).
+/// connections are bounded by a header-read timeout ([`HEADER_READ_TIMEOUT`]) and a
+/// connection cap ([`connection_cap`]).
 pub async fn serve_with_grace(
     listener: TcpListener,
     state: AppState,

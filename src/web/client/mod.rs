@@ -6,19 +6,18 @@
 pub mod catalogue;
 mod en;
 mod es;
-
-use std::net::SocketAddr;
+pub mod languages;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use self::catalogue::Catalogue;
+use super::plumbing::client_address::ClientAddress;
 use super::plumbing::error::WebError;
 use super::plumbing::form_token::{IssuedToken, PublicForm};
 use super::plumbing::route::{Access, Category, Route};
@@ -43,14 +42,12 @@ const CLIENT_CITATION: &str = "Weiss (2015)";
 
 pub fn routes() -> Vec<Route> {
     vec![
-        Route::new(
-            "/c/{token}",
-            Access::Public,
-            get(show_questions)
-                .post(answer_questions)
-                .route_layer(axum::middleware::from_fn(own_pages)),
-        )
-        .counted(Category::Client),
+        Route::get("/c/{token}", Access::Public, show_questions)
+            .counted(Category::Client)
+            .open_while_locked(),
+        Route::post("/c/{token}", Access::Public, answer_questions)
+            .counted(Category::Client)
+            .open_while_locked(),
     ]
 }
 
@@ -58,14 +55,19 @@ pub fn routes() -> Vec<Route> {
 #[derive(Debug, Clone, Copy)]
 pub struct ClientPage;
 
-/// True for the addresses of the client view.
+/// Where the client view's addresses begin.
+pub const PREFIX: &str = "/c";
+
+/// True for the addresses of the client view, known or not: for the fallback and for the
+/// layers outside the router (the timeout, the body limit, the cross-site check).
 pub fn is_client_path(path: &str) -> bool {
-    path == "/c" || path.starts_with("/c/")
+    path.strip_prefix(PREFIX)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// Every answer of the client view is its own page: a failure the handlers could not turn
 /// into one (the database failed) becomes the client's "something did not work" page.
-async fn own_pages(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+pub async fn own_pages(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let headers = request.headers().clone();
     let mut response = next.run(request).await;
     if response.status().is_server_error() {
@@ -219,8 +221,8 @@ struct LangParam {
 
 /// The language asked for by `?lang=` (or the form's field), else by `Accept-Language`.
 fn language(asked: Option<&str>, headers: &HeaderMap) -> &'static Catalogue {
-    asked.and_then(catalogue::find).unwrap_or_else(|| {
-        catalogue::negotiate(
+    asked.and_then(languages::find).unwrap_or_else(|| {
+        languages::negotiate(
             headers
                 .get(header::ACCEPT_LANGUAGE)
                 .and_then(|value| value.to_str().ok()),
@@ -270,8 +272,7 @@ struct Opened {
 async fn open_invitation(
     state: &AppState,
     words: &'static Catalogue,
-    peer: SocketAddr,
-    headers: &HeaderMap,
+    address: ClientAddress,
     token: &str,
 ) -> Result<Result<Opened, Response>, WebError> {
     let token = ClientToken::parse(token);
@@ -279,12 +280,9 @@ async fn open_invitation(
         Some(token) => state.store.client_token(token, now()).await?,
         None => TokenLookup::Unknown,
     };
-    if matches!(found, TokenLookup::Unknown) {
-        let address = super::plumbing::throttle::client_address(state, peer, headers);
-        if state.client_throttle.unknown(address) {
-            let page = MessagePage::plain(words, words.too_many_title, words.too_many_text);
-            return Ok(Err((StatusCode::TOO_MANY_REQUESTS, page).into_response()));
-        }
+    if matches!(found, TokenLookup::Unknown) && state.client_throttle.unknown(address.0) {
+        let page = MessagePage::plain(words, words.too_many_title, words.too_many_text);
+        return Ok(Err((StatusCode::TOO_MANY_REQUESTS, page).into_response()));
     }
     Ok(match (found, token) {
         (TokenLookup::Open(invitation), Some(token)) => Ok(Opened {
@@ -348,7 +346,7 @@ async fn other_invitation_refused(
 async fn show_questions(
     State(state): State<AppState>,
     session: Session,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    address: ClientAddress,
     headers: HeaderMap,
     Path(segment): Path<String>,
     Query(params): Query<LangParam>,
@@ -357,7 +355,7 @@ async fn show_questions(
     let Some(token) = token_for(&segment, &headers) else {
         return Ok(gone(words, Spent::Expired));
     };
-    let invitation = match open_invitation(&state, words, peer, &headers, &token).await? {
+    let invitation = match open_invitation(&state, words, address, &token).await? {
         // A page load after the expiry opens no new form, grace or not.
         Ok(opened) if opened.in_grace => return Ok(gone(words, Spent::Expired)),
         Ok(opened) => opened.invitation,
@@ -380,7 +378,7 @@ async fn show_questions(
 async fn answer_questions(
     State(state): State<AppState>,
     session: Session,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    address: ClientAddress,
     headers: HeaderMap,
     Path(segment): Path<String>,
     form: PublicForm,
@@ -391,7 +389,7 @@ async fn answer_questions(
             .find(|(field, _)| field == name)
             .map(|(_, value)| value.as_str())
     };
-    let switch_to = field(SWITCH_FIELD).and_then(catalogue::find);
+    let switch_to = field(SWITCH_FIELD).and_then(languages::find);
     let switching = field(SWITCH_FIELD).is_some();
     let words = switch_to.unwrap_or_else(|| language(field(LANG_FIELD), &headers));
     let Some(token) = token_for(&segment, &headers) else {
@@ -401,7 +399,7 @@ async fn answer_questions(
         invitation,
         in_grace,
         token,
-    } = match open_invitation(&state, words, peer, &headers, &token).await? {
+    } = match open_invitation(&state, words, address, &token).await? {
         Ok(opened) => opened,
         Err(refused) => return Ok(refused),
     };
@@ -644,7 +642,7 @@ fn questions_page(
         words,
         action: format!("/c/{segment}"),
         csrf_token: form_token.field().to_owned(),
-        languages: catalogue::ALL
+        languages: languages::ALL
             .iter()
             .map(|each| LanguageLink {
                 code: each.code,
@@ -659,9 +657,9 @@ fn questions_page(
 }
 
 /// The 404 page for an address under `/c/` that is no client link at all (a mistyped or
-/// cut-off link): in the client's words, with nothing of the clinician's app.
-pub fn not_found(headers: &HeaderMap) -> Response {
-    let mut response = refusal(language(None, headers), &TokenLookup::Unknown);
+/// cut-off link), in the client's words, with nothing of the clinician's app.
+pub async fn fallback(headers: HeaderMap) -> Response {
+    let mut response = refusal(language(None, &headers), &TokenLookup::Unknown);
     response.extensions_mut().insert(ClientPage);
     response
 }
@@ -669,7 +667,7 @@ pub fn not_found(headers: &HeaderMap) -> Response {
 /// The clinician-facing name of a stored language ("Spanish"), and whether its wording is
 /// this app's own translation.
 pub fn language_for_clinician(code: LanguageCode) -> (&'static str, bool) {
-    catalogue::find(code.as_str()).map_or(("an unknown language", false), |words| {
+    languages::find(code.as_str()).map_or(("an unknown language", false), |words| {
         (words.english_name, words.is_translation)
     })
 }

@@ -3,23 +3,21 @@
 //! The n-th logged `POST /screenings` would be the n-th screening stored, so its line's time
 //! would date a screening; so would the n-th result opened, form shown, invitation answered,
 //! draft saved or device unlocked, joined with the stored `seq_in_year` and `administration`.
-//! The route table says which routes are counted ([`Log::Counted`], the default) and which
-//! may be logged ([`Log::Line`]). A counted request gets no line and no span, nothing at all
+//! The route table says which routes are counted ([`Log::Counted`](super::policy::Log::Counted),
+//! the default) and which may be logged ([`Log::Line`](super::policy::Log::Line)). A counted request gets no line and no span, nothing at all
 //! is logged while it runs (the subscriber asks [`may_log`], so a dependency's
 //! per-request line cannot date it either), and an hourly count per category stands in for
 //! it. OWASP ASVS 5.0 V16.2.5: data is logged according to its protection level.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{MatchedPath, Request};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::route::{Category, Log};
+use super::policy::Category;
 
 /// How often the counts are logged.
 pub const REPORT_PERIOD: Duration = Duration::from_secs(60 * 60);
@@ -58,31 +56,6 @@ pub fn keep_failure_for_count(message: &dyn std::fmt::Display) -> bool {
     COUNTED
         .try_with(|activity| activity.keep_failure(message.to_string()))
         .is_ok()
-}
-
-/// The log policy of every route, by its path in the route table.
-#[derive(Debug, Clone, Default)]
-pub struct Policies(Arc<HashMap<&'static str, Log>>);
-
-impl Policies {
-    pub fn new(policies: impl IntoIterator<Item = (&'static str, Log)>) -> Policies {
-        Policies(Arc::new(policies.into_iter().collect()))
-    }
-
-    /// The policy for a request: its route's, or counted as [`Category::Other`] when it
-    /// matched no route (a browser's `/favicon.ico` on a client's first page).
-    pub fn of(&self, request: &Request) -> Log {
-        request
-            .extensions()
-            .get::<MatchedPath>()
-            .and_then(|route| self.0.get(route.as_str()).copied())
-            .unwrap_or(Log::Counted(Category::Other))
-    }
-
-    /// True for the requests that are counted, never logged one by one.
-    pub fn is_unlogged(&self, request: &Request) -> bool {
-        matches!(self.of(request), Log::Counted(_))
-    }
 }
 
 /// The marker a response carries when its request was counted, not logged.

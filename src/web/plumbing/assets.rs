@@ -1,16 +1,10 @@
-//! Static assets, embedded in the binary and served with a content hash in their address so
-//! browsers may cache them for good.
+//! Static assets, embedded in the binary, and their addresses with a content hash so browsers
+//! may cache them for good. Pure: the route that serves them is
+//! [`crate::web::static_files`]'s.
 
 use std::sync::OnceLock;
 
-use axum::extract::Path;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use rust_embed::RustEmbed;
-
-use super::error::WebError;
-use super::route::{Access, Category, Route};
+use rust_embed::{EmbeddedFile, RustEmbed};
 
 #[derive(RustEmbed)]
 #[folder = "static/"]
@@ -20,10 +14,9 @@ const STYLESHEET: &str = "app.css";
 const CLIENT_STYLESHEET: &str = "client.css";
 const INVITATION_SCRIPT: &str = "invitation.js";
 
-pub fn routes() -> Vec<Route> {
-    // Counted: a client's phone loads the stylesheet on its first page, so the line's time
-    // would date the client's visit.
-    vec![Route::new("/static/{file}", Access::Public, get(asset)).counted(Category::Other)]
+/// The embedded file called `name`, if there is one.
+pub fn file(name: &str) -> Option<EmbeddedFile> {
+    Assets::get(name)
 }
 
 /// The stylesheet's address, `/static/app.css?v=<hash>`.
@@ -51,19 +44,4 @@ fn versioned(file: &str) -> String {
         .unwrap_or_default();
     let short: String = hash[..6].iter().map(|byte| format!("{byte:02x}")).collect();
     format!("/static/{file}?v={short}")
-}
-
-async fn asset(Path(file): Path<String>) -> Result<Response, WebError> {
-    let asset = Assets::get(&file).ok_or(WebError::NotFound)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, asset.metadata.mimetype().to_owned()),
-            (
-                header::CACHE_CONTROL,
-                "public, max-age=31536000, immutable".to_owned(),
-            ),
-        ],
-        asset.data,
-    )
-        .into_response())
 }

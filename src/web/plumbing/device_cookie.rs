@@ -17,15 +17,10 @@
 use std::time::Duration;
 
 use axum::http::HeaderMap;
-use axum::http::HeaderValue;
-use axum::http::header::{COOKIE, SET_COOKIE};
-use axum::response::{IntoResponseParts, ResponseParts};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
+use hmac::Mac;
 use rand::RngCore;
-use sha2::Sha256;
 
+use super::cookie::{self, SameSite, SetCookie, SigningKey};
 use crate::accounts::Username;
 
 /// The cookie's name (not `screener_device`, the handed-over device's client token).
@@ -40,97 +35,72 @@ const NONCE_BYTES: usize = 16;
 pub type DeviceId = [u8; NONCE_BYTES];
 
 /// Issues and checks device cookies under one server key.
-#[derive(Clone)]
-pub struct DeviceCookies {
-    key: [u8; 32],
-    secure_cookie: bool,
-}
-
-impl std::fmt::Debug for DeviceCookies {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter
-            .debug_struct("DeviceCookies")
-            .field("key", &"(secret)")
-            .field("secure_cookie", &self.secure_cookie)
-            .finish()
-    }
-}
-
-/// A `Set-Cookie` for the device cookie, usable as response parts.
 #[derive(Debug, Clone)]
-pub struct DeviceCookie(HeaderValue);
-
-impl IntoResponseParts for DeviceCookie {
-    type Error = std::convert::Infallible;
-
-    fn into_response_parts(self, mut parts: ResponseParts) -> Result<ResponseParts, Self::Error> {
-        parts.headers_mut().append(SET_COOKIE, self.0);
-        Ok(parts)
-    }
+pub struct DeviceCookies {
+    key: SigningKey,
+    secure_cookie: bool,
 }
 
 impl DeviceCookies {
     /// Cookies under `key`; `secure_cookie` marks them `Secure` (behind HTTPS).
     pub fn with_key(key: [u8; 32], secure_cookie: bool) -> DeviceCookies {
-        DeviceCookies { key, secure_cookie }
+        DeviceCookies {
+            key: SigningKey::new(key),
+            secure_cookie,
+        }
     }
 
     /// A fresh cookie for `username`, to set after a successful sign-in.
-    pub fn issue(&self, username: &Username) -> DeviceCookie {
+    pub fn issue(&self, username: &Username) -> SetCookie {
         let mut nonce = [0u8; NONCE_BYTES];
         rand::rng().fill_bytes(&mut nonce);
         let value = format!(
             "{}.{}",
-            URL_SAFE_NO_PAD.encode(nonce),
-            URL_SAFE_NO_PAD.encode(self.mac(username, &nonce).finalize().into_bytes())
+            cookie::encode(nonce),
+            self.key.sign(|mac| feed(mac, username, &nonce))
         );
-        let secure = if self.secure_cookie { "; Secure" } else { "" };
-        let header = format!(
-            "{DEVICE_COOKIE}={value}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{secure}",
-            DEVICE_LIFETIME.as_secs()
-        );
-        DeviceCookie(HeaderValue::from_str(&header).expect("a cookie of base64 text"))
+        SetCookie::new(
+            DEVICE_COOKIE,
+            &value,
+            "/",
+            DEVICE_LIFETIME.as_secs() as i64,
+            SameSite::Lax,
+            self.secure_cookie,
+        )
     }
 
     /// The device of the request's cookie when it was issued for `username`.
     pub fn verify(&self, headers: &HeaderMap, username: &Username) -> Option<DeviceId> {
-        headers
-            .get_all(COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .filter(|(name, _)| *name == DEVICE_COOKIE)
-            .find_map(|(_, value)| self.verify_value(value, username))
+        cookie::read(headers, DEVICE_COOKIE).find_map(|value| self.verify_value(value, username))
     }
 
     fn verify_value(&self, value: &str, username: &Username) -> Option<DeviceId> {
         let (nonce, mac) = value.split_once('.')?;
-        let nonce: DeviceId = URL_SAFE_NO_PAD.decode(nonce).ok()?.try_into().ok()?;
-        let mac = URL_SAFE_NO_PAD.decode(mac).ok()?;
-        self.mac(username, &nonce)
-            .verify_slice(&mac)
-            .ok()
-            .map(|()| nonce)
+        let nonce: DeviceId = cookie::decode(nonce)?.try_into().ok()?;
+        self.key
+            .verify(mac, |hmac| feed(hmac, username, &nonce))
+            .then_some(nonce)
     }
+}
 
-    fn mac(&self, username: &Username, nonce: &DeviceId) -> Hmac<Sha256> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
-        mac.update(PURPOSE.as_bytes());
-        mac.update(b"\0");
-        mac.update(username.as_str().as_bytes());
-        mac.update(b"\0");
-        mac.update(nonce);
-        mac
-    }
+/// What a device cookie's MAC covers: the purpose, the username and the nonce.
+fn feed(mac: &mut impl Mac, username: &Username, nonce: &DeviceId) {
+    mac.update(PURPOSE.as_bytes());
+    mac.update(b"\0");
+    mac.update(username.as_str().as_bytes());
+    mac.update(b"\0");
+    mac.update(nonce);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn request_with(cookie: &DeviceCookie) -> HeaderMap {
-        let set = cookie.0.to_str().unwrap();
+    use axum::http::HeaderValue;
+    use axum::http::header::COOKIE;
+
+    fn request_with(cookie: &SetCookie) -> HeaderMap {
+        let set = cookie.as_str();
         let pair = set.split(';').next().unwrap();
         let mut headers = HeaderMap::new();
         headers.insert(COOKIE, HeaderValue::from_str(pair).unwrap());
@@ -143,7 +113,7 @@ mod tests {
         let alice = Username::parse("alice").unwrap();
         let bob = Username::parse("bob").unwrap();
         let issued = cookies.issue(&alice);
-        let set = issued.0.to_str().unwrap();
+        let set = issued.as_str();
         assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Secure"));
         assert!(!set.contains("alice"));
         let headers = request_with(&issued);

@@ -26,10 +26,11 @@ pub enum WebError {
     /// No account exists yet: the setup link must be used first.
     #[error("no account exists yet")]
     FirstRun,
-    /// The request body is larger than [`super::limit::BODY_LIMIT_BYTES`].
+    /// The request body is larger than the limit it carries, in bytes
+    /// ([`crate::web::BODY_LIMIT_BYTES`]).
     #[error("request body too large")]
-    TooLarge,
-    /// The request took longer than [`super::REQUEST_TIMEOUT`].
+    TooLarge(usize),
+    /// The request took longer than [`crate::web::REQUEST_TIMEOUT`].
     #[error("request timed out")]
     TimedOut,
     /// The database failed.
@@ -67,10 +68,7 @@ impl WebError {
     pub fn is_unavailable(&self) -> bool {
         match self {
             WebError::Store(error) => error.is_unavailable(),
-            // The session store reports only a message; a backend failure is the database.
-            WebError::Session(tower_sessions::session::Error::Store(
-                tower_sessions::session_store::Error::Backend(_),
-            )) => true,
+            WebError::Session(error) => crate::store::session_unavailable(error),
             _ => false,
         }
     }
@@ -95,12 +93,12 @@ impl IntoResponse for WebError {
                 "Set up first",
                 "No account exists yet. Open the one-time setup link that the server printed on its console when it started, and create the first administrator.".to_owned(),
             ),
-            WebError::TooLarge => (
+            WebError::TooLarge(limit) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Too large",
                 format!(
                     "What was sent is larger than the {} KiB this app accepts, so nothing was saved. A screening form is far smaller: go back, reload the form and try again.",
-                    super::limit::BODY_LIMIT_BYTES / 1024
+                    limit / 1024
                 ),
             ),
             WebError::TimedOut => (

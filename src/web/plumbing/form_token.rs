@@ -22,14 +22,12 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::header::{COOKIE, SET_COOKIE};
-use axum::http::{HeaderMap, HeaderValue};
-use axum::response::{IntoResponse, IntoResponseParts, Response, ResponseParts};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use hmac::Mac;
 use rand::RngCore;
-use sha2::Sha256;
+
+use super::cookie::{self, SameSite, SetCookie, SigningKey};
 
 /// The hidden form field carrying the token (the same name as a signed-in form's token).
 pub const FORM_TOKEN_FIELD: &str = "csrf_token";
@@ -45,31 +43,18 @@ pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
 
 const NONCE_BYTES: usize = 16;
 
-type HmacSha256 = Hmac<Sha256>;
-
 /// Issues and checks form tokens under one secret key.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct FormTokens {
-    key: [u8; 32],
+    key: SigningKey,
     secure_cookie: bool,
     lifetime: Duration,
-}
-
-impl std::fmt::Debug for FormTokens {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter
-            .debug_struct("FormTokens")
-            .field("key", &"(secret)")
-            .field("secure_cookie", &self.secure_cookie)
-            .field("lifetime", &self.lifetime)
-            .finish()
-    }
 }
 
 /// A token just issued: the cookie to set and the value of the form's hidden field.
 #[derive(Debug, Clone)]
 pub struct IssuedToken {
-    set_cookie: HeaderValue,
+    set_cookie: SetCookie,
     field: String,
 }
 
@@ -79,22 +64,10 @@ impl IssuedToken {
         &self.field
     }
 
-    /// The `Set-Cookie` header to send with the page (as response parts).
-    pub fn cookie(&self) -> FormCookie {
-        FormCookie(self.set_cookie.clone())
-    }
-}
-
-/// A `Set-Cookie` for the form cookie, usable as response parts: `(token.cookie(), page)`.
-#[derive(Debug, Clone)]
-pub struct FormCookie(HeaderValue);
-
-impl IntoResponseParts for FormCookie {
-    type Error = std::convert::Infallible;
-
-    fn into_response_parts(self, mut parts: ResponseParts) -> Result<ResponseParts, Self::Error> {
-        parts.headers_mut().append(SET_COOKIE, self.0);
-        Ok(parts)
+    /// The `Set-Cookie` header to send with the page, as response parts:
+    /// `(token.cookie(), page)`.
+    pub fn cookie(&self) -> SetCookie {
+        self.set_cookie.clone()
     }
 }
 
@@ -110,7 +83,7 @@ impl FormTokens {
     /// Tokens under `key`; `secure_cookie` marks the cookie `Secure` (behind HTTPS).
     pub fn with_key(key: [u8; 32], secure_cookie: bool) -> FormTokens {
         FormTokens {
-            key,
+            key: SigningKey::new(key),
             secure_cookie,
             lifetime: DEFAULT_LIFETIME,
         }
@@ -129,18 +102,12 @@ impl FormTokens {
         let nonce = cookie_nonce(request_headers).unwrap_or_else(|| {
             let mut bytes = [0u8; NONCE_BYTES];
             rand::rng().fill_bytes(&mut bytes);
-            URL_SAFE_NO_PAD.encode(bytes)
+            cookie::encode(bytes)
         });
         let expires = now_secs() + self.lifetime.as_secs() as i64;
-        let signature = URL_SAFE_NO_PAD.encode(self.sign(purpose, &nonce, expires));
-        let set_cookie = format!(
-            "{FORM_COOKIE}={nonce}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}",
-            self.lifetime.as_secs(),
-            if self.secure_cookie { "; Secure" } else { "" }
-        );
+        let signature = self.key.sign(|mac| feed(mac, purpose, &nonce, expires));
         IssuedToken {
-            set_cookie: HeaderValue::from_str(&set_cookie)
-                .unwrap_or_else(|_| HeaderValue::from_static("")),
+            set_cookie: self.form_cookie(&nonce, self.lifetime.as_secs() as i64),
             field: format!("{expires}.{signature}"),
         }
     }
@@ -169,38 +136,35 @@ impl FormTokens {
         if expires < now_secs() {
             return false;
         }
-        let Ok(signature) = URL_SAFE_NO_PAD.decode(signature) else {
-            return false;
-        };
-        self.mac(purpose, nonce, expires)
-            .verify_slice(&signature)
-            .is_ok()
+        self.key
+            .verify(signature, |mac| feed(mac, purpose, nonce, expires))
     }
 
     /// A `Set-Cookie` that removes the form cookie (after signing in it is not needed).
-    pub fn clear_cookie(&self) -> FormCookie {
-        let secure = if self.secure_cookie { "; Secure" } else { "" };
-        let value = format!("{FORM_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}");
-        FormCookie(HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("")))
+    pub fn clear_cookie(&self) -> SetCookie {
+        self.form_cookie("", 0)
     }
 
-    fn mac(&self, purpose: &str, nonce: &str, expires: i64) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
-        // Lengths first, so that no two (purpose, nonce) pairs sign the same bytes.
-        for part in [purpose.as_bytes(), nonce.as_bytes()] {
-            mac.update(&(part.len() as u64).to_be_bytes());
-            mac.update(part);
-        }
-        mac.update(&expires.to_be_bytes());
-        mac
+    fn form_cookie(&self, nonce: &str, max_age: i64) -> SetCookie {
+        SetCookie::new(
+            FORM_COOKIE,
+            nonce,
+            "/",
+            max_age,
+            SameSite::Lax,
+            self.secure_cookie,
+        )
     }
+}
 
-    fn sign(&self, purpose: &str, nonce: &str, expires: i64) -> Vec<u8> {
-        self.mac(purpose, nonce, expires)
-            .finalize()
-            .into_bytes()
-            .to_vec()
+/// What a form token's MAC covers: lengths first, so that no two (purpose, nonce) pairs sign
+/// the same bytes, then the expiry.
+fn feed(mac: &mut impl Mac, purpose: &str, nonce: &str, expires: i64) {
+    for part in [purpose.as_bytes(), nonce.as_bytes()] {
+        mac.update(&(part.len() as u64).to_be_bytes());
+        mac.update(part);
     }
+    mac.update(&expires.to_be_bytes());
 }
 
 fn now_secs() -> i64 {
@@ -209,19 +173,10 @@ fn now_secs() -> i64 {
 
 /// The nonce in the request's form cookie, when it has a well-formed one.
 fn cookie_nonce(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == FORM_COOKIE)
-        .map(|(_, value)| value.to_owned())
-        .filter(|value| {
-            URL_SAFE_NO_PAD
-                .decode(value)
-                .is_ok_and(|bytes| bytes.len() == NONCE_BYTES)
-        })
+    cookie::read(headers, FORM_COOKIE)
+        .next()
+        .filter(|value| cookie::decode(value).is_some_and(|bytes| bytes.len() == NONCE_BYTES))
+        .map(str::to_owned)
 }
 
 /// A form body from someone who may have no session, its `csrf_token` field taken out; check
@@ -275,10 +230,13 @@ impl<S: Send + Sync> FromRequest<S> for PublicForm {
 
 #[cfg(test)]
 mod tests {
+    use axum::http::HeaderValue;
+    use axum::http::header::COOKIE;
+
     use super::*;
 
     fn headers_with_cookie(issued: &IssuedToken) -> HeaderMap {
-        let set_cookie = issued.set_cookie.to_str().unwrap();
+        let set_cookie = issued.set_cookie.as_str();
         let pair = set_cookie.split(';').next().unwrap();
         let mut headers = HeaderMap::new();
         headers.insert(COOKIE, HeaderValue::from_str(pair).unwrap());
@@ -308,7 +266,7 @@ mod tests {
     fn an_expired_token_is_refused_and_the_cookie_nonce_is_kept_across_issues() {
         let tokens = FormTokens::random(true).with_lifetime(Duration::ZERO);
         let issued = tokens.issue(&HeaderMap::new(), SIGN_IN);
-        assert!(issued.set_cookie.to_str().unwrap().ends_with("; Secure"));
+        assert!(issued.set_cookie.as_str().ends_with("; Secure"));
         let headers = headers_with_cookie(&issued);
         let signature = issued.field().split_once('.').unwrap().1;
         let past = format!("{}.{signature}", now_secs() - 1);

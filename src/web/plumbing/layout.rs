@@ -1,7 +1,7 @@
 //! What every page shares: its title, the stylesheet, the citation, and who is signed in.
 
 use super::assets;
-use super::session::SignedIn;
+use super::identity::SignedIn;
 use crate::screening::guidance;
 
 /// The signed-in clinician as the page header shows them.

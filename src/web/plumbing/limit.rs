@@ -55,7 +55,7 @@ pub async fn limit_body(request: Request, next: Next) -> Response {
         if drainable && !awaits_continue {
             let _ = tokio::time::timeout(DRAIN_TIME, drain(body)).await;
         }
-        return WebError::TooLarge.into_response();
+        return WebError::TooLarge(BODY_LIMIT_BYTES).into_response();
     }
     next.run(Request::from_parts(parts, Body::from(buffered)))
         .await

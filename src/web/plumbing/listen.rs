@@ -52,7 +52,7 @@ const RESERVED_DESCRIPTORS: u64 = 64;
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// The most connections open at once: the descriptor limit (`ulimit -n`) less a quarter of
-/// it, and at least [`RESERVED_DESCRIPTORS`], for everything else the process opens.
+/// it, and at least `RESERVED_DESCRIPTORS` (64), for everything else the process opens.
 pub fn connection_cap() -> usize {
     let limit = descriptor_limit();
     let cap = limit

@@ -1,64 +1,42 @@
-//! The lock of a handed-over device (PRODUCT §6): while a session is locked, every request but
-//! the client view, `/unlock` (with its way back to the questions), `/logout` and static
-//! files is sent to `/unlock` — unknown addresses included, so nothing of the clinician's
-//! app shows, not even its 404 page.
+//! The lock of a handed-over device (PRODUCT §6): while a session is locked, a request to a
+//! route whose [`Lock`] policy in the route table is [`Lock::RedirectToUnlock`] is sent to
+//! `/unlock`, and so is any address the clinician's app does not know, so nothing of the
+//! app shows, not even its 404 page. The client view, its stylesheet, `/unlock` and signing
+//! out are [`Lock::Open`].
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
+use super::route::{self, Lock, Policies};
 use super::session;
 
-/// True for the paths a locked session may still reach.
-pub fn open_while_locked(path: &str) -> bool {
-    path.starts_with("/c/")
-        || path.starts_with("/static/")
-        || path == "/unlock"
-        || path == "/unlock/questions"
-        || path == "/logout"
-}
+/// Where a locked session is sent.
+pub const UNLOCK_PATH: &str = "/unlock";
 
-/// Sends every request of a locked session elsewhere than [`open_while_locked`] to `/unlock`.
-pub async fn enforce(session: Session, request: Request, next: Next) -> Response {
-    if open_while_locked(request.uri().path()) {
-        return next.run(request).await;
-    }
-    match session::lock_state(&session).await {
-        Ok(Some(_)) => Redirect::to("/unlock").into_response(),
-        Ok(None) => next.run(request).await,
-        Err(error) => error.into_response(),
+/// The redirect to `/unlock` when `session` is locked (or the error reading it).
+pub async fn redirect_if_locked(session: &Session) -> Option<Response> {
+    match session::lock_state(session).await {
+        Ok(Some(_)) => Some(Redirect::to(UNLOCK_PATH).into_response()),
+        Ok(None) => None,
+        Err(error) => Some(error.into_response()),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::open_while_locked;
-
-    #[test]
-    fn only_the_client_view_unlock_logout_and_static_files_stay_open() {
-        for open in [
-            "/c/abc",
-            "/unlock",
-            "/unlock/questions",
-            "/logout",
-            "/static/app.css",
-        ] {
-            assert!(open_while_locked(open), "{open}");
-        }
-        for closed in [
-            "/",
-            "/screenings",
-            "/screenings/new",
-            "/invitations",
-            "/c",
-            "/cx/abc",
-            "/unlock/x",
-            "/login",
-            "/nothing-here",
-            "/healthz",
-        ] {
-            assert!(!open_while_locked(closed), "{closed}");
-        }
+/// Applies each matched route's lock policy. Requests that matched no route pass to the
+/// fallback, which decides for itself.
+pub async fn enforce(
+    State(policies): State<Policies>,
+    session: Session,
+    request: Request,
+    next: Next,
+) -> Response {
+    let policy = route::matched(&request).map(|path| policies.lock(request.method(), path));
+    if policy == Some(Lock::RedirectToUnlock)
+        && let Some(response) = redirect_if_locked(&session).await
+    {
+        return response;
     }
+    next.run(request).await
 }

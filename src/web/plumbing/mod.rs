@@ -5,13 +5,17 @@
 
 pub mod activity;
 pub mod assets;
+pub mod client_address;
+pub mod cookie;
 pub mod device_cookie;
 pub mod error;
 pub mod form_token;
+pub mod identity;
 pub mod layout;
 pub mod limit;
 pub mod listen;
 pub mod lock;
+pub mod policy;
 pub mod route;
 pub mod session;
 pub mod state;

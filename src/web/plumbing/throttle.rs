@@ -28,16 +28,15 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::http::HeaderMap;
 use tokio::sync::OwnedMutexGuard;
 
 use super::device_cookie::DeviceId;
 use crate::accounts::Username;
-use crate::store::{AccountSubject, AuditAction, AuditEntry, Store, StoreError};
+use crate::store::{AccountSubject, AuditAction, AuditEntry, SharedFailures, Store, StoreError};
 
 /// Failures from one address for one account before that address is locked out of it.
 pub const PAIR_FAILURES: u32 = 5;
@@ -275,8 +274,8 @@ pub struct SignInThrottle {
     /// Untrusted attempts for one account run one at a time (in this process), so that
     /// parallel guesses from many addresses cannot slip past the account-wide delay.
     account_gates: Gates<String>,
-    /// On PostgreSQL: where accounts' counts are shared, and the key they are hashed with.
-    shared: Option<(Store, [u8; 32])>,
+    /// Where accounts' counts are shared by every instance, when the store shares them.
+    shared: Option<SharedFailures>,
 }
 
 impl SignInThrottle {
@@ -293,10 +292,7 @@ impl SignInThrottle {
     /// The throttle for a server on `store`: accounts' counts in the database on PostgreSQL.
     pub async fn for_store(store: &Store) -> Result<SignInThrottle, StoreError> {
         let mut throttle = SignInThrottle::in_memory();
-        if store.is_postgres() {
-            let key = store.server_key(crate::store::THROTTLE_KEY).await?;
-            throttle.shared = Some((store.clone(), key));
-        }
+        throttle.shared = store.shared_failures(SIGN_IN_SCOPE).await?;
         Ok(throttle)
     }
 
@@ -341,30 +337,28 @@ impl SignInThrottle {
             None => None,
         };
         let subject = match (&self.shared, username) {
-            (Some((_, key)), Some(username)) => {
-                Some(AccountSubject::new(key, SIGN_IN_SCOPE, username))
-            }
+            (Some(shared), Some(username)) => Some(shared.subject(username)),
             _ => None,
         };
         // Read for every typed name alike, so that an account's name takes no longer.
-        let shared_wait = match (&self.shared, &subject) {
-            (Some((store, _)), Some(subject)) => {
-                let unix = unix_now();
-                let (failures, expires) = store
-                    .account_failures(subject, unix)
-                    .await
-                    .unwrap_or_else(|error| {
-                        tracing::warn!(%error, "could not read an account's failed sign-ins");
-                        (0, 0)
-                    });
-                // Stored in whole seconds: rounded up, the wait is never shorter than the delay.
-                let last = expires - LOCK_DURATION.as_secs() as i64 + 1;
-                let ready = last + account_delay(failures).as_secs() as i64;
-                (failures >= ACCOUNT_FAILURES && ready > unix)
-                    .then(|| Duration::from_secs((ready - unix) as u64))
-            }
-            _ => None,
-        };
+        let shared_wait =
+            match (&self.shared, &subject) {
+                (Some(shared), Some(subject)) => {
+                    let unix = unix_now();
+                    let (failures, expires) = shared.failures(subject, unix).await.unwrap_or_else(
+                        |error| {
+                            tracing::warn!(%error, "could not read an account's failed sign-ins");
+                            (0, 0)
+                        },
+                    );
+                    // Stored in whole seconds: rounded up, the wait is never shorter than the delay.
+                    let last = expires - LOCK_DURATION.as_secs() as i64 + 1;
+                    let ready = last + account_delay(failures).as_secs() as i64;
+                    (failures >= ACCOUNT_FAILURES && ready > unix)
+                        .then(|| Duration::from_secs((ready - unix) as u64))
+                }
+                _ => None,
+            };
         let now = Instant::now();
         let mut counts = lock(&self.counts);
         let local_wait = name
@@ -497,25 +491,22 @@ impl SignInAttempt<'_> {
                 failure.account_delayed = crossed(after);
             }
         }
-        if let (Some((store, _)), Some(subject), Some(name)) =
+        if let (Some(shared), Some(subject), Some(name)) =
             (&self.throttle.shared, self.subject, self.name)
         {
             // Written off the answer's path, so that an account's name takes no longer to
             // refuse than any other.
-            let store = store.clone();
+            let shared = shared.clone();
             let local_crossed = failure.account_delayed;
             tokio::spawn(async move {
                 let window = LOCK_DURATION.as_secs() as i64;
-                match store
-                    .count_account_failure(&subject, unix_now(), window)
-                    .await
-                {
+                match shared.count(&subject, unix_now(), window).await {
                     // Audited here only when this process's count did not cross with it
                     // (the other instances' failures brought the shared count there).
                     Ok(after) if crossed(after) && !local_crossed => {
                         let entry = AuditEntry::new(&name, AuditAction::SignInThrottled)
                             .detail(account_delayed_words());
-                        if let Err(error) = store.record(entry).await {
+                        if let Err(error) = shared.store().record(entry).await {
                             tracing::warn!(%error, "could not audit an account's delay");
                         }
                     }
@@ -634,31 +625,6 @@ impl UnlockAttempt<'_> {
 
 fn unix_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-/// The client's address: the TCP peer, or behind a reverse proxy (`--behind-proxy`) the
-/// address the proxy appended last to `X-Forwarded-For`; an IPv6 address as its /64 (see
-/// [`address_key`]). Used only in memory, for throttling.
-pub fn client_address(
-    state: &super::state::AppState,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-) -> IpAddr {
-    let forwarded = || {
-        let last = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
-            .next_back()?;
-        last.trim().parse::<IpAddr>().ok()
-    };
-    let address = if state.security.behind_proxy {
-        forwarded().unwrap_or(peer.ip())
-    } else {
-        peer.ip()
-    };
-    address_key(address)
 }
 
 #[cfg(test)]

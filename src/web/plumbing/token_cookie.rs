@@ -6,9 +6,9 @@
 //! OWASP ASVS 5.0 V14.2.1 (no sensitive data in URLs) and V3.3.1, V3.3.2, V3.3.4 (cookie
 //! attributes).
 
-use axum::http::header::{COOKIE, SET_COOKIE};
-use axum::http::{HeaderMap, HeaderValue};
-use axum::response::{IntoResponseParts, ResponseParts};
+use axum::http::HeaderMap;
+
+use super::cookie::{self, SameSite, SetCookie};
 
 /// The cookie carrying the link of one invitation to its page.
 const LINK_COOKIE: &str = "screener_link";
@@ -19,26 +19,9 @@ pub const DEVICE_PATH: &str = "/c/here";
 /// What stands for the token in [`DEVICE_PATH`].
 pub const DEVICE_SEGMENT: &str = "here";
 
-/// A `Set-Cookie` header usable as response parts.
-#[derive(Debug, Clone)]
-pub struct TokenCookie(HeaderValue);
-
-impl IntoResponseParts for TokenCookie {
-    type Error = std::convert::Infallible;
-
-    fn into_response_parts(self, mut parts: ResponseParts) -> Result<ResponseParts, Self::Error> {
-        parts.headers_mut().append(SET_COOKIE, self.0);
-        Ok(parts)
-    }
-}
-
-fn set_cookie(name: &str, value: &str, path: &str, max_age: i64, secure: bool) -> TokenCookie {
-    let value = format!(
-        "{name}={value}; Path={path}; Max-Age={}; HttpOnly; SameSite=Strict{}",
-        max_age.max(0),
-        if secure { "; Secure" } else { "" }
-    );
-    TokenCookie(HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("")))
+/// A `Set-Cookie` of a client's token: scoped to its path, `SameSite=Strict`.
+fn set_cookie(name: &str, value: &str, path: &str, max_age: i64, secure: bool) -> SetCookie {
+    SetCookie::new(name, value, path, max_age, SameSite::Strict, secure)
 }
 
 /// Only a token's own characters are ever put in or read from a cookie.
@@ -52,7 +35,7 @@ fn invitation_path(invitation_id: &str) -> String {
 }
 
 /// The link's token for the page of `invitation_id`, for `max_age` seconds.
-pub fn link(invitation_id: &str, token: &str, max_age: i64, secure: bool) -> TokenCookie {
+pub fn link(invitation_id: &str, token: &str, max_age: i64, secure: bool) -> SetCookie {
     set_cookie(
         LINK_COOKIE,
         token,
@@ -63,25 +46,20 @@ pub fn link(invitation_id: &str, token: &str, max_age: i64, secure: bool) -> Tok
 }
 
 /// Removes the link cookie of `invitation_id`.
-pub fn clear_link(invitation_id: &str, secure: bool) -> TokenCookie {
+pub fn clear_link(invitation_id: &str, secure: bool) -> SetCookie {
     set_cookie(LINK_COOKIE, "", &invitation_path(invitation_id), 0, secure)
 }
 
 /// The handed-over device's token for the client view, for `max_age` seconds.
-pub fn device(token: &str, max_age: i64, secure: bool) -> TokenCookie {
+pub fn device(token: &str, max_age: i64, secure: bool) -> SetCookie {
     set_cookie(DEVICE_COOKIE, token, "/c/", max_age, secure)
 }
 
 fn read(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(found, _)| *found == name)
-        .map(|(_, value)| value.to_owned())
+    cookie::read(headers, name)
+        .next()
         .filter(|value| is_token_like(value))
+        .map(str::to_owned)
 }
 
 /// The link token the request's cookie carries (sent only to its invitation's page).
@@ -98,8 +76,11 @@ pub fn device_token(headers: &HeaderMap) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn header(cookie: &TokenCookie) -> String {
-        cookie.0.to_str().unwrap().to_owned()
+    use axum::http::HeaderValue;
+    use axum::http::header::COOKIE;
+
+    fn header(cookie: &SetCookie) -> String {
+        cookie.as_str().to_owned()
     }
 
     #[test]

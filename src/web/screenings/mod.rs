@@ -6,7 +6,6 @@ mod result;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use serde::Deserialize;
 
 pub(super) use self::form::{FormPage, INVITATION_FIELD, PRIOR_FIELD, Submitted};
@@ -22,21 +21,24 @@ use crate::store::{
 
 pub fn routes() -> Vec<Route> {
     vec![
-        Route::new("/screenings/new", Access::Clinician, get(new_screening))
+        Route::get("/screenings/new", Access::Clinician, new_screening)
             .counted(Category::Screening),
-        Route::new(
-            "/screenings",
-            Access::Clinician,
-            get(list_screenings).post(create_screening),
-        )
-        .keeping_form_through_sign_in()
-        .counted(Category::Screening),
-        Route::new("/screenings/{code}", Access::Clinician, get(show_screening))
+        Route::get("/screenings", Access::Clinician, list_screenings).counted(Category::Screening),
+        Route::post("/screenings", Access::Clinician, create_screening)
+            .keeping_form_through_sign_in()
             .counted(Category::Screening),
-        Route::new(
+        Route::get("/screenings/{code}", Access::Clinician, show_screening)
+            .counted(Category::Screening),
+        Route::get(
             "/screenings/{code}/delete",
             Access::Clinician,
-            get(confirm_delete).post(delete_screening),
+            confirm_delete,
+        )
+        .counted(Category::Screening),
+        Route::post(
+            "/screenings/{code}/delete",
+            Access::Clinician,
+            delete_screening,
         )
         .counted(Category::Screening),
     ]
@@ -51,7 +53,6 @@ struct NewParams {
     draft: Option<String>,
 }
 
-/// `GET /screenings/new`, optionally pre-filled as a re-screening of `prior_code`.
 /// True for the fields the screening form sends (answers and the earlier screening).
 pub fn is_form_field(field: &str) -> bool {
     crate::screening::answers::is_answer_field(field)
@@ -106,6 +107,7 @@ pub(super) fn mark(page: &mut FormPage, invitation: &Invitation) {
     page.mark_client_answers(invitation, language);
 }
 
+/// `GET /screenings/new`, optionally pre-filled as a re-screening of `prior_code`.
 async fn new_screening(
     State(state): State<AppState>,
     signed_in: SignedIn,
