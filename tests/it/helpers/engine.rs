@@ -96,7 +96,7 @@ fn no_postgres_hint() -> String {
          (Debian: apt-get install postgresql) or point {POSTGRES_VARIABLE} at a server where \
          the tests may create and drop databases",
         configured_server(),
-        pg_server::WHERE_BINARIES_ARE
+        pg_server::where_binaries_are()
     )
 }
 

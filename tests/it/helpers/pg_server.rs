@@ -21,8 +21,12 @@ use super::server::free_port;
 pub const BIN_VARIABLE: &str = "SCREENER_TEST_PG_BIN";
 
 /// Where [`binaries`] looks, for messages.
-pub const WHERE_BINARIES_ARE: &str =
-    "looked in $SCREENER_TEST_PG_BIN if set, else in PATH and /usr/lib/postgresql/*/bin";
+pub fn where_binaries_are() -> String {
+    match std::env::var_os(BIN_VARIABLE) {
+        Some(dir) => format!("looked in {BIN_VARIABLE}={}", Path::new(&dir).display()),
+        None => "looked in PATH and /usr/lib/postgresql/*/bin".to_owned(),
+    }
+}
 
 /// Whether `dir` holds the server binaries the tests run.
 fn has_binaries(dir: &Path) -> bool {
@@ -77,7 +81,10 @@ pub struct PgServer {
 
 fn bin(name: &str) -> String {
     let dir = binaries().unwrap_or_else(|| {
-        panic!("no PostgreSQL server binaries ({WHERE_BINARIES_ARE}): apt-get install postgresql")
+        panic!(
+            "no PostgreSQL server binaries ({}): apt-get install postgresql",
+            where_binaries_are()
+        )
     });
     dir.join(name).display().to_string()
 }
@@ -127,13 +134,17 @@ fn hand_over(path: &Path) {
 }
 
 /// The throwaway server every PostgreSQL test of this process shares when none answers at
-/// `SCREENER_TEST_POSTGRES`, started on first use. A keeper process stops it and removes its
+/// `SCREENER_TEST_POSTGRES`, started on first use, with TLS when the openssl command is there
+/// to make it a certificate. A keeper process stops it and removes its
 /// files once this process has ended, however it ends (its own process group, so that Ctrl-C
 /// in the terminal reaches the tests, not the keeper).
 pub fn shared() -> &'static PgServer {
     static SHARED: OnceLock<(PgServer, ChildStdin)> = OnceLock::new();
     let (server, _keeper) = SHARED.get_or_init(|| {
-        let server = PgServer::start_with(None, 200);
+        // TLS on, as on Debian's clusters, for the tests that connect with sslmode=require.
+        let certificate = tempfile::tempdir().expect("temp dir");
+        let tls = self_signed(certificate.path());
+        let server = PgServer::start_with(tls.as_ref(), 200);
         let stop = command("pg_ctl");
         let mut keeper = Command::new("sh");
         keeper
@@ -155,6 +166,32 @@ pub fn shared() -> &'static PgServer {
         (server, stdin)
     });
     server
+}
+
+/// A self-signed certificate for `localhost` in `dir`, made with the openssl command (`None`
+/// without it).
+fn self_signed(dir: &Path) -> Option<ServerTls> {
+    let status = Command::new("openssl")
+        .current_dir(dir)
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args([
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.crt",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()?;
+    status.success().then(|| ServerTls {
+        cert: dir.join("server.crt"),
+        key: dir.join("server.key"),
+    })
 }
 
 impl PgServer {
