@@ -480,14 +480,7 @@ async fn the_sweep_deletes_drafts_24_hours_after_they_were_saved(engine: Engine)
 }
 
 /// The client's answers to the six questions.
-const CLIENT_ANSWERS: &[(&str, &str)] = &[
-    ("q1_concern_expressed", "no"),
-    ("q2_self_concern", "yes"),
-    ("q3_escape", "exercise"),
-    ("q4_secrets", "declined"),
-    ("q5_others_disturbed", "no"),
-    ("q6_shame", "no"),
-];
+const CLIENT_ANSWERS: &[(&str, &str)] = helpers::CLIENT_FORM;
 
 async fn a_draft_from_the_clients_answers_keeps_the_invitation(engine: Engine) {
     let app = TestApp::builder().engine(engine).spawn().await;

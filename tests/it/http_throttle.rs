@@ -9,7 +9,7 @@
 //! PostgreSQL nothing derived from a client address is stored.
 
 use crate::helpers::engine::skip_without_postgres;
-use crate::helpers::{Engine, PASSWORD, TestApp, location};
+use crate::helpers::{Browser, Engine, PASSWORD, TestApp, location};
 use intake_screener::accounts::Username;
 use intake_screener::config::SecurityConfig;
 use intake_screener::screening::Administration;
@@ -51,6 +51,19 @@ fn rand_digits() -> String {
         .unwrap()
         .subsec_nanos();
     format!("{nanos}")
+}
+
+/// An app behind a proxy, where alice has signed in from 203.0.113.5 in her browser, which
+/// now carries her device cookie.
+async fn alice_signed_in_behind_proxy(engine: Engine) -> (TestApp, Browser) {
+    let app = behind_proxy(engine).await;
+    app.create_account("alice", false).await;
+    let mut alice = app.browser();
+    assert_eq!(
+        alice.sign_in_from("203.0.113.5", "alice", PASSWORD).await,
+        303
+    );
+    (app, alice)
 }
 
 async fn behind_proxy(engine: Engine) -> TestApp {
@@ -129,14 +142,7 @@ async fn parallel_wrong_unlock_passwords_are_each_counted(engine: Engine) {
 }
 
 async fn a_strangers_wrong_passwords_do_not_keep_alice_out(engine: Engine) {
-    let app = behind_proxy(engine).await;
-    app.create_account("alice", false).await;
-    // Alice has signed in on her browser before: it carries her device cookie.
-    let mut alice = app.browser();
-    assert_eq!(
-        alice.sign_in_from("203.0.113.5", "alice", PASSWORD).await,
-        303
-    );
+    let (app, mut alice) = alice_signed_in_behind_proxy(engine).await;
     let mut stranger = app.browser();
     let mut statuses = Vec::new();
     for _ in 0..10 {
@@ -181,13 +187,7 @@ async fn wait_for_count(app: &TestApp, sql: &str, expected: i64) {
 /// account has five untrusted failures, every untrusted attempt waits, from any address; the
 /// account's delay is audited once however the failures race.
 async fn guesses_from_many_addresses_are_delayed_account_wide(engine: Engine) {
-    let app = behind_proxy(engine).await;
-    app.create_account("alice", false).await;
-    let mut alice = app.browser();
-    assert_eq!(
-        alice.sign_in_from("203.0.113.5", "alice", PASSWORD).await,
-        303
-    );
+    let (app, mut alice) = alice_signed_in_behind_proxy(engine).await;
     let mut guessers = Vec::new();
     for _ in 0..12 {
         let mut guesser = app.browser();
@@ -363,13 +363,7 @@ async fn concurrent_correct_sign_ins_all_get_in(engine: Engine) {
 }
 
 async fn one_address_guessing_one_account_is_still_stopped(engine: Engine) {
-    let app = behind_proxy(engine).await;
-    app.create_account("alice", false).await;
-    let mut alice = app.browser();
-    assert_eq!(
-        alice.sign_in_from("203.0.113.5", "alice", PASSWORD).await,
-        303
-    );
+    let (app, mut alice) = alice_signed_in_behind_proxy(engine).await;
     let mut guesser = app.browser();
     guesser.take_token_from("/login").await;
     let guesses = (0..20).map(|n| {

@@ -7,14 +7,7 @@ use crate::helpers;
 use crate::helpers::{Browser, Engine, PASSWORD, TestApp, client_token_on, location};
 use intake_screener::config::SecurityConfig;
 
-const CLIENT_ANSWERS: &[(&str, &str)] = &[
-    ("q1_concern_expressed", "no"),
-    ("q2_self_concern", "yes"),
-    ("q3_escape", "exercise"),
-    ("q4_secrets", "declined"),
-    ("q5_others_disturbed", "no"),
-    ("q6_shame", "no"),
-];
+const CLIENT_ANSWERS: &[(&str, &str)] = helpers::CLIENT_FORM;
 
 /// What a browser keeps of a walk: each address it loaded or was sent to, and each address
 /// the loaded pages link to or post to.

@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use crate::helpers;
 use crate::helpers::engine::{Engine, TestDatabase};
 use crate::helpers::server::{Server, add_account_on};
 use crate::helpers::{
@@ -14,14 +15,7 @@ use crate::helpers::{
 };
 
 /// The client's own answers to the six questions.
-const CLIENT_ANSWERS: &[(&str, &str)] = &[
-    ("q1_concern_expressed", "no"),
-    ("q2_self_concern", "yes"),
-    ("q3_escape", "exercise"),
-    ("q4_secrets", "declined"),
-    ("q5_others_disturbed", "no"),
-    ("q6_shame", "no"),
-];
+const CLIENT_ANSWERS: &[(&str, &str)] = helpers::CLIENT_FORM;
 
 /// A draft: two questions answered.
 const PARTIAL: &[(&str, &str)] = &[("q1_concern_expressed", "yes"), ("q2_self_concern", "no")];

@@ -51,6 +51,16 @@ pub const EXAMPLE_FORM: &[(&str, &str)] = &[
     ("secrecy", "on"),
 ];
 
+/// A client's own answers to the six questions (two red flags, one declined), as form pairs.
+pub const CLIENT_FORM: &[(&str, &str)] = &[
+    ("q1_concern_expressed", "no"),
+    ("q2_self_concern", "yes"),
+    ("q3_escape", "exercise"),
+    ("q4_secrets", "declined"),
+    ("q5_others_disturbed", "no"),
+    ("q6_shame", "no"),
+];
+
 /// A screening with no red flag and nothing observed: casual.
 pub const CASUAL_FORM: &[(&str, &str)] = &[
     ("q1_concern_expressed", "no"),
