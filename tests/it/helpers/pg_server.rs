@@ -10,7 +10,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{ChildStdin, Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 
 use tempfile::TempDir;
@@ -139,7 +139,7 @@ fn hand_over(path: &Path) {
 /// files once this process has ended, however it ends (its own process group, so that Ctrl-C
 /// in the terminal reaches the tests, not the keeper).
 pub fn shared() -> &'static PgServer {
-    static SHARED: OnceLock<(PgServer, ChildStdin)> = OnceLock::new();
+    static SHARED: OnceLock<(PgServer, Child)> = OnceLock::new();
     let (server, _keeper) = SHARED.get_or_init(|| {
         // TLS on, as on Debian's clusters, for the tests that connect with sslmode=require.
         let certificate = tempfile::tempdir().expect("temp dir");
@@ -161,9 +161,9 @@ pub fn shared() -> &'static PgServer {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .process_group(0);
-        let mut keeper = keeper.spawn().expect("start the server's keeper");
-        let stdin = keeper.stdin.take().expect("the keeper's input");
-        (server, stdin)
+        // Kept with its standard input open until this process ends.
+        let keeper = keeper.spawn().expect("start the server's keeper");
+        (server, keeper)
     });
     server
 }
