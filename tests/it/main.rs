@@ -24,7 +24,6 @@ mod http_screenings;
 mod http_sessions;
 mod http_throttle;
 mod http_token_history;
-mod log_privacy;
 mod schema;
 mod store_faults;
 
@@ -35,6 +34,7 @@ mod database_outage;
 mod durability;
 mod idle_connections;
 mod instances;
+mod log_privacy;
 mod operations;
 mod postgres_tls;
 mod privacy_files;
