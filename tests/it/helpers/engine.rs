@@ -2,7 +2,7 @@
 //! a SQLite file in a temporary directory, or a PostgreSQL database made for it and dropped
 //! after, on the server at `SCREENER_TEST_POSTGRES` (default `postgres://root@127.0.0.1:5432`)
 //! or, when nothing answers there, on one throwaway server this process starts from the
-//! installed PostgreSQL binaries ([`pg_server::shared`]). Where there are neither, the
+//! installed PostgreSQL binaries ([`pg_shared::shared`]). Where there are neither, the
 //! PostgreSQL tests are skipped and one line at the end says what to install; with `CI=true`
 //! they fail instead.
 
@@ -18,7 +18,7 @@ use sqlx::sqlite::SqlitePool;
 use tempfile::TempDir;
 use tokio::sync::OnceCell;
 
-use super::pg_server;
+use super::pg_shared;
 
 /// Where the PostgreSQL server for tests is: this variable, or the default below.
 pub const POSTGRES_VARIABLE: &str = "SCREENER_TEST_POSTGRES";
@@ -68,15 +68,15 @@ pub async fn postgres_server() -> Option<&'static str> {
                      and drop databases: postgres://USER:PASSWORD@HOST:PORT"
                 ),
             }
-            pg_server::binaries()?;
-            let server = tokio::task::spawn_blocking(pg_server::shared)
+            pg_shared::binaries()?;
+            let server = tokio::task::spawn_blocking(pg_shared::shared)
                 .await
                 .expect("start a throwaway PostgreSQL server");
             let _ = writeln!(
                 std::io::stderr(),
                 "PostgreSQL tests: no server answers at {configured} ({POSTGRES_VARIABLE}); \
                  running them on a throwaway server from {} on port {}",
-                pg_server::binaries().unwrap_or(Path::new("?")).display(),
+                pg_shared::binaries().unwrap_or(Path::new("?")).display(),
                 server.port
             );
             Some(server.base_url())
@@ -96,7 +96,7 @@ fn no_postgres_hint() -> String {
          (Debian: apt-get install postgresql) or point {POSTGRES_VARIABLE} at a server where \
          the tests may create and drop databases",
         configured_server(),
-        pg_server::where_binaries_are()
+        pg_shared::where_binaries_are()
     )
 }
 
@@ -110,10 +110,10 @@ pub async fn skip_without_postgres() -> bool {
     skip()
 }
 
-/// For a test that starts PostgreSQL servers of its own ([`pg_server::PgServer`]): true when
+/// For a test that starts PostgreSQL servers of its own ([`super::pg_server::PgServer`]): true when
 /// the binaries are not installed (skipped; with `CI=true` it fails instead).
 pub fn skip_without_postgres_binaries() -> bool {
-    if pg_server::binaries().is_some() {
+    if pg_shared::binaries().is_some() {
         return false;
     }
     skip()

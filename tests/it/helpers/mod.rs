@@ -5,6 +5,7 @@
 pub mod arbitrary_answers;
 pub mod engine;
 pub mod pg_server;
+pub mod pg_shared;
 pub mod server;
 
 pub use engine::{Engine, TestDatabase};
