@@ -450,3 +450,35 @@ fn score_refuses_input_over_one_mebibyte() {
     assert!(stderr.contains("larger than 1 MiB"), "{stderr}");
     assert!(stderr.len() < 200, "nothing of the input echoed");
 }
+
+/// The public scoring cases (`tests/fixtures/score-cases.jsonl`, one JSON object per line, in
+/// the format of the conformance script CI also runs): each is scored by `screener score` with
+/// its own rules version and compared on the fields PRODUCT §3.3 fixes; a case with
+/// `error_field` must exit 2 naming that field.
+#[test]
+fn score_passes_the_public_conformance_cases() {
+    let cases = include_str!("../fixtures/score-cases.jsonl");
+    let mut checked = 0;
+    for line in cases.lines().filter(|line| !line.trim().is_empty()) {
+        let case: serde_json::Value = serde_json::from_str(line).expect("a case is JSON");
+        let name = case["name"].as_str().expect("a case has a name");
+        let rules = case["rules"].as_str().unwrap_or("1");
+        let (code, stdout, stderr) =
+            run(&["score", "--rules", rules], &case["answers"].to_string());
+        if let Some(field) = case["error_field"].as_str() {
+            assert_eq!(code, 2, "{name}: {stderr}");
+            assert!(
+                stderr.contains(field),
+                "{name}: {stderr} does not name {field}"
+            );
+        } else {
+            assert_eq!(code, 0, "{name}: {stderr}");
+            let result: serde_json::Value = serde_json::from_str(&stdout).expect("result is JSON");
+            for (field, want) in case["expect"].as_object().expect("a case has expect") {
+                assert_eq!(&result[field], want, "{name}: {field}");
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} cases read");
+}
