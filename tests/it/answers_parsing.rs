@@ -153,7 +153,7 @@ fn form(pairs: &[(&'static str, &'static str)]) -> Result<Answers, AnswerErrors>
 }
 
 /// A valid form: the PRODUCT §3.2 example as a browser would post it.
-const SPEC_FORM: [(&str, &str); 10] = [
+const EXAMPLE_FORM_PAIRS: [(&str, &str); 10] = [
     ("q1_concern_expressed", "yes"),
     ("q2_self_concern", "no"),
     ("q3_escape", "exercise"),
@@ -167,7 +167,7 @@ const SPEC_FORM: [(&str, &str); 10] = [
 ];
 
 fn spec_form_with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
-    SPEC_FORM.iter().chain(extra).copied().collect()
+    EXAMPLE_FORM_PAIRS.iter().chain(extra).copied().collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -591,7 +591,7 @@ fn several_json_errors_are_all_reported_in_form_order() {
 
 #[test]
 fn the_spec_example_as_a_form() {
-    let answers = ok(form(&SPEC_FORM), "the form");
+    let answers = ok(form(&EXAMPLE_FORM_PAIRS), "the form");
     assert_eq!(
         answers,
         Answers {
@@ -612,7 +612,7 @@ fn the_spec_example_as_a_form() {
 fn form_checkbox_values() {
     for value in ["on", "yes", "true"] {
         for &indicator in Indicator::ALL {
-            let mut pairs: Vec<_> = SPEC_FORM
+            let mut pairs: Vec<_> = EXAMPLE_FORM_PAIRS
                 .iter()
                 .copied()
                 .filter(|(field, _)| *field != "escape_use")
@@ -691,7 +691,7 @@ fn form_with_q3_once_or_repeated() {
 
 #[test]
 fn form_q3_declined_with_a_code_is_an_error() {
-    let mut pairs: Vec<_> = SPEC_FORM
+    let mut pairs: Vec<_> = EXAMPLE_FORM_PAIRS
         .iter()
         .copied()
         .filter(|(field, _)| *field != "q3_escape")
@@ -704,7 +704,7 @@ fn form_q3_declined_with_a_code_is_an_error() {
 
 #[test]
 fn form_with_no_q3_is_an_error() {
-    let pairs: Vec<_> = SPEC_FORM
+    let pairs: Vec<_> = EXAMPLE_FORM_PAIRS
         .iter()
         .copied()
         .filter(|(field, _)| *field != "q3_escape")
@@ -715,7 +715,7 @@ fn form_with_no_q3_is_an_error() {
 
 #[test]
 fn form_empty_selects_are_not_assessed() {
-    let pairs: Vec<_> = SPEC_FORM
+    let pairs: Vec<_> = EXAMPLE_FORM_PAIRS
         .iter()
         .copied()
         .map(|(field, value)| match field {
