@@ -171,6 +171,9 @@ async fn public_routes_are_only_the_expected_ones() {
             "POST /unlock",
             // Acts only for a locked session: back to its own client's questions.
             "POST /unlock/questions",
+            // The second step of a sign-in: only with a signed pending cookie.
+            "GET /login/two-factor",
+            "POST /login/two-factor",
             "GET /healthz",
             "GET /static/{file}",
             "GET /c/{token}",
