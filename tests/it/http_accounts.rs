@@ -255,6 +255,10 @@ fn no_route_that_concerns_a_client_is_logged() {
             "POST /account/sign-out-others",
             "POST /admin/clinicians/{username}/sign-out",
             "GET /admin/audit",
+            "GET /account/two-factor",
+            "POST /account/two-factor",
+            "GET /login/two-factor",
+            "POST /login/two-factor",
             "GET /healthz",
         ]
     );
