@@ -56,7 +56,7 @@ struct LoginPage {
 }
 
 /// The prefix of form fields that carry screening answers through the sign-in form.
-const CARRY_PREFIX: &str = "carry.";
+pub const CARRY_PREFIX: &str = "carry.";
 
 /// The answer to a screening submitted after the session ended: instead of losing the
 /// answers, the sign-in form carries them (coded answers only, in hidden fields) and, once
@@ -153,6 +153,17 @@ pub async fn login_form(
     Ok((token.cookie(), page).into_response())
 }
 
+/// The screening answers a sign-in form carries (`carry.` fields of the form's own names).
+pub fn carried_answers(form: &PublicForm) -> Vec<(String, String)> {
+    form.pairs
+        .iter()
+        .filter_map(|(field, value)| {
+            let field = field.strip_prefix(CARRY_PREFIX)?;
+            screenings::is_form_field(field).then(|| (field.to_owned(), value.clone()))
+        })
+        .collect()
+}
+
 /// The message for a locked sign-in.
 pub fn too_many_attempts(wait: std::time::Duration) -> String {
     let seconds = wait.as_secs_f64().ceil() as u64;
@@ -185,14 +196,7 @@ pub async fn login(
     let password = form.value("password").unwrap_or_default().to_owned();
     let next = session::local_path(form.value("next"));
     let username = Username::parse(&typed).ok();
-    let carried: Vec<(String, String)> = form
-        .pairs
-        .iter()
-        .filter_map(|(field, value)| {
-            let field = field.strip_prefix(CARRY_PREFIX)?;
-            screenings::is_form_field(field).then(|| (field.to_owned(), value.clone()))
-        })
-        .collect();
+    let carried = carried_answers(&form);
     let refuse = |status: StatusCode, message: String| {
         let token = state.form_tokens.issue(&headers, form_token::SIGN_IN);
         (
@@ -257,11 +261,14 @@ pub async fn login(
                     epoch: clinician.session_epoch,
                 };
                 let now = time::OffsetDateTime::now_utc().unix_timestamp();
-                return Ok((
-                    state.pending_sign_ins.issue(pending, now),
-                    Redirect::to(&super::two_factor::second_step_address(&next)),
-                )
-                    .into_response());
+                let cookie = state.pending_sign_ins.issue(pending, now);
+                if carried.is_empty() {
+                    let to = super::two_factor::second_step_address(&next);
+                    return Ok((cookie, Redirect::to(&to)).into_response());
+                }
+                // Answers carried through this sign-in stay in the form, never in an address.
+                let page = super::two_factor::second_step_page(&state, &headers, next, carried);
+                return Ok((cookie, page).into_response());
             }
             attempt.succeeded();
             let csrf_token = session::sign_in(&session, &clinician).await?;

@@ -12,7 +12,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use tower_sessions::Session;
 
-use super::auth::{NextParam, audit_failure_detail, sign_in_again_page, too_many_attempts};
+use super::auth::{
+    NextParam, audit_failure_detail, carried_answers, sign_in_again_page, too_many_attempts,
+};
 use super::plumbing::client_address::ClientAddress;
 use super::plumbing::error::WebError;
 use super::plumbing::form_token::PublicForm;
@@ -251,6 +253,28 @@ struct SecondStepPage {
     error: Option<String>,
     /// After signing in with a recovery code: how many are left.
     recovery_left: Option<i64>,
+    /// Screening answers carried through the sign-in (see `auth::keep_form_through_sign_in`).
+    carried: Vec<(String, String)>,
+}
+
+/// The second step's form, for a sign-in carrying screening answers (answered by
+/// `POST /login` itself, so that the answers never travel in an address).
+pub fn second_step_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    next: String,
+    carried: Vec<(String, String)>,
+) -> Response {
+    let token = state.form_tokens.issue(headers, SECOND_STEP);
+    let page = SecondStepPage {
+        layout: Layout::public("Sign in: second step"),
+        csrf_token: token.field().to_owned(),
+        next,
+        error: None,
+        recovery_left: None,
+        carried,
+    };
+    (token.cookie(), page).into_response()
 }
 
 /// `GET /login/two-factor`: the code form while the pending sign-in lives.
@@ -272,6 +296,7 @@ async fn second_step_form(
         next: session::local_path(params.next()),
         error: None,
         recovery_left: None,
+        carried: Vec::new(),
     };
     Ok((token.cookie(), page).into_response())
 }
@@ -302,6 +327,7 @@ async fn second_step(
     form: PublicForm,
 ) -> Result<Response, WebError> {
     let next = session::local_path(form.value("next"));
+    let carried = carried_answers(&form);
     let page = |status: StatusCode, error: &str| {
         let token = state.form_tokens.issue(&headers, SECOND_STEP);
         (
@@ -313,6 +339,7 @@ async fn second_step(
                 next: next.clone(),
                 error: Some(error.to_owned()),
                 recovery_left: None,
+                carried: carried.clone(),
             },
         )
             .into_response()
@@ -389,14 +416,18 @@ async fn second_step(
         state.form_tokens.clear_cookie(),
         state.device_cookies.issue(&clinician.username),
     );
-    let Some(left) = recovery_left else {
-        return Ok((cleared, Redirect::to(&next)).into_response());
-    };
     let signed_in = SignedIn {
         id: clinician.id,
         username: clinician.username,
         is_admin: clinician.is_admin,
         csrf_token,
+    };
+    if !carried.is_empty() {
+        let form = super::screenings::resumed_form(&state, &signed_in, carried).await?;
+        return Ok((cleared, form).into_response());
+    }
+    let Some(left) = recovery_left else {
+        return Ok((cleared, Redirect::to(&next)).into_response());
     };
     let page = SecondStepPage {
         layout: Layout::signed_in("Signed in with a recovery code", &signed_in),
@@ -404,6 +435,7 @@ async fn second_step(
         next,
         error: None,
         recovery_left: Some(left),
+        carried: Vec::new(),
     };
     Ok((cleared, page).into_response())
 }

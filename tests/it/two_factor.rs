@@ -14,7 +14,9 @@ use totp_rs::{Algorithm, Secret, TOTP};
 
 use crate::helpers::engine::skip_without_postgres;
 use crate::helpers::server::{Server, add_account_on};
-use crate::helpers::{Browser, Engine, PASSWORD, TestApp, TestDatabase, csrf_token_in, location};
+use crate::helpers::{
+    Browser, EXAMPLE_FORM, Engine, PASSWORD, TestApp, TestDatabase, csrf_token_in, location,
+};
 
 /// The current TOTP step, after waiting out the last seconds of a step, so that a test has at
 /// least 25 seconds before it turns.
@@ -418,7 +420,61 @@ async fn nothing_of_the_secret_or_codes_is_stored_in_clear(engine: Engine) {
     }
 }
 
+/// The answers of a screening sent after the session ended are carried through both steps of
+/// the sign-in again, in the forms (never an address), and the form comes back filled in.
+async fn answers_carried_through_a_sign_in_survive_the_second_step(engine: Engine) {
+    let app = TestApp::builder().engine(engine).spawn().await;
+    let alice = app.clinician("alice").await;
+    let step = fresh_step().await;
+    let enrolled = enrol(&alice, step).await;
+    let mut late = app.browser();
+    let expired = late.post_raw("/screenings", EXAMPLE_FORM).await;
+    assert_eq!(expired.status(), 401);
+    late.csrf_token = csrf_token_in(&expired.text().await.unwrap());
+    let carried: Vec<(String, String)> = EXAMPLE_FORM
+        .iter()
+        .map(|(field, value)| (format!("carry.{field}"), (*value).to_owned()))
+        .collect();
+    let with = |first: &[(&'static str, String)]| -> Vec<(String, String)> {
+        first
+            .iter()
+            .map(|(field, value)| ((*field).to_owned(), value.clone()))
+            .chain(carried.iter().cloned())
+            .collect()
+    };
+    let pairs = with(&[("username", "alice".into()), ("password", PASSWORD.into())]);
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(f, v)| (f.as_str(), v.as_str()))
+        .collect();
+    let second = late.post_form("/login", &pairs).await;
+    assert_eq!(second.status(), 200);
+    assert!(!signed_in_session(&late));
+    let html = second.text().await.unwrap();
+    assert!(html.contains("action=\"/login/two-factor\""));
+    assert!(html.contains("name=\"carry.q3_escape\" value=\"pornography\""));
+    late.csrf_token = csrf_token_in(&html);
+    let pairs = with(&[("code", code(&enrolled.key, step))]);
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(f, v)| (f.as_str(), v.as_str()))
+        .collect();
+    let resumed = late.post_form("/login/two-factor", &pairs).await;
+    assert_eq!(resumed.status(), 200);
+    let form = resumed.text().await.unwrap();
+    assert!(form.contains("your answers are kept"));
+    assert!(
+        form.contains(
+            "id=\"q3_escape-pornography\" name=\"q3_escape\" value=\"pornography\" checked"
+        )
+    );
+    late.csrf_token = csrf_token_in(&form);
+    late.submit(EXAMPLE_FORM).await;
+    assert_eq!(app.count_screenings().await, 1);
+}
+
 crate::both_engines!(
+    answers_carried_through_a_sign_in_survive_the_second_step,
     enrolment_needs_a_right_first_code,
     sign_in_with_totp_takes_two_steps_and_each_code_works_once,
     wrong_codes_are_counted_by_the_sign_in_throttle,
