@@ -9,4 +9,5 @@ pub mod export;
 pub mod memory;
 pub mod screening;
 pub mod store;
+pub mod two_factor;
 pub mod web;

@@ -26,6 +26,14 @@ pub enum AuditAction {
     ScreeningDeleted,
     ScreeningsPurged,
     BackupTaken,
+    /// A clinician enrolled a second factor (TOTP and recovery codes).
+    TwoFactorEnrolled,
+    /// A clinician removed their second factor.
+    TwoFactorRemoved,
+    /// A recovery code was used for a second step.
+    RecoveryCodeUsed,
+    /// A second step was refused (a wrong, reused or expired code).
+    TwoFactorFailed,
 }
 
 impl AuditAction {
@@ -47,6 +55,10 @@ impl AuditAction {
             AuditAction::ScreeningDeleted => "screening_deleted",
             AuditAction::ScreeningsPurged => "screenings_purged",
             AuditAction::BackupTaken => "backup_taken",
+            AuditAction::TwoFactorEnrolled => "two_factor_enrolled",
+            AuditAction::TwoFactorRemoved => "two_factor_removed",
+            AuditAction::RecoveryCodeUsed => "recovery_code_used",
+            AuditAction::TwoFactorFailed => "two_factor_failed",
         }
     }
 }

@@ -14,6 +14,12 @@ pub const DEVICE_COOKIE_KEY: &str = "device_cookies";
 /// The name of the key that hashes accounts' usernames for sign-in throttling.
 pub const THROTTLE_KEY: &str = "sign_in_throttle";
 
+/// The name of the key that seals clinicians' TOTP secrets at rest (used for nothing else).
+pub const TWO_FACTOR_KEY: &str = "two_factor_secrets";
+
+/// The name of the key that signs the cookie of a sign-in waiting for its second step.
+pub const PENDING_SIGN_IN_KEY: &str = "pending_sign_ins";
+
 impl Store {
     /// The 32-byte key named `name`, made at random the first time it is asked for.
     pub async fn server_key(&self, name: &str) -> Result<[u8; 32], StoreError> {

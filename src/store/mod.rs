@@ -81,11 +81,14 @@ mod session_cache;
 mod session_ids;
 mod sessions;
 mod throttle;
+mod two_factor;
 
 /// Creates an empty file readable by this account alone (mode 0600), for backups made
 /// outside the store (`pg_dump`).
 pub use files::create_private;
-pub use keys::{DEVICE_COOKIE_KEY, FORM_TOKEN_KEY, THROTTLE_KEY};
+pub use keys::{
+    DEVICE_COOKIE_KEY, FORM_TOKEN_KEY, PENDING_SIGN_IN_KEY, THROTTLE_KEY, TWO_FACTOR_KEY,
+};
 pub use session_cache::SessionCache;
 pub use sessions::{EngineSessions, SessionStore, is_unavailable as session_unavailable};
 
@@ -103,6 +106,7 @@ pub use reports::{ExportExtent, ScreeningSummary};
 pub use screening_writer::NewScreening;
 pub use screenings::{PAGE_SIZE, ScreeningPage, ScreeningQuery, StoredScreening};
 pub use throttle::{AccountSubject, SharedFailures};
+pub use two_factor::StoredTotp;
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]

@@ -86,7 +86,7 @@ pub async fn password_page(signed_in: SignedIn) -> PasswordForm {
 /// from this address (a stolen session cannot guess at speed; OWASP ASVS 5.0 V6.3.1); a wrong
 /// one is counted and audited like a failed sign-in. `Err` is the 429 page to answer when
 /// the throttle refuses the attempt.
-async fn password_given_again(
+pub(super) async fn password_given_again(
     state: &AppState,
     ClientAddress(address): ClientAddress,
     headers: &HeaderMap,

@@ -14,6 +14,7 @@ use super::plumbing::client_address::ClientAddress;
 use super::plumbing::error::WebError;
 use super::plumbing::form_token::{self, PublicForm};
 use super::plumbing::layout::Layout;
+use super::plumbing::pending_sign_in::Pending;
 use super::plumbing::route::{Access, Category, Route};
 use super::plumbing::session::{self, SignedIn};
 use super::plumbing::state::AppState;
@@ -55,7 +56,7 @@ struct LoginPage {
 }
 
 /// The prefix of form fields that carry screening answers through the sign-in form.
-const CARRY_PREFIX: &str = "carry.";
+pub const CARRY_PREFIX: &str = "carry.";
 
 /// The answer to a screening submitted after the session ended: instead of losing the
 /// answers, the sign-in form carries them (coded answers only, in hidden fields) and, once
@@ -110,6 +111,27 @@ pub struct NextParam {
     next: Option<String>,
 }
 
+impl NextParam {
+    /// The page to go on to, as asked.
+    pub fn next(&self) -> Option<&str> {
+        self.next.as_deref()
+    }
+}
+
+/// The sign-in form again, with `message` (401): a sign-in to start over.
+pub fn sign_in_again_page(state: &AppState, headers: &HeaderMap, message: &str) -> Response {
+    let token = state.form_tokens.issue(headers, form_token::SIGN_IN);
+    let page = LoginPage {
+        layout: Layout::public("Sign in"),
+        csrf_token: token.field().to_owned(),
+        next: "/screenings/new".to_owned(),
+        username: String::new(),
+        error: Some(message.to_owned()),
+        carried: Vec::new(),
+    };
+    (StatusCode::UNAUTHORIZED, token.cookie(), page).into_response()
+}
+
 /// `GET /login`: stores nothing (the form's CSRF defence is a signed form token).
 pub async fn login_form(
     State(state): State<AppState>,
@@ -129,6 +151,17 @@ pub async fn login_form(
         carried: Vec::new(),
     };
     Ok((token.cookie(), page).into_response())
+}
+
+/// The screening answers a sign-in form carries (`carry.` fields of the form's own names).
+pub fn carried_answers(form: &PublicForm) -> Vec<(String, String)> {
+    form.pairs
+        .iter()
+        .filter_map(|(field, value)| {
+            let field = field.strip_prefix(CARRY_PREFIX)?;
+            screenings::is_form_field(field).then(|| (field.to_owned(), value.clone()))
+        })
+        .collect()
 }
 
 /// The message for a locked sign-in.
@@ -163,14 +196,7 @@ pub async fn login(
     let password = form.value("password").unwrap_or_default().to_owned();
     let next = session::local_path(form.value("next"));
     let username = Username::parse(&typed).ok();
-    let carried: Vec<(String, String)> = form
-        .pairs
-        .iter()
-        .filter_map(|(field, value)| {
-            let field = field.strip_prefix(CARRY_PREFIX)?;
-            screenings::is_form_field(field).then(|| (field.to_owned(), value.clone()))
-        })
-        .collect();
+    let carried = carried_answers(&form);
     let refuse = |status: StatusCode, message: String| {
         let token = state.form_tokens.issue(&headers, form_token::SIGN_IN);
         (
@@ -224,6 +250,26 @@ pub async fn login(
 
     match clinician {
         Some(clinician) if password_ok && clinician.is_active => {
+            if state.store.two_factor(clinician.id).await?.is_some() {
+                // No session yet: a short-lived signed cookie names the account until the
+                // second step passes (OWASP ASVS 5.0 V6.3.2). The attempt is neither a
+                // success nor a failure: its failures are forgotten only once both factors
+                // pass, so a known password does not reset the count of guessed codes.
+                drop(attempt);
+                let pending = Pending {
+                    clinician: clinician.id,
+                    epoch: clinician.session_epoch,
+                };
+                let now = time::OffsetDateTime::now_utc().unix_timestamp();
+                let cookie = state.pending_sign_ins.issue(pending, now);
+                if carried.is_empty() {
+                    let to = super::two_factor::second_step_address(&next);
+                    return Ok((cookie, Redirect::to(&to)).into_response());
+                }
+                // Answers carried through this sign-in stay in the form, never in an address.
+                let page = super::two_factor::second_step_page(&state, &headers, next, carried);
+                return Ok((cookie, page).into_response());
+            }
             attempt.succeeded();
             let csrf_token = session::sign_in(&session, &clinician).await?;
             state
@@ -275,6 +321,15 @@ pub async fn audit_failure(
         .store
         .record(AuditEntry::new(actor, AuditAction::SignInFailed))
         .await?;
+    audit_failure_detail(state, actor, failure).await
+}
+
+/// Audits any lock or delay a failed attempt started (`sign_in_throttled`).
+pub async fn audit_failure_detail(
+    state: &AppState,
+    actor: &str,
+    failure: throttle::Failure,
+) -> Result<(), WebError> {
     if let Some(detail) = failure.describe() {
         state
             .store

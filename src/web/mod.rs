@@ -15,6 +15,7 @@ mod plumbing;
 pub mod routes;
 mod screenings;
 mod static_files;
+mod two_factor;
 
 use std::future::Future;
 use std::sync::Arc;

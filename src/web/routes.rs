@@ -34,6 +34,7 @@ fn app() -> Vec<Route> {
     routes.extend(super::drafts::routes());
     routes.extend(super::dashboard::routes());
     routes.extend(super::accounts::routes());
+    routes.extend(super::two_factor::routes());
     routes.extend(super::health::routes());
     routes.extend(super::static_files::routes());
     routes

@@ -171,6 +171,9 @@ async fn public_routes_are_only_the_expected_ones() {
             "POST /unlock",
             // Acts only for a locked session: back to its own client's questions.
             "POST /unlock/questions",
+            // The second step of a sign-in: only with a signed pending cookie.
+            "GET /login/two-factor",
+            "POST /login/two-factor",
             "GET /healthz",
             "GET /static/{file}",
             "GET /c/{token}",
@@ -252,6 +255,10 @@ fn no_route_that_concerns_a_client_is_logged() {
             "POST /account/sign-out-others",
             "POST /admin/clinicians/{username}/sign-out",
             "GET /admin/audit",
+            "GET /account/two-factor",
+            "POST /account/two-factor",
+            "GET /login/two-factor",
+            "POST /login/two-factor",
             "GET /healthz",
         ]
     );

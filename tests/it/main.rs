@@ -26,6 +26,7 @@ mod http_throttle;
 mod http_token_history;
 mod schema;
 mod store_faults;
+mod two_factor;
 
 // The real `screener` binary as a child process (helpers::server), and PostgreSQL servers of
 // their own (helpers::pg_server).

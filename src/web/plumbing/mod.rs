@@ -15,6 +15,7 @@ pub mod layout;
 pub mod limit;
 pub mod listen;
 pub mod lock;
+pub mod pending_sign_in;
 pub mod policy;
 pub mod route;
 pub mod session;

@@ -8,6 +8,7 @@ use subtle::ConstantTimeEq;
 use super::activity::Activity;
 use super::device_cookie::DeviceCookies;
 use super::form_token::FormTokens;
+use super::pending_sign_in::PendingSignIns;
 use super::throttle::{SignInThrottle, TokenThrottle, UnlockThrottle};
 use crate::config::{InvitationConfig, SecurityConfig};
 use crate::store::Store;
@@ -27,6 +28,10 @@ pub struct AppState {
     pub form_tokens: FormTokens,
     /// Device cookies: a browser that signed in before is trusted by the sign-in throttle.
     pub device_cookies: DeviceCookies,
+    /// Sign-ins waiting for their second step.
+    pub pending_sign_ins: PendingSignIns,
+    /// Seals clinicians' TOTP secrets at rest.
+    pub two_factor_key: crate::two_factor::SealingKey,
     /// Counts of requests not logged one by one (screening submissions).
     pub activity: Arc<Activity>,
     /// Invitation settings (PRODUCT §6).
@@ -63,6 +68,13 @@ impl AppState {
             store.server_key(crate::store::DEVICE_COOKIE_KEY).await?,
             security.secure_cookies,
         );
+        let pending_sign_ins = PendingSignIns::with_key(
+            store.server_key(crate::store::PENDING_SIGN_IN_KEY).await?,
+            security.secure_cookies,
+        );
+        let two_factor_key = crate::two_factor::SealingKey::new(
+            store.server_key(crate::store::TWO_FACTOR_KEY).await?,
+        );
         let throttle = Arc::new(SignInThrottle::for_store(&store).await?);
         Ok(AppState {
             store,
@@ -71,6 +83,8 @@ impl AppState {
             throttle,
             form_tokens,
             device_cookies,
+            pending_sign_ins,
+            two_factor_key,
             activity: Arc::default(),
             invitations: InvitationConfig::default(),
             client_throttle: Arc::default(),
