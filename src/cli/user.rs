@@ -62,6 +62,14 @@ enum UserCommand {
         #[command(flatten)]
         database: DatabaseConfig,
     },
+    /// Remove an account's second factor and recovery codes (a lost phone and lost codes);
+    /// the clinician signs in with the password alone and enrols again. Audited.
+    ResetTwoFactor {
+        /// The username.
+        name: String,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
 }
 
 pub async fn run(args: UserArgs) -> ExitCode {
@@ -223,6 +231,20 @@ async fn execute(args: UserArgs) -> Result<String, Failure> {
                 )
                 .await?;
             Ok(format!("Set the password of {username}."))
+        }
+        UserCommand::ResetTwoFactor { name, database } => {
+            let username = username(&name)?;
+            let store = store(database).await?;
+            let removed = store
+                .reset_two_factor(&username, audit(AuditAction::TwoFactorReset, &username))
+                .await?;
+            Ok(if removed {
+                format!(
+                    "Reset the two-factor sign-in of {username}: the password alone signs in until they enrol again."
+                )
+            } else {
+                format!("{username} had no two-factor sign-in; nothing changed.")
+            })
         }
     }
 }

@@ -30,6 +30,8 @@ pub enum AuditAction {
     TwoFactorEnrolled,
     /// A clinician removed their second factor.
     TwoFactorRemoved,
+    /// An administrator (or the console) removed a clinician's second factor.
+    TwoFactorReset,
     /// A recovery code was used for a second step.
     RecoveryCodeUsed,
     /// A second step was refused (a wrong, reused or expired code).
@@ -57,6 +59,7 @@ impl AuditAction {
             AuditAction::BackupTaken => "backup_taken",
             AuditAction::TwoFactorEnrolled => "two_factor_enrolled",
             AuditAction::TwoFactorRemoved => "two_factor_removed",
+            AuditAction::TwoFactorReset => "two_factor_reset",
             AuditAction::RecoveryCodeUsed => "recovery_code_used",
             AuditAction::TwoFactorFailed => "two_factor_failed",
         }

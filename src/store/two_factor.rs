@@ -2,8 +2,8 @@
 //! hashes of the unused recovery codes.
 
 use super::audit::{self, AuditEntry};
-use super::{Store, StoreError};
-use crate::accounts::ClinicianId;
+use super::{AccountChangeError, Store, StoreError};
+use crate::accounts::{AccountError, ClinicianId, Username};
 
 /// What is stored of a clinician's TOTP: the sealed secret (see [`crate::two_factor`]).
 #[derive(Clone)]
@@ -139,5 +139,20 @@ impl Store {
         audit::insert(&mut transaction, audit).await?;
         transaction.commit().await?;
         Ok(true)
+    }
+
+    /// Removes the second factor and recovery codes of the account `username`, for an
+    /// administrator or the console (a clinician who lost their phone and codes), recording
+    /// `audit` with it. False when it had none.
+    pub async fn reset_two_factor(
+        &self,
+        username: &Username,
+        audit: AuditEntry<'_>,
+    ) -> Result<bool, AccountChangeError> {
+        let clinician = self
+            .find_clinician_by_username(username)
+            .await?
+            .ok_or(AccountError::UnknownUsername)?;
+        Ok(self.remove_two_factor(clinician.id, audit).await?)
     }
 }

@@ -52,6 +52,12 @@ pub fn routes() -> Vec<Route> {
             end_clinician_sessions,
         )
         .logged(),
+        Route::post(
+            "/admin/clinicians/{username}/two-factor",
+            Access::Admin,
+            reset_two_factor,
+        )
+        .logged(),
         Route::get("/admin/audit", Access::Admin, audit_log).logged(),
     ]
 }
@@ -467,6 +473,47 @@ pub async fn end_clinician_sessions(
         .await
         .map_err(account_change)?;
     let notice = format!("Every session of {username} has ended: {username} signs in again.");
+    Ok(
+        clinicians_page(&state, &signed_in, Some(notice), None, String::new())
+            .await?
+            .into_response(),
+    )
+}
+
+/// `POST /admin/clinicians/{username}/two-factor`: an administrator removes another
+/// clinician's second factor and recovery codes (a lost phone and lost codes), recorded in the
+/// audit log as `two_factor_reset`; the clinician signs in with the password alone and enrols
+/// again. One's own: the two-factor page, with the password (OWASP ASVS 5.0 V6.4.3: a password
+/// reset never does this).
+pub async fn reset_two_factor(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(username): Path<String>,
+    _form: VerifiedForm,
+) -> Result<Response, WebError> {
+    let username = target(&username)?;
+    if username == signed_in.username {
+        return Err(WebError::BadRequest(
+            "To turn off your own two-factor sign-in, use the two-factor page with your password."
+                .into(),
+        ));
+    }
+    let removed = state
+        .store
+        .reset_two_factor(
+            &username,
+            AuditEntry::new(signed_in.username.as_str(), AuditAction::TwoFactorReset)
+                .subject(username.as_str()),
+        )
+        .await
+        .map_err(account_change)?;
+    let notice = if removed {
+        format!(
+            "Two-factor sign-in of {username} reset: {username} signs in with the password and can set it up again."
+        )
+    } else {
+        format!("{username} had no two-factor sign-in to reset.")
+    };
     Ok(
         clinicians_page(&state, &signed_in, Some(notice), None, String::new())
             .await?

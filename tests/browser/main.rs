@@ -13,3 +13,4 @@ mod webdriver;
 mod client;
 mod drafts;
 mod flow;
+mod two_factor;

@@ -233,6 +233,15 @@ fn user_commands_manage_accounts() {
         "a new long password\n",
     );
     assert_eq!(code, 0);
+    let (code, stdout, _) = user_command(&db, &["reset-two-factor", "bob"], "");
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("no two-factor sign-in; nothing changed"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = user_command(&db, &["reset-two-factor", "nobody"], "");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no account"), "{stderr}");
     let (_, list, _) = user_command(&db, &["list"], "");
     assert!(list.contains("alice") && list.contains("administrator") && list.contains("active"));
     assert!(

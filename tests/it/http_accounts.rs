@@ -254,6 +254,7 @@ fn no_route_that_concerns_a_client_is_logged() {
             "POST /admin/clinicians/{username}/password",
             "POST /account/sign-out-others",
             "POST /admin/clinicians/{username}/sign-out",
+            "POST /admin/clinicians/{username}/two-factor",
             "GET /admin/audit",
             "GET /account/two-factor",
             "POST /account/two-factor",

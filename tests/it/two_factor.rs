@@ -13,7 +13,7 @@ use sha2::Sha256;
 use totp_rs::{Algorithm, Secret, TOTP};
 
 use crate::helpers::engine::skip_without_postgres;
-use crate::helpers::server::{Server, add_account_on};
+use crate::helpers::server::{Server, add_account_on, screener_on};
 use crate::helpers::{
     Browser, EXAMPLE_FORM, Engine, PASSWORD, TestApp, TestDatabase, csrf_token_in, location,
 };
@@ -473,7 +473,150 @@ async fn answers_carried_through_a_sign_in_survive_the_second_step(engine: Engin
     assert_eq!(app.count_screenings().await, 1);
 }
 
+/// An administrator resets a clinician's second factor (a lost phone): only an administrator,
+/// with the form token, never their own; audited with the administrator as actor; the
+/// clinician then signs in with the password alone.
+async fn an_administrator_resets_a_clinicians_second_factor(engine: Engine) {
+    let app = TestApp::builder().engine(engine).spawn().await;
+    let alice = app.clinician("alice").await;
+    let bob = app.clinician("bob").await;
+    let root = app.admin("root").await;
+    let step = fresh_step().await;
+    enrol(&alice, step).await;
+
+    let page = root.get_html("/admin/clinicians").await;
+    assert!(page.contains("action=\"/admin/clinicians/alice/two-factor\""));
+    assert!(!page.contains("action=\"/admin/clinicians/root/two-factor\""));
+    let refused = bob
+        .post_form("/admin/clinicians/alice/two-factor", &[])
+        .await;
+    assert_eq!(refused.status(), 404, "not an administrator: no such route");
+    let forged = root
+        .post_raw("/admin/clinicians/alice/two-factor", &[])
+        .await;
+    assert_eq!(forged.status(), 403, "no form token");
+    let unknown = root
+        .post_form("/admin/clinicians/nobody/two-factor", &[])
+        .await;
+    assert_eq!(unknown.status(), 404);
+    let own = root
+        .post_form("/admin/clinicians/root/two-factor", &[])
+        .await;
+    assert_eq!(own.status(), 400);
+    assert_eq!(app.count("SELECT count(*) FROM two_factor").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM recovery_codes").await, 10);
+    assert_eq!(app.count_audit("two_factor_reset").await, 0);
+
+    let response = root
+        .post_form("/admin/clinicians/alice/two-factor", &[])
+        .await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Two-factor sign-in of alice reset")
+    );
+    assert_eq!(app.count("SELECT count(*) FROM two_factor").await, 0);
+    assert_eq!(app.count("SELECT count(*) FROM recovery_codes").await, 0);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_events WHERE action = 'two_factor_reset' \
+             AND actor = 'root' AND subject = 'alice'"
+        )
+        .await,
+        1
+    );
+    let mut browser = app.browser();
+    let response = browser.sign_in("alice", PASSWORD).await;
+    assert_eq!(location(&response), "/screenings/new");
+    assert!(signed_in_session(&browser));
+
+    let again = root
+        .post_form("/admin/clinicians/alice/two-factor", &[])
+        .await;
+    assert_eq!(again.status(), 200);
+    assert!(again.text().await.unwrap().contains("had no two-factor"));
+    assert_eq!(app.count_audit("two_factor_reset").await, 1);
+}
+
+/// `screener user reset-two-factor NAME` does the same from the console, audited with the
+/// console as actor.
+async fn the_console_resets_a_clinicians_second_factor(engine: Engine) {
+    let app = TestApp::builder().engine(engine).spawn().await;
+    let alice = app.clinician("alice").await;
+    let step = fresh_step().await;
+    enrol(&alice, step).await;
+    let (code, stdout, stderr) =
+        screener_on(&app.db.url, &["user", "reset-two-factor", "alice"], "");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("Reset the two-factor sign-in of alice"),
+        "{stdout}"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM two_factor").await, 0);
+    assert_eq!(app.count("SELECT count(*) FROM recovery_codes").await, 0);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_events WHERE action = 'two_factor_reset' \
+             AND actor = 'console' AND subject = 'alice'"
+        )
+        .await,
+        1
+    );
+    let mut browser = app.browser();
+    let response = browser.sign_in("alice", PASSWORD).await;
+    assert_eq!(location(&response), "/screenings/new");
+}
+
+/// A password reset, by an administrator or from the console, leaves the second factor
+/// enrolled (OWASP ASVS 5.0 V6.4.3): the new password still leads to the second step.
+async fn a_password_reset_leaves_the_second_factor(engine: Engine) {
+    let app = TestApp::builder().engine(engine).spawn().await;
+    let alice = app.clinician("alice").await;
+    let root = app.admin("root").await;
+    let step = fresh_step().await;
+    enrol(&alice, step).await;
+
+    let new_password = "a brand new long password";
+    let response = root
+        .post_form(
+            "/admin/clinicians/alice/password",
+            &[
+                ("password", new_password),
+                ("password_confirm", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(app.count_audit("password_reset").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM two_factor").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM recovery_codes").await, 10);
+    let mut browser = app.browser();
+    let response = browser.sign_in("alice", new_password).await;
+    assert_eq!(
+        location(&response),
+        "/login/two-factor?next=%2Fscreenings%2Fnew"
+    );
+    assert!(!signed_in_session(&browser));
+
+    let (code, _, stderr) = screener_on(
+        &app.db.url,
+        &["user", "set-password", "alice", "--password-stdin"],
+        &format!("{PASSWORD}\n"),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(app.count_audit("password_reset").await, 2);
+    assert_eq!(app.count("SELECT count(*) FROM two_factor").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM recovery_codes").await, 10);
+    password_step(&app.address, "alice").await;
+}
+
 crate::both_engines!(
+    an_administrator_resets_a_clinicians_second_factor,
+    the_console_resets_a_clinicians_second_factor,
+    a_password_reset_leaves_the_second_factor,
     answers_carried_through_a_sign_in_survive_the_second_step,
     enrolment_needs_a_right_first_code,
     sign_in_with_totp_takes_two_steps_and_each_code_works_once,
