@@ -371,6 +371,29 @@ fn target(username: &str) -> Result<Username, WebError> {
     Username::parse(username).map_err(|_| WebError::NotFound)
 }
 
+/// The clinician an administrator acts on, who must be someone else: for one's own account,
+/// `refusal` says where to go instead (400).
+fn another(username: &str, signed_in: &SignedIn, refusal: &str) -> Result<Username, WebError> {
+    let username = target(username)?;
+    if username == signed_in.username {
+        return Err(WebError::BadRequest(refusal.into()));
+    }
+    Ok(username)
+}
+
+/// The clinicians page with `notice` at its top, after an administrator's change.
+async fn with_notice(
+    state: &AppState,
+    signed_in: &SignedIn,
+    notice: String,
+) -> Result<Response, WebError> {
+    Ok(
+        clinicians_page(state, signed_in, Some(notice), None, String::new())
+            .await?
+            .into_response(),
+    )
+}
+
 pub async fn set_active(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -440,11 +463,7 @@ pub async fn reset_password(
         .await
         .map_err(account_change)?;
     let notice = format!("Password of {username} reset.");
-    Ok(
-        clinicians_page(&state, &signed_in, Some(notice), None, String::new())
-            .await?
-            .into_response(),
-    )
+    with_notice(&state, &signed_in, notice).await
 }
 
 /// `POST /admin/clinicians/{username}/sign-out`: an administrator ends every session of
@@ -456,13 +475,11 @@ pub async fn end_clinician_sessions(
     Path(username): Path<String>,
     _form: VerifiedForm,
 ) -> Result<Response, WebError> {
-    let username = target(&username)?;
-    if username == signed_in.username {
-        return Err(WebError::BadRequest(
-            "To end your own other sessions, use \"Sign out everywhere else\" on your account page."
-                .into(),
-        ));
-    }
+    let username = another(
+        &username,
+        &signed_in,
+        "To end your own other sessions, use \"Sign out everywhere else\" on your account page.",
+    )?;
     state
         .store
         .end_sessions(
@@ -473,11 +490,7 @@ pub async fn end_clinician_sessions(
         .await
         .map_err(account_change)?;
     let notice = format!("Every session of {username} has ended: {username} signs in again.");
-    Ok(
-        clinicians_page(&state, &signed_in, Some(notice), None, String::new())
-            .await?
-            .into_response(),
-    )
+    with_notice(&state, &signed_in, notice).await
 }
 
 /// `POST /admin/clinicians/{username}/two-factor`: an administrator removes another
@@ -491,13 +504,11 @@ pub async fn reset_two_factor(
     Path(username): Path<String>,
     _form: VerifiedForm,
 ) -> Result<Response, WebError> {
-    let username = target(&username)?;
-    if username == signed_in.username {
-        return Err(WebError::BadRequest(
-            "To turn off your own two-factor sign-in, use the two-factor page with your password."
-                .into(),
-        ));
-    }
+    let username = another(
+        &username,
+        &signed_in,
+        "To turn off your own two-factor sign-in, use the two-factor page with your password.",
+    )?;
     let removed = state
         .store
         .reset_two_factor(
@@ -514,11 +525,7 @@ pub async fn reset_two_factor(
     } else {
         format!("{username} had no two-factor sign-in to reset.")
     };
-    Ok(
-        clinicians_page(&state, &signed_in, Some(notice), None, String::new())
-            .await?
-            .into_response(),
-    )
+    with_notice(&state, &signed_in, notice).await
 }
 
 /// `GET /admin/audit`.
